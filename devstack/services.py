@@ -1,0 +1,89 @@
+"""The service processes of one stack: module to run, port, environment.
+
+Each deployable reads its settings from environment variables with its own prefix
+(see each service's settings.py); this is the single place the local stack wires them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass, field
+
+from devstack.config import StackConfig
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    name: str  # e.g. "patient-mailbox"
+    module: str  # run as `python -m <module>`
+    port: int
+    env: dict[str, str] = field(default_factory=dict)
+    health_path: str = "/readyz"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "identity": 8001,
+    "forms": 8002,
+    "patient-mailbox": 8003,
+    "careunit-mailbox": 8004,
+    "routing": 8005,
+    "notifier": 8006,
+    "audit": 8007,
+}
+
+# (service, env prefix, module, pg server, database)
+_LAYOUT = (
+    ("identity", "IDENTITY_", "services.identity", "platform", "identity"),
+    ("forms", "FORMS_", "services.forms", "platform", "forms"),
+    ("patient-mailbox", "PATIENT_MAILBOX_", "services.messaging.patient", "patient",
+     "patient_mailbox"),
+    ("careunit-mailbox", "CAREUNIT_MAILBOX_", "services.messaging.careunit", "careunit",
+     "careunit_mailbox"),
+    ("routing", "ROUTING_", "services.routing", None, None),
+    ("notifier", "NOTIFIER_", "services.notifier", "platform", "notifier"),
+    ("audit", "AUDIT_", "services.audit", "platform", "audit"),
+    ("gateway", "GATEWAY_", "services.gateway", None, None),
+)
+
+
+def _dev_kek(cfg: StackConfig, service: str) -> str:
+    """A deterministic development key-encryption key per service (never used outside dev/test)."""
+    digest = hashlib.sha256(f"{cfg.kek_seed}:{service}".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def service_url(cfg: StackConfig, name: str) -> str:
+    return f"http://127.0.0.1:{cfg.port(DEFAULT_PORTS[name])}"
+
+
+def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
+    specs = []
+    for name, prefix, module, pg, db in _LAYOUT:
+        port = cfg.port(DEFAULT_PORTS[name])
+        env = {
+            "ENVIRONMENT": cfg.environment,
+            "REGION": cfg.region,
+            "HTTP_PORT": str(port),
+            "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap,
+            "IDENTITY_URL": service_url(cfg, "identity"),
+            "INTERNAL_API_KEY": cfg.internal_api_key,
+            "KEY_ENCRYPTION_KEY": _dev_kek(cfg, name),
+        }
+        if pg and db:
+            env["DATABASE_URL"] = cfg.database_url(pg, db)
+        if name == "notifier":
+            env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port)}
+        if name == "routing":
+            env["DATA_DIR"] = str(cfg.data_dir / "routing")
+        if name == "gateway":
+            for upstream in ("identity", "forms", "patient-mailbox", "careunit-mailbox", "audit"):
+                key = upstream.upper().replace("-", "_") + "_URL"
+                env[key] = service_url(cfg, upstream)
+            env["MAILSINK_URL"] = f"http://127.0.0.1:{cfg.mailsink_http_port}"
+        specs.append(ServiceSpec(name, module, port, {prefix + k: v for k, v in env.items()}))
+    return specs

@@ -1,0 +1,1 @@
+"""The project's shared library: event contracts, outbox/inbox, sealing, auth, db, observability."""

@@ -1,0 +1,121 @@
+"""Access-token verification for every service that owns data.
+
+identity signs short-lived, audience-bound JWTs (ES256); services fetch its JWKS, cache it,
+and refetch when a token names a key id they have not seen (signing-key rotation). Only
+ES256 is accepted, so `alg: none` and algorithm-confusion tokens fail."""
+
+from __future__ import annotations
+
+import hmac
+import time
+from typing import Annotated, Literal
+
+import httpx
+from fastapi import Depends, HTTPException, Request
+from joserfc import jws, jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+ALGORITHMS = ["ES256"]
+LOA_EID = 3  # e-ID: full access
+LOA_PASSWORD = 2  # activation-letter password: may see that messages exist, not read them
+
+
+class Principal(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    subject: str  # pseudonymous id
+    kind: Literal["patient", "staff"]
+    loa: int
+    units: dict[str, list[str]] = {}  # staff: unit id -> roles
+
+    def has_role(self, unit_id: str, role: str) -> bool:
+        return self.kind == "staff" and role in self.units.get(unit_id, [])
+
+
+class InvalidToken(Exception):
+    pass
+
+
+class TokenVerifier:
+    def __init__(self, *, jwks_url: str, issuer: str, audience: str,
+                 refetch_interval_s: float = 5.0) -> None:
+        self._jwks_url, self._issuer, self._audience = jwks_url, issuer, audience
+        self._keys: KeySet | None = None
+        self._fetched_at = 0.0
+        self._refetch_interval = refetch_interval_s
+
+    async def _keyset(self, kid: str | None) -> KeySet:
+        known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
+        stale = time.monotonic() - self._fetched_at > self._refetch_interval
+        if self._keys is None or (not known and stale):
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self._jwks_url)
+                response.raise_for_status()
+            self._keys = KeySet.import_key_set(response.json())
+            self._fetched_at = time.monotonic()
+        return self._keys
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            kid = jws.extract_compact(token.encode()).headers().get("kid")
+            decoded = jwt.decode(token, await self._keyset(kid), algorithms=ALGORITHMS)
+            jwt.JWTClaimsRegistry(
+                iss={"essential": True, "value": self._issuer},
+                aud={"essential": True, "value": self._audience},
+                sub={"essential": True}, exp={"essential": True},
+            ).validate(decoded.claims)
+            claims = decoded.claims
+            return Principal(subject=claims["sub"], kind=claims.get("kind"),
+                             loa=claims.get("loa", 0), units=claims.get("units") or {})
+        except (JoseError, ValueError, KeyError, ValidationError) as exc:
+            raise InvalidToken(type(exc).__name__) from exc
+
+
+async def current_principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
+    verifier: TokenVerifier = request.app.state.token_verifier
+    try:
+        return await verifier.verify(token)
+    except InvalidToken as exc:
+        raise HTTPException(401, f"invalid token ({exc})",
+                            headers={"WWW-Authenticate": "Bearer"}) from exc
+    except httpx.HTTPError as exc:
+        raise HTTPException(503, "identity keys unavailable") from exc
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+async def current_patient(principal: PrincipalDep) -> Principal:
+    if principal.kind != "patient":
+        raise HTTPException(403, "patients only")
+    return principal
+
+
+async def current_patient_eid(principal: PrincipalDep) -> Principal:
+    """Reading content or sending requires e-ID, as on 1177 (enforced here, not in the UI)."""
+    principal = await current_patient(principal)
+    if principal.loa < LOA_EID:
+        raise HTTPException(403, "this requires logging in with e-ID")
+    return principal
+
+
+async def current_staff(principal: PrincipalDep) -> Principal:
+    if principal.kind != "staff":
+        raise HTTPException(403, "staff only")
+    return principal
+
+
+PatientDep = Annotated[Principal, Depends(current_patient)]
+PatientEidDep = Annotated[Principal, Depends(current_patient_eid)]
+StaffDep = Annotated[Principal, Depends(current_staff)]
+
+
+def require_internal_key(expected: str, presented: str | None) -> None:
+    """Service-to-service calls inside the deployment (e.g. notifier asking for a contact)."""
+    if not presented or not hmac.compare_digest(expected.encode(), presented.encode()):
+        raise HTTPException(401, "internal API key required")

@@ -1,0 +1,1 @@
+"""Sealing of message bodies (HPKE) and mailbox key management (envelope encryption)."""

@@ -1,0 +1,114 @@
+"""A mailbox's own key pairs, private halves stored wrapped by a key-encryption key (KEK).
+
+Rotation: `rotate()` adds a new key and makes it the active one; older keys stay for
+reading what was sealed to them. Peers learn public keys from MailboxKeyPublished events
+(stored in the peer key table)."""
+
+from __future__ import annotations
+
+import base64
+import os
+from datetime import UTC, datetime
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.crypto import sealing
+from shared.ids import uuid7
+
+
+def define_key_tables(metadata: MetaData) -> tuple[Table, Table]:
+    own = Table(
+        "mailbox_keys", metadata,
+        Column("key_id", String(100), primary_key=True),
+        Column("public_key", LargeBinary, nullable=False),
+        Column("wrapped_private_key", LargeBinary, nullable=False),
+        Column("state", String(16), nullable=False),  # active | retired
+        Column("created_at", DateTime(timezone=True), nullable=False),
+    )
+    peer = Table(
+        "peer_keys", metadata,
+        Column("mailbox", String(64), primary_key=True),
+        Column("key_id", String(100), primary_key=True),
+        Column("public_key", LargeBinary, nullable=False),
+        Column("published_at", DateTime(timezone=True), nullable=False),
+    )
+    return own, peer
+
+
+class KeyWrapper:
+    """AES-256-GCM with the KEK; the key id is associated data so wrapped keys can't be swapped."""
+
+    def __init__(self, kek: bytes) -> None:
+        if len(kek) != 32:
+            raise ValueError("key-encryption key must be 32 bytes")
+        self._aead = AESGCM(kek)
+
+    @classmethod
+    def from_b64(cls, value: str) -> KeyWrapper:
+        return cls(base64.urlsafe_b64decode(value))
+
+    def wrap(self, key_id: str, private: bytes) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, private, key_id.encode())
+
+    def unwrap(self, key_id: str, wrapped: bytes) -> bytes:
+        return self._aead.decrypt(wrapped[:12], wrapped[12:], key_id.encode())
+
+
+class Keyring:
+    def __init__(self, mailbox: str, own: Table, peer: Table, wrapper: KeyWrapper) -> None:
+        self.mailbox = mailbox
+        self._own, self._peer, self._wrapper = own, peer, wrapper
+        self._private_cache: dict[str, bytes] = {}
+
+    async def active(self, conn: AsyncConnection) -> tuple[str, bytes] | None:
+        row = (await conn.execute(
+            select(self._own.c.key_id, self._own.c.public_key)
+            .where(self._own.c.state == "active").order_by(self._own.c.created_at.desc()).limit(1)
+        )).first()
+        return (row.key_id, row.public_key) if row else None
+
+    async def rotate(self, conn: AsyncConnection) -> tuple[str, bytes]:
+        """Add a new key pair and promote it; older keys are retired but kept for reading."""
+        key_id = f"{self.mailbox}-{uuid7()}"
+        private = sealing.generate_private_key()
+        public = sealing.public_bytes(private)
+        await conn.execute(update(self._own).where(self._own.c.state == "active")
+                           .values(state="retired"))
+        await conn.execute(self._own.insert().values(
+            key_id=key_id, public_key=public, state="active", created_at=datetime.now(UTC),
+            wrapped_private_key=self._wrapper.wrap(key_id, private)))
+        self._private_cache[key_id] = private
+        return key_id, public
+
+    async def private_key(self, conn: AsyncConnection, key_id: str) -> bytes:
+        if key_id not in self._private_cache:
+            wrapped = (await conn.execute(select(self._own.c.wrapped_private_key)
+                                          .where(self._own.c.key_id == key_id))).scalar_one_or_none()
+            if wrapped is None:
+                raise sealing.SealError(f"no private key {key_id} in mailbox {self.mailbox}")
+            self._private_cache[key_id] = self._wrapper.unwrap(key_id, wrapped)
+        return self._private_cache[key_id]
+
+    async def open(self, conn: AsyncConnection, sealed: sealing.Sealed,
+                   binding: sealing.Binding) -> bytes:
+        return sealing.open_sealed(sealed, private_key=await self.private_key(conn, sealed.key_id),
+                                   binding=binding)
+
+    async def remember_peer_key(self, conn: AsyncConnection, mailbox: str, key_id: str,
+                                public_key: bytes, published_at: datetime) -> None:
+        exists = (await conn.execute(select(self._peer.c.key_id).where(
+            self._peer.c.mailbox == mailbox, self._peer.c.key_id == key_id))).first()
+        if not exists:
+            await conn.execute(self._peer.insert().values(
+                mailbox=mailbox, key_id=key_id, public_key=public_key, published_at=published_at))
+
+    async def peer_key(self, conn: AsyncConnection, mailbox: str) -> tuple[str, bytes] | None:
+        """The newest published key of a peer mailbox, or None if none has arrived yet."""
+        row = (await conn.execute(
+            select(self._peer.c.key_id, self._peer.c.public_key)
+            .where(self._peer.c.mailbox == mailbox)
+            .order_by(self._peer.c.published_at.desc()).limit(1))).first()
+        return (row.key_id, row.public_key) if row else None

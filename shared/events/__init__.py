@@ -1,0 +1,9 @@
+"""Event envelope, versioned contracts and their registry."""
+
+from shared.events.envelope import Actor, Envelope, EventData, Source, new_event
+from shared.events.registry import REGISTRY, UnknownEventType, contract_for, decode_data
+
+__all__ = [
+    "Actor", "Envelope", "EventData", "Source", "new_event",
+    "REGISTRY", "UnknownEventType", "contract_for", "decode_data",
+]

@@ -1,0 +1,174 @@
+"""Every cross-service event payload, versioned.
+
+Rules: people appear only as pseudonymous ids (patient_id, staff_id); bodies only sealed.
+A breaking change is a new version (a new class), never an edit of a published one;
+tests/unit/test_contract_compat.py checks the committed JSON Schemas."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from shared.crypto.sealing import Sealed
+from shared.events.envelope import EventData
+from shared.events.registry import event
+
+ServiceType = Literal[
+    "book_appointment", "change_appointment", "renew_prescription", "renew_sick_leave",
+    "order_record_copy", "advice", "change_care_centre",
+]
+Role = Literal["message_administrator", "clinician", "form_designer"]
+Id = Field(min_length=1, max_length=100)
+
+
+# identity ------------------------------------------------------------------------------
+
+class UnitMembership(EventData):
+    unit_id: str = Id
+    roles: list[Role]
+
+
+@event("identity.care_unit_registered", 1)
+class CareUnitRegistered(EventData):
+    """Care units are organisations, so their name and functional address may travel."""
+
+    unit_id: str = Id
+    name: str
+    region: str
+    functional_email: str
+    services: list[ServiceType]
+
+
+@event("identity.patient_registered", 1)
+class PatientRegistered(EventData):
+    patient_id: str = Id
+
+
+@event("identity.staff_registered", 1)
+class StaffRegistered(EventData):
+    staff_id: str = Id
+    profession: str
+    memberships: list[UnitMembership]
+
+
+# messaging: both mailboxes ---------------------------------------------------------------
+
+@event("messaging.mailbox_key_published", 1)
+class MailboxKeyPublished(EventData):
+    mailbox: Literal["patient", "careunit"]
+    key_id: str = Id
+    public_key: str  # base64url
+    suite: str
+
+
+# messaging: patient mailbox ----------------------------------------------------------------
+
+@event("messaging.message_submitted", 1)
+class MessageSubmitted(EventData):
+    conversation_id: str = Id
+    message_id: str = Id
+    patient_id: str = Id
+    care_unit_id: str = Id
+    service_type: ServiceType
+    sealed_body: Sealed  # sealed to the care-unit mailbox key
+    submitted_at: datetime
+
+
+@event("messaging.reply_delivered", 1)
+class ReplyDelivered(EventData):
+    conversation_id: str = Id
+    reply_id: str = Id
+    patient_id: str = Id
+    care_unit_id: str = Id
+
+
+@event("messaging.message_read", 1)
+class MessageRead(EventData):
+    """The patient opened a conversation that has a reply."""
+
+    conversation_id: str = Id
+    patient_id: str = Id
+    reply_ids: list[str]
+
+
+# routing -------------------------------------------------------------------------------
+
+@event("routing.message_routed", 1)
+class MessageRouted(EventData):
+    conversation_id: str = Id
+    message_id: str = Id
+    patient_id: str = Id
+    care_unit_id: str = Id
+    service_type: ServiceType
+    sealed_body: Sealed
+    submitted_at: datetime
+
+
+@event("routing.message_unroutable", 1)
+class MessageUnroutable(EventData):
+    conversation_id: str = Id
+    message_id: str = Id
+    care_unit_id: str = Id
+    reason: str
+
+
+# messaging: care-unit mailbox ------------------------------------------------------------
+
+@event("messaging.message_received", 1)
+class MessageReceived(EventData):
+    conversation_id: str = Id
+    message_id: str = Id
+    care_unit_id: str = Id
+    service_type: ServiceType
+
+
+@event("messaging.message_assigned", 1)
+class MessageAssigned(EventData):
+    conversation_id: str = Id
+    message_id: str = Id
+    care_unit_id: str = Id
+    clinician_id: str = Id
+
+
+@event("messaging.message_taken_back", 1)
+class MessageTakenBack(EventData):
+    conversation_id: str = Id
+    message_id: str = Id
+    care_unit_id: str = Id
+    clinician_id: str = Id  # the clinician it was taken from
+
+
+@event("messaging.message_opened", 1)
+class MessageOpened(EventData):
+    """A member of staff read a message's content: the access log record (patientdatalagen)."""
+
+    conversation_id: str = Id
+    message_id: str = Id
+    care_unit_id: str = Id
+    staff_id: str = Id
+    staff_role: Role
+
+
+@event("messaging.reply_sent", 1)
+class ReplySent(EventData):
+    conversation_id: str = Id
+    message_id: str = Id
+    reply_id: str = Id
+    patient_id: str = Id
+    care_unit_id: str = Id
+    clinician_id: str = Id
+    sealed_body: Sealed  # sealed to the patient mailbox key
+    sent_at: datetime
+
+
+# notifier ------------------------------------------------------------------------------
+
+@event("notifier.notification_sent", 1)
+class NotificationSent(EventData):
+    notification_id: str = Id
+    recipient_kind: Literal["care_unit", "patient"]
+    recipient_ref: str = Id  # unit id or patient pseudonym, never an address
+    reason: str  # wire name of the event that caused it
+    conversation_id: str = Id

@@ -1,0 +1,147 @@
+"""Idempotent consumer: an inbox row (consumer, event_id) is written in the same transaction
+as the effect, so a redelivered event is recognised and skipped; Kafka offsets are committed
+only after the database commit.
+
+A record that cannot be decoded, fails its contract, or is rejected by its handler goes to
+the consumer's dead-letter topic with the reason, and the consumer goes on. Events of types
+the consumer has no handler for are skipped (several types share a topic)."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaProducer, ConsumerRecord
+from prometheus_client import Counter
+from pydantic import ValidationError
+from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared import logs
+from shared.events import Envelope, EventData, decode_data
+from shared.events.topics import dead_letter
+from shared.kafka import make_consumer
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncConnection, Envelope, EventData], Awaitable[None]]
+
+CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
+
+
+class RejectEvent(Exception):
+    """Raised by a handler for an event that can never be applied (goes to dead letter)."""
+
+
+def define_inbox(metadata: MetaData) -> Table:
+    return Table(
+        "inbox", metadata,
+        Column("consumer", String(100), primary_key=True),
+        Column("event_id", Uuid, primary_key=True),
+        Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    )
+
+
+class EventConsumer:
+    def __init__(self, *, name: str, topics: list[str], bootstrap: str, engine: AsyncEngine,
+                 inbox: Table, handlers: Mapping[str, Handler], producer: AIOKafkaProducer,
+                 max_handler_attempts: int = 3) -> None:
+        self.name, self._topics, self._bootstrap = name, topics, bootstrap
+        self._engine, self._inbox, self._handlers = engine, inbox, handlers
+        self._producer, self._max_attempts = producer, max_handler_attempts
+        self.running = False
+
+    async def run(self) -> None:
+        consumer = make_consumer(self._bootstrap, self.name, self._topics)
+        await consumer.start()
+        self.running = True
+        try:
+            while True:
+                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                for tp, records in batches.items():
+                    for record in records:
+                        await self.process(record)
+                    await consumer.commit({tp: records[-1].offset + 1})
+        finally:
+            self.running = False
+            await consumer.stop()
+
+    async def process(self, record: ConsumerRecord) -> None:
+        try:
+            envelope = Envelope.model_validate_json(record.value or b"")
+        except ValidationError as exc:
+            return await self._dead_letter(record, f"undecodable envelope: {_summary(exc)}")
+        handler = self._handlers.get(envelope.wire_name)
+        if handler is None:
+            CONSUMED.labels(self.name, "ignored").inc()
+            return
+        try:
+            data = decode_data(envelope)
+        except ValidationError as exc:
+            return await self._dead_letter(
+                record, f"{envelope.wire_name} breaks its contract: {_summary(exc)}")
+        logs.correlation_id.set(str(envelope.correlation_id))
+        await self._apply_with_retry(record, envelope, data, handler)
+
+    async def _apply_with_retry(self, record: ConsumerRecord, envelope: Envelope,
+                                data: EventData, handler: Handler) -> None:
+        attempt, backoff = 0, 0.1
+        while True:
+            attempt += 1
+            try:
+                outcome = await self._apply(envelope, data, handler)
+                CONSUMED.labels(self.name, outcome).inc()
+                return
+            except RejectEvent as exc:
+                return await self._dead_letter(record, f"rejected: {exc}")
+            except (OperationalError, OSError) as exc:
+                # The database is away: wait for it, never skip the event.
+                log.warning("consumer waiting for database", extra={
+                    "consumer": self.name, "event_id": str(envelope.event_id),
+                    "error": type(exc).__name__})
+            except (DBAPIError, Exception) as exc:
+                if attempt >= self._max_attempts:
+                    return await self._dead_letter(
+                        record, f"handler failed {attempt} times: {type(exc).__name__}")
+                log.warning("handler failed, retrying", extra={
+                    "consumer": self.name, "event_id": str(envelope.event_id), "attempt": attempt,
+                    "error": type(exc).__name__})
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _apply(self, envelope: Envelope, data: EventData, handler: Handler) -> str:
+        async with self._engine.begin() as conn:
+            first_time = (await conn.execute(
+                insert(self._inbox).values(consumer=self.name, event_id=envelope.event_id)
+                .on_conflict_do_nothing().returning(self._inbox.c.event_id))).first()
+            if first_time is None:
+                return "duplicate"
+            await handler(conn, envelope, data)
+        return "applied"
+
+    async def _dead_letter(self, record: ConsumerRecord, reason: str) -> None:
+        CONSUMED.labels(self.name, "dead_lettered").inc()
+        log.error("event dead-lettered", extra={
+            "consumer": self.name, "topic": record.topic, "partition": record.partition,
+            "offset": record.offset, "reason": reason})
+        letter = {
+            "consumer": self.name, "reason": reason, "topic": record.topic,
+            "partition": record.partition, "offset": record.offset,
+            "failed_at": datetime.now(UTC).isoformat(),
+            "key": record.key.decode(errors="replace") if record.key else None,
+            "value_b64": base64.b64encode(record.value or b"").decode(),
+        }
+        await self._producer.send_and_wait(
+            dead_letter(self.name), json.dumps(letter).encode(), key=record.key)
+
+
+def _summary(exc: ValidationError) -> str:
+    """Field paths and error kinds only: input values may be sensitive, so never echoed."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['type']}"
+                     for e in exc.errors()[:5])

@@ -1,0 +1,148 @@
+"""Transactional outbox: the state change and the event commit in one transaction; a relay
+publishes afterwards.
+
+The relay claims pending rows with FOR UPDATE SKIP LOCKED, publishes them in id order with
+the idempotent producer (key = conversation id), and marks them published in the same
+transaction. If it dies between commit and publish the rows stay pending and go out on the
+next run; if it dies after publishing but before marking, they go out again and the
+consumers' inboxes drop the duplicate. It is woken by LISTEN/NOTIFY (sent by `enqueue` and
+delivered at commit) with a short fallback poll."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+import psycopg
+from aiokafka import AIOKafkaProducer
+from prometheus_client import Counter, Gauge
+from sqlalchemy import (BigInteger, Column, DateTime, Index, LargeBinary, MetaData, String,
+                        Table, Uuid, func, select, text, update)
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.events.envelope import Envelope
+from shared.kafka import encode
+
+log = logging.getLogger(__name__)
+
+BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published", ["outbox"])
+PUBLISHED = Counter("outbox_published_total", "Outbox rows published", ["outbox"])
+FAILURES = Counter("outbox_publish_failures_total", "Failed publish attempts", ["outbox"])
+
+
+def define_outbox(metadata: MetaData) -> Table:
+    table = Table(
+        "outbox", metadata,
+        Column("id", BigInteger, primary_key=True, autoincrement=True),
+        Column("event_id", Uuid, nullable=False, unique=True),
+        Column("topic", String(200), nullable=False),
+        Column("key", String(200), nullable=False),
+        Column("event_type", String(200), nullable=False),
+        Column("payload", LargeBinary, nullable=False),
+        Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+        Column("published_at", DateTime(timezone=True)),
+    )
+    Index("outbox_pending", table.c.id, postgresql_where=table.c.published_at.is_(None))
+    return table
+
+
+class Outbox:
+    """Writes events into a service's outbox table inside the caller's transaction."""
+
+    def __init__(self, table: Table, channel: str) -> None:
+        self.table = table
+        self.channel = channel
+
+    async def enqueue(self, conn: AsyncConnection, topic: str, key: str, event: Envelope) -> None:
+        await conn.execute(self.table.insert().values(
+            event_id=event.event_id, topic=topic, key=key, event_type=event.wire_name,
+            payload=encode(event)))
+        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": self.channel})
+
+
+def _libpq_dsn(engine: AsyncEngine) -> str:
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class OutboxRelay:
+    def __init__(self, engine: AsyncEngine, outbox: Outbox, producer: AIOKafkaProducer, *,
+                 name: str, batch_size: int = 200, fallback_poll_s: float = 0.5) -> None:
+        self._engine, self._outbox, self._producer = engine, outbox, producer
+        self.name, self._batch_size, self._poll = name, batch_size, fallback_poll_s
+        self._wake = asyncio.Event()
+        self._last_backlog_check = 0.0
+
+    async def run(self) -> None:
+        listener = asyncio.create_task(self._listen())
+        backoff = 0.1
+        try:
+            while True:
+                try:
+                    published = await self.publish_batch()
+                    backoff = 0.1
+                except Exception as exc:  # broker or database away: keep rows, retry later
+                    FAILURES.labels(self.name).inc()
+                    log.warning("outbox publish failed", extra={"reason": type(exc).__name__,
+                                                                 "service": self.name})
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
+                if published < self._batch_size:
+                    await self._wait()
+        finally:
+            listener.cancel()
+
+    async def _wait(self) -> None:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=self._poll)
+        except TimeoutError:
+            pass
+        self._wake.clear()
+
+    async def _listen(self) -> None:
+        """LISTEN on the outbox channel; reconnects if the database restarts."""
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                        _libpq_dsn(self._engine), autocommit=True) as conn:
+                    await conn.execute(f'LISTEN "{self._outbox.channel}"')
+                    async for _ in conn.notifies():
+                        self._wake.set()
+            except (psycopg.OperationalError, OSError):
+                await asyncio.sleep(1.0)  # the fallback poll covers the gap
+
+    async def publish_batch(self) -> int:
+        t = self._outbox.table
+        async with self._engine.begin() as conn:
+            rows = (await conn.execute(
+                select(t.c.id, t.c.topic, t.c.key, t.c.event_type, t.c.payload)
+                .where(t.c.published_at.is_(None)).order_by(t.c.id)
+                .limit(self._batch_size).with_for_update(skip_locked=True))).all()
+            if rows:
+                await self._send_all(rows)
+                await conn.execute(update(t).where(t.c.id.in_([r.id for r in rows]))
+                                   .values(published_at=datetime.now(UTC)))
+        if rows:
+            PUBLISHED.labels(self.name).inc(len(rows))
+        await self._refresh_backlog()
+        return len(rows)
+
+    async def _send_all(self, rows) -> None:
+        # Sent in id order; the idempotent producer keeps that order per partition.
+        futures = [await self._producer.send(
+            r.topic, value=r.payload, key=r.key.encode(),
+            headers=[("event_type", r.event_type.encode())]) for r in rows]
+        await asyncio.gather(*futures)
+
+    async def _refresh_backlog(self) -> None:
+        now = time.monotonic()
+        if now - self._last_backlog_check < 1.0:
+            return
+        self._last_backlog_check = now
+        t = self._outbox.table
+        async with self._engine.connect() as conn:
+            count = (await conn.execute(select(func.count()).select_from(t)
+                                        .where(t.c.published_at.is_(None)))).scalar_one()
+        BACKLOG.labels(self.name).set(count)

@@ -1,0 +1,43 @@
+"""Base settings for every deployable (pydantic-settings; one env prefix per service).
+
+Fails closed: outside development and test, a secret still holding its placeholder value
+stops the service at start-up instead of running with a known key."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER = "changethis"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "production"
+    region: str = "stockholm"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    log_level: str = "INFO"
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    identity_url: str = "http://127.0.0.1:8001"
+    internal_api_key: SecretStr = SecretStr(PLACEHOLDER)
+
+    @model_validator(mode="after")
+    def _fail_closed_on_placeholders(self) -> ServiceSettings:
+        if self.environment in ("development", "test"):
+            return self
+        for name, value in self:
+            if isinstance(value, SecretStr) and value.get_secret_value() == PLACEHOLDER:
+                raise ValueError(f"{name} still has its placeholder value in {self.environment}")
+        return self
+
+
+class DatabaseSettings(ServiceSettings):
+    database_url: str = "postgresql+psycopg://localhost/unset"
+
+
+class MailboxSettings(DatabaseSettings):
+    key_encryption_key: SecretStr = SecretStr(PLACEHOLDER)

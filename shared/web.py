@@ -1,0 +1,73 @@
+"""FastAPI application shell shared by every service: health, readiness, metrics, request
+logging with correlation ids, and error bodies that say what was wrong.
+
+`/healthz` answers while the process lives; `/readyz` runs the service's readiness checks
+(database reachable, consumers running, ...) and answers 503 until they pass."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from prometheus_client import Counter, Histogram, make_asgi_app
+
+from shared import logs
+
+log = logging.getLogger(__name__)
+
+ReadinessCheck = Callable[[], Awaitable[bool]]
+
+REQUESTS = Counter("http_requests_total", "HTTP requests", ["route", "method", "status"])
+LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["route", "method"])
+
+
+def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None = None) -> FastAPI:
+    app = FastAPI(title=title, lifespan=lifespan)
+    app.state.readiness = readiness or []
+    app.mount("/metrics", make_asgi_app())
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    async def readyz() -> Response:
+        for check in app.state.readiness:
+            try:
+                ok = await check()
+            except Exception:  # a failing dependency means "not ready", not a crash
+                ok = False
+            if not ok:
+                return JSONResponse({"status": "not ready", "check": check.__name__}, 503)
+        return JSONResponse({"status": "ready"})
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        # Field paths and messages only; the submitted values are not echoed back or logged.
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]}
+                  for e in exc.errors()]
+        return JSONResponse({"detail": "invalid request", "errors": errors}, 422)
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next):
+        cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
+        logs.correlation_id.set(cid)
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = getattr(request.scope.get("route"), "path", "unmatched")  # template, no ids
+        elapsed = time.perf_counter() - started
+        REQUESTS.labels(route, request.method, response.status_code).inc()
+        LATENCY.labels(route, request.method).observe(elapsed)
+        response.headers["x-correlation-id"] = cid
+        if not route.startswith(("/healthz", "/readyz", "/metrics")):
+            log.info("request", extra={"method": request.method, "path": route,
+                                       "status": response.status_code,
+                                       "duration_ms": round(elapsed * 1000, 1)})
+        return response
+
+    return app
