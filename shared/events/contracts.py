@@ -19,7 +19,7 @@ ServiceType = Literal[
     "book_appointment", "change_appointment", "renew_prescription", "renew_sick_leave",
     "order_record_copy", "advice", "change_care_centre",
 ]
-Role = Literal["message_administrator", "clinician", "form_designer"]
+Role = Literal["message_administrator", "clinician", "form_designer", "auditor"]
 Id = Field(min_length=1, max_length=100)
 
 
