@@ -1,0 +1,66 @@
+"""Builds either mailbox's FastAPI app: the wiring is the same, only the tables, topics,
+handlers and routes differ (each mailbox's bootstrap.py passes its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from types import ModuleType
+
+from fastapi import APIRouter, FastAPI
+
+from services.messaging.context import MailboxContext
+from services.messaging.keys import Mailbox, ensure_active_key
+from shared import db
+from shared.auth import TokenVerifier
+from shared.crypto.keyring import Keyring, KeyWrapper
+from shared.events import Source
+from shared.inbox import Handler
+from shared.outbox import Outbox
+from shared.runtime import EventRuntime
+from shared.settings import MailboxSettings
+from shared.web import create_app
+
+
+@dataclass(frozen=True)
+class MailboxSpec:
+    service: str  # also the token audience and consumer group
+    mailbox: Mailbox
+    title: str
+    tables: ModuleType  # outbox_table, inbox_table, mailbox_keys, peer_keys, MIGRATIONS
+    own_topic: str
+    consumes: list[str]
+    handlers: Callable[[MailboxContext], dict[str, Handler]]
+    router: APIRouter
+
+
+def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = db.make_engine(settings.database_url)
+        outbox = Outbox(spec.tables.outbox_table, channel=f"{spec.mailbox}_mailbox_outbox")
+        keyring = Keyring(spec.mailbox, spec.tables.mailbox_keys, spec.tables.peer_keys,
+                          KeyWrapper.from_b64(settings.key_encryption_key.get_secret_value()))
+        source = Source(service=spec.service, region=settings.region)
+        box = MailboxContext(engine=engine, keyring=keyring, outbox=outbox, source=source)
+        runtime = EventRuntime(spec.service, engine, settings.kafka_bootstrap_servers,
+                               spec.tables.MIGRATIONS, outbox=outbox,
+                               inbox=spec.tables.inbox_table)
+        runtime.consume(spec.service, spec.consumes, spec.handlers(box))
+        app.state.mailbox = box
+        app.state.token_verifier = TokenVerifier(
+            jwks_url=f"{settings.identity_url}/.well-known/jwks.json",
+            issuer=settings.identity_url, audience=spec.service)
+        app.state.readiness.extend(runtime.readiness)
+        await runtime.start()
+        await ensure_active_key(engine, keyring, outbox, mailbox=spec.mailbox,
+                                topic=spec.own_topic, source=source)
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = create_app(title=spec.title, lifespan=lifespan)
+    app.include_router(spec.router)
+    return app

@@ -1,0 +1,27 @@
+"""What a mailbox's commands and handlers work with (built in its bootstrap)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.crypto.keyring import Keyring
+from shared.events import Source
+from shared.outbox import Outbox
+
+
+@dataclass(frozen=True)
+class MailboxContext:
+    engine: AsyncEngine
+    keyring: Keyring
+    outbox: Outbox
+    source: Source
+
+
+class CommandError(Exception):
+    """A request that cannot be carried out; `status` is the HTTP status it maps to."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason

@@ -1,0 +1,1 @@
+"""Patient mailbox: `python -m services.messaging.patient`. Owns the patient database."""

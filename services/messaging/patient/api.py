@@ -1,0 +1,96 @@
+"""Patient mailbox HTTP API (thin: parse, call a command, shape the answer)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.messaging.body import Content
+from services.messaging.context import CommandError, MailboxContext
+from services.messaging.patient import commands
+from services.messaging.patient.tables import care_units
+from shared.auth import PatientDep, PatientEidDep
+from shared.events.contracts import ServiceType
+
+router = APIRouter(prefix="/v1")
+
+
+class SubmitMessage(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    care_unit_id: str = Field(min_length=1, max_length=100)
+    service_type: ServiceType
+    subject: str = Field(default="", max_length=200)
+    text: str = Field(min_length=1, max_length=10_000)
+
+
+class Submitted(BaseModel):
+    conversation_id: str
+    message_id: str
+
+
+class ConversationSummary(BaseModel):
+    conversation_id: str
+    care_unit_id: str
+    care_unit_name: str | None
+    service_type: str
+    status: str
+    unread_reply: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class MessagePublic(BaseModel):
+    message_id: str
+    direction: str
+    created_at: datetime
+    subject: str
+    text: str
+
+
+class ConversationPublic(ConversationSummary):
+    care_unit_name: str | None = None
+    messages: list[MessagePublic]
+
+
+def _box(request: Request) -> MailboxContext:
+    return request.app.state.mailbox
+
+
+def _fail(exc: CommandError) -> HTTPException:
+    return HTTPException(exc.status, exc.reason)
+
+
+@router.get("/units")
+async def list_units(request: Request, _: PatientDep) -> list[dict]:
+    async with _box(request).engine.connect() as conn:
+        rows = (await conn.execute(care_units.select().order_by(care_units.c.name))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+@router.post("/conversations", status_code=201)
+async def submit(request: Request, body: SubmitMessage, patient: PatientEidDep) -> Submitted:
+    try:
+        conversation_id, message_id = await commands.submit_message(
+            _box(request), patient, care_unit_id=body.care_unit_id,
+            service_type=body.service_type, content=Content(subject=body.subject, text=body.text))
+    except CommandError as exc:
+        raise _fail(exc) from exc
+    return Submitted(conversation_id=conversation_id, message_id=message_id)
+
+
+@router.get("/conversations")
+async def list_conversations(request: Request, patient: PatientDep) -> list[ConversationSummary]:
+    """Allowed at the password level too: shows that messages exist, never their content."""
+    rows = await commands.list_conversations(_box(request), patient)
+    return [ConversationSummary.model_validate(r) for r in rows]
+
+
+@router.get("/conversations/{conversation_id}")
+async def read(request: Request, conversation_id: str, patient: PatientEidDep) -> ConversationPublic:
+    try:
+        conv = await commands.read_conversation(_box(request), patient, conversation_id)
+    except CommandError as exc:
+        raise _fail(exc) from exc
+    return ConversationPublic.model_validate(conv)

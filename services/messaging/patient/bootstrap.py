@@ -1,0 +1,20 @@
+"""Composition root of the patient mailbox."""
+
+from services.messaging.app import MailboxSpec, build_mailbox_app
+from services.messaging.patient import tables
+from services.messaging.patient.api import router
+from services.messaging.patient.handlers import build_handlers
+from services.messaging.patient.settings import PatientMailboxSettings
+from shared.events import topics
+
+SERVICE = "patient-mailbox"
+
+SPEC = MailboxSpec(
+    service=SERVICE, mailbox="patient", title="Patient mailbox", tables=tables,
+    own_topic=topics.PATIENT_MAILBOX,
+    consumes=[topics.IDENTITY, topics.ROUTING, topics.CAREUNIT_MAILBOX],
+    handlers=build_handlers, router=router)
+
+
+def build_app(settings: PatientMailboxSettings):
+    return build_mailbox_app(SPEC, settings)

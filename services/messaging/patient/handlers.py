@@ -1,0 +1,73 @@
+"""Events the patient mailbox applies (each inside its inbox transaction)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.messaging.body import sealed_columns
+from services.messaging.keys import remember_peer_key
+from services.messaging.context import MailboxContext
+from services.messaging.patient.tables import care_units, conversations, messages
+from shared.events import Envelope, new_event
+from shared.events.contracts import (CareUnitRegistered, MessageRouted, MessageUnroutable,
+                                     ReplyDelivered, ReplySent)
+from shared.events.topics import PATIENT_MAILBOX
+from shared.ids import derived_uuid7
+from shared.inbox import Handler, RejectEvent
+
+
+def build_handlers(box: MailboxContext) -> dict[str, Handler]:
+    async def unit_registered(conn: AsyncConnection, _: Envelope, data: CareUnitRegistered):
+        values = {"name": data.name, "services": list(data.services)}
+        await conn.execute(insert(care_units).values(unit_id=data.unit_id, **values)
+                           .on_conflict_do_update(index_elements=["unit_id"], set_=values))
+
+    async def set_status(conn: AsyncConnection, conversation_id: str, status: str) -> None:
+        result = await conn.execute(update(conversations).where(
+            conversations.c.conversation_id == conversation_id,
+            conversations.c.status == "submitted",  # never step back from "answered"
+        ).values(status=status, updated_at=datetime.now(UTC)))
+        if result.rowcount == 0:
+            exists = (await conn.execute(select(conversations.c.status).where(
+                conversations.c.conversation_id == conversation_id))).first()
+            if exists is None:
+                raise RejectEvent(f"unknown conversation {conversation_id}")
+
+    async def routed(conn: AsyncConnection, _: Envelope, data: MessageRouted):
+        await set_status(conn, data.conversation_id, "routed")
+
+    async def unroutable(conn: AsyncConnection, _: Envelope, data: MessageUnroutable):
+        await set_status(conn, data.conversation_id, "undeliverable")
+
+    async def reply_sent(conn: AsyncConnection, envelope: Envelope, data: ReplySent):
+        conv = (await conn.execute(select(conversations).where(
+            conversations.c.conversation_id == data.conversation_id))).first()
+        if conv is None or conv.patient_id != data.patient_id \
+                or conv.care_unit_id != data.care_unit_id:
+            raise RejectEvent(f"reply {data.reply_id} does not match a conversation here")
+        now = datetime.now(UTC)
+        await conn.execute(insert(messages).values(
+            message_id=data.reply_id, conversation_id=data.conversation_id,
+            direction="from_unit", author_id=data.clinician_id, created_at=data.sent_at,
+            **sealed_columns(data.sealed_body)).on_conflict_do_nothing())
+        await conn.execute(update(conversations).where(
+            conversations.c.conversation_id == data.conversation_id).values(
+            status="answered", unread_reply=True, updated_at=now))
+        event = new_event(ReplyDelivered(
+            conversation_id=data.conversation_id, reply_id=data.reply_id,
+            patient_id=data.patient_id, care_unit_id=data.care_unit_id),
+            source=box.source, subject=data.conversation_id, cause=envelope,
+            event_id=derived_uuid7(envelope.event_id, "reply-delivered"))
+        await box.outbox.enqueue(conn, PATIENT_MAILBOX, data.conversation_id, event)
+
+    return {
+        "identity.care_unit_registered.v1": unit_registered,
+        "routing.message_routed.v1": routed,
+        "routing.message_unroutable.v1": unroutable,
+        "messaging.reply_sent.v1": reply_sent,
+        "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "careunit"),
+    }

@@ -1,0 +1,8 @@
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import MailboxSettings
+
+
+class PatientMailboxSettings(MailboxSettings):
+    model_config = SettingsConfigDict(env_prefix="PATIENT_MAILBOX_", extra="ignore")
+    http_port: int = 8003

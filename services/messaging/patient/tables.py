@@ -1,0 +1,48 @@
+"""Patient database schema. Message content is stored only sealed to this mailbox's key."""
+
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, LargeBinary, MetaData,
+                        String, Table)
+
+from shared.crypto.keyring import define_key_tables
+from shared.db import Migration
+from shared.inbox import define_inbox
+from shared.outbox import define_outbox
+
+metadata = MetaData()
+
+care_units = Table(
+    "care_units", metadata,  # projection of identity.care_unit_registered
+    Column("unit_id", String(100), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("services", JSON, nullable=False),
+)
+
+conversations = Table(
+    "conversations", metadata,
+    Column("conversation_id", String(100), primary_key=True),
+    Column("patient_id", String(100), nullable=False, index=True),
+    Column("care_unit_id", String(100), nullable=False),
+    Column("service_type", String(50), nullable=False),
+    Column("status", String(20), nullable=False),  # submitted|routed|undeliverable|answered
+    Column("unread_reply", Boolean, nullable=False, default=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+messages = Table(
+    "messages", metadata,
+    Column("message_id", String(100), primary_key=True),
+    Column("conversation_id", String(100), ForeignKey("conversations.conversation_id"),
+           nullable=False, index=True),
+    Column("direction", String(10), nullable=False),  # to_unit | from_unit
+    Column("author_id", String(100), nullable=False),  # pseudonymous
+    Column("sealed_key_id", String(100), nullable=False),
+    Column("sealed_ciphertext", LargeBinary, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+mailbox_keys, peer_keys = define_key_tables(metadata)
+outbox_table = define_outbox(metadata)
+inbox_table = define_inbox(metadata)
+
+MIGRATIONS = [Migration(1, "initial schema", metadata.create_all)]
