@@ -1,0 +1,28 @@
+import uuid
+
+import pytest
+from pydantic import ValidationError
+
+from shared.ids import derived_uuid7, uuid7
+from shared.settings import MailboxSettings
+
+
+def test_uuid7_is_version_7_and_time_ordered():
+    ids = [uuid7() for _ in range(50)]
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
+    assert [i.int >> 80 for i in ids] == sorted(i.int >> 80 for i in ids)
+
+
+def test_derived_ids_are_stable_per_cause_and_purpose():
+    cause = uuid7()
+    assert derived_uuid7(cause, "routed") == derived_uuid7(cause, "routed")
+    assert derived_uuid7(cause, "routed") != derived_uuid7(cause, "received")
+    assert derived_uuid7(cause, "routed").version == 7
+
+
+def test_settings_fail_closed_on_placeholder_secrets_in_production():
+    with pytest.raises(ValidationError, match="placeholder"):
+        MailboxSettings(environment="production")
+    MailboxSettings(environment="development")  # placeholders are fine locally
+    MailboxSettings(environment="production", internal_api_key="k" * 32,
+                    key_encryption_key="a" * 44)
