@@ -77,4 +77,8 @@ def dev_config() -> StackConfig:
 
 
 def test_config(data_dir: Path) -> StackConfig:
-    return StackConfig(data_dir=data_dir, base_port=20000, environment="test")
+    # "scratch" is for integration tests of the shared library (outbox, inbox, keyring).
+    servers = tuple(PgServer(s.name, s.port, s.databases + (("scratch",) if s.name == "platform"
+                                                            else ())) for s in
+                    StackConfig(data_dir=data_dir).pg_servers)
+    return StackConfig(data_dir=data_dir, base_port=20000, environment="test", pg_servers=servers)

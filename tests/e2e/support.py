@@ -1,0 +1,61 @@
+"""Helpers for end-to-end tests: a client for the running system (through the gateway),
+people from the seed file, and waiting on asynchronous results."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+
+SEED = json.loads((Path(__file__).resolve().parents[2]
+                   / "services/identity/seed/stockholm.json").read_text())
+
+T = TypeVar("T")
+
+
+def staff_of(unit_id: str, role: str, profession: str | None = None) -> list[dict]:
+    return [s for s in SEED["staff"]
+            if any(m["unit_id"] == unit_id and role in m["roles"] for m in s["memberships"])
+            and (profession is None or s["profession"] == profession)]
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = 30,
+                     what: str = "condition") -> T:
+    """Retry `probe` until it returns something truthy (asynchronous effects take a moment)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await probe()
+        if last:
+            return last
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}; last result: {last!r}")
+
+
+class Person:
+    """A logged-in user talking to the system through the gateway."""
+
+    def __init__(self, http: httpx.AsyncClient, login: dict) -> None:
+        self.http, self.id, self.tokens = http, login["subject"], login["tokens"]
+
+    @classmethod
+    async def login(cls, http: httpx.AsyncClient, **who: Any) -> Person:
+        response = await http.post("/api/identity/v1/dev/login", json=who)
+        assert response.status_code == 200, response.text
+        return cls(http, response.json())
+
+    def _headers(self, audience: str) -> dict:
+        return {"Authorization": f"Bearer {self.tokens[audience]}"}
+
+    async def patient(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        return await self.http.request(method, f"/api/patient{path}",
+                                       headers=self._headers("patient-mailbox"), **kw)
+
+    async def unit(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        return await self.http.request(method, f"/api/careunit{path}",
+                                       headers=self._headers("careunit-mailbox"), **kw)

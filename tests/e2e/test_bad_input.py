@@ -1,0 +1,82 @@
+"""Bad input gets a clear 4xx and writes nothing; nobody reaches what is not theirs."""
+
+from __future__ import annotations
+
+import httpx
+import psycopg
+import pytest
+
+from tests.e2e.support import SEED, Person, staff_of
+
+pytestmark = pytest.mark.e2e
+
+UNIT = SEED["care_units"][0]["unit_id"]
+
+
+@pytest.fixture
+async def http(stack):
+    async with httpx.AsyncClient(base_url=stack.urls()["gateway"], timeout=20) as client:
+        yield client
+
+
+async def row_counts(stack) -> dict[str, int]:
+    counts = {}
+    for server, database, tables in (("patient", "patient_mailbox", ("conversations", "messages",
+                                                                      "outbox")),
+                                     ("careunit", "careunit_mailbox", ("unit_messages", "replies",
+                                                                       "outbox"))):
+        dsn = stack.cfg.database_url(server, database).replace("+psycopg", "")
+        async with await psycopg.AsyncConnection.connect(dsn) as conn:
+            for table in tables:
+                row = await (await conn.execute(f"SELECT count(*) FROM {table}")).fetchone()
+                counts[f"{database}.{table}"] = row[0]
+    return counts
+
+
+async def test_bad_submissions_are_refused_with_reasons_and_write_nothing(stack, http):
+    patient = await Person.login(http, personnummer=SEED["patients"][2]["personnummer"])
+    before = await row_counts(stack)
+    cases = [
+        ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 422, None),
+        ({"json": {"care_unit_id": UNIT, "service_type": "advice"}}, 422, "text"),
+        ({"json": {"care_unit_id": "SE-NO-SUCH-UNIT", "service_type": "advice", "text": "x"}},
+         404, "unknown care unit"),
+        ({"json": {"care_unit_id": UNIT, "service_type": "teleport", "text": "x"}}, 422,
+         "service_type"),
+        ({"json": {"care_unit_id": UNIT, "service_type": "advice", "text": "x" * 10_001}}, 422,
+         "text"),
+        ({"json": {"care_unit_id": UNIT, "service_type": "advice", "text": "x", "extra": 1}},
+         422, "extra"),
+    ]
+    for kwargs, status, reason in cases:
+        response = await patient.patient("POST", "/v1/conversations", **kwargs)
+        assert response.status_code == status, (kwargs, response.text)
+        if reason:
+            assert reason in response.text
+    assert (await http.post("/api/patient/v1/conversations", json={})).status_code == 401
+    assert await row_counts(stack) == before
+
+
+async def test_password_level_patient_sees_that_messages_exist_but_not_their_content(stack, http):
+    reduced = await Person.login(http, personnummer=SEED["patients"][0]["personnummer"], loa=2)
+    assert (await reduced.patient("GET", "/v1/conversations")).status_code == 200
+    submit = await reduced.patient("POST", "/v1/conversations", json={
+        "care_unit_id": UNIT, "service_type": "advice", "text": "hej"})
+    assert submit.status_code == 403 and "e-ID" in submit.text
+    assert (await reduced.patient("GET", "/v1/conversations/anything")).status_code == 403
+
+
+async def test_staff_actions_outside_their_role_are_refused(stack, http):
+    clinician = await Person.login(http, hsa_id=staff_of(UNIT, "clinician")[0]["hsa_id"])
+    patient = await Person.login(http, personnummer=SEED["patients"][0]["personnummer"])
+    before = await row_counts(stack)
+    assert (await clinician.unit("GET", f"/v1/units/{UNIT}/unanswered")).status_code == 403
+    assert (await clinician.unit("POST", "/v1/messages/no-such-id/assign",
+                                 json={"clinician_id": clinician.id})).status_code == 404
+    assert (await clinician.unit("POST", "/v1/messages/no-such-id/reply",
+                                 json={"text": "x"})).status_code == 404
+    # A patient token is not accepted by the care-unit mailbox at all (wrong audience).
+    response = await patient.http.get(f"/api/careunit/v1/units/{UNIT}/messages", headers={
+        "Authorization": f"Bearer {patient.tokens['patient-mailbox']}"})
+    assert response.status_code == 401
+    assert await row_counts(stack) == before

@@ -1,0 +1,143 @@
+"""The ten-step message workflow across separate service processes on real Kafka,
+PostgreSQL and SMTP: patient -> care unit -> administrator -> clinician -> patient."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from tests.e2e import inspect
+from tests.e2e.support import SEED, Person, eventually, staff_of
+
+pytestmark = pytest.mark.e2e
+
+UNIT = SEED["care_units"][0]
+OTHER_UNIT = SEED["care_units"][1]
+
+
+@pytest.fixture
+async def http(stack):
+    async with httpx.AsyncClient(base_url=stack.urls()["gateway"], timeout=20) as client:
+        yield client
+
+
+async def submit_when_ready(patient: Person, body: dict) -> httpx.Response:
+    """Right after start the care unit's key may still be on its way (503): retry."""
+    async def attempt():
+        r = await patient.patient("POST", "/v1/conversations", json=body)
+        return None if r.status_code == 503 else r
+    return await eventually(attempt, timeout=60, what="submission accepted")
+
+
+async def test_ten_steps(stack, http):
+    marker, answer_marker = f"MARKER-{uuid.uuid4().hex}", f"ANSWER-{uuid.uuid4().hex}"
+    admin = await Person.login(http, hsa_id=staff_of(UNIT["unit_id"], "message_administrator")[0]["hsa_id"])
+    doctor, nurse = [await Person.login(http, hsa_id=staff_of(UNIT["unit_id"], "clinician", p)[0]["hsa_id"])
+                     for p in ("doctor", "nurse")]
+    other_admin = await Person.login(
+        http, hsa_id=staff_of(OTHER_UNIT["unit_id"], "message_administrator")[0]["hsa_id"])
+
+    mails_before = {a: len(await inspect.mails_to(stack, a))
+                    for a in (UNIT["functional_email"], SEED["patients"][0]["email"])}
+
+    async def new_mail(address: str):
+        mails = await inspect.mails_to(stack, address)
+        return mails[mails_before[address]:]
+
+    # 1-2. The patient logs in and submits a message; it is stored in the patient database.
+    patient = await Person.login(http, personnummer=SEED["patients"][0]["personnummer"])
+    submitted = await submit_when_ready(patient, {
+        "care_unit_id": UNIT["unit_id"], "service_type": "renew_prescription",
+        "subject": "Recept", "text": f"Jag behöver förnya mitt recept. {marker}"})
+    assert submitted.status_code == 201, submitted.text
+    conversation_id = submitted.json()["conversation_id"]
+    message_id = submitted.json()["message_id"]
+    mine = (await patient.patient("GET", "/v1/conversations")).json()
+    assert [c["conversation_id"] for c in mine].count(conversation_id) == 1
+
+    # 3. It travels sealed to the care unit's database and shows up unassigned.
+    async def in_unit_inbox():
+        r = await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/messages",
+                             params={"status": "unassigned"})
+        return [m for m in r.json() if m["message_id"] == message_id]
+    await eventually(in_unit_inbox, what="message in the unit inbox")
+    other_unit_view = await other_admin.unit("GET", f"/v1/units/{OTHER_UNIT['unit_id']}/messages")
+    assert message_id not in {m["message_id"] for m in other_unit_view.json()}
+
+    # 4. The unit's functional address gets an e-mail without medical content.
+    unit_mail = await eventually(lambda: new_mail(UNIT["functional_email"]),
+                                 what="e-mail to the care unit")
+
+    # 5-6. The administrator reads it and distributes it to the doctor...
+    read = await admin.unit("GET", f"/v1/messages/{message_id}")
+    assert read.status_code == 200 and marker in read.json()["text"]
+    unanswered = (await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/unanswered")).json()
+    assert any(m["message_id"] == message_id and m["age_seconds"] >= 0 for m in unanswered)
+    assert (await admin.unit("POST", f"/v1/messages/{message_id}/assign",
+                             json={"clinician_id": doctor.id})).status_code == 204
+    assert (await doctor.unit("GET", f"/v1/units/{UNIT['unit_id']}/messages")).json()[0][
+        "message_id"] == message_id
+    assert (await nurse.unit("GET", f"/v1/messages/{message_id}")).status_code == 404
+    # ...the doctor goes on leave: the administrator takes it back and gives it to the nurse.
+    assert (await admin.unit("POST", f"/v1/messages/{message_id}/take-back")).status_code == 204
+    assert (await admin.unit("POST", f"/v1/messages/{message_id}/assign",
+                             json={"clinician_id": nurse.id})).status_code == 204
+    assert (await doctor.unit("GET", f"/v1/messages/{message_id}")).status_code == 404
+    assert message_id not in {m["message_id"] for m in (await doctor.unit(
+        "GET", f"/v1/units/{UNIT['unit_id']}/messages")).json()}
+
+    # 7-8. The nurse reads and answers; the answer travels sealed to the patient database.
+    nurse_read = await nurse.unit("GET", f"/v1/messages/{message_id}")
+    assert nurse_read.status_code == 200 and marker in nurse_read.json()["text"]
+    replied = await nurse.unit("POST", f"/v1/messages/{message_id}/reply",
+                               json={"text": f"Receptet är förnyat. {answer_marker}"})
+    assert replied.status_code == 201, replied.text
+    unanswered = (await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/unanswered")).json()
+    assert message_id not in {m["message_id"] for m in unanswered}
+
+    async def answered():
+        convs = (await patient.patient("GET", "/v1/conversations")).json()
+        return [c for c in convs if c["conversation_id"] == conversation_id
+                and c["status"] == "answered" and c["unread_reply"]]
+    await eventually(answered, what="answer in the patient mailbox")
+
+    # 9. The patient is e-mailed, again without content.
+    patient_mail = await eventually(lambda: new_mail(SEED["patients"][0]["email"]),
+                                    what="e-mail to the patient")
+
+    # 10. The patient reads the answer.
+    conv = (await patient.patient("GET", f"/v1/conversations/{conversation_id}")).json()
+    texts = [m["text"] for m in conv["messages"]]
+    assert marker in texts[0] and answer_marker in texts[1]
+    assert conv["unread_reply"] is False
+
+    # Nobody else sees it.
+    intruder = await Person.login(http, personnummer=SEED["patients"][1]["personnummer"])
+    assert (await intruder.patient("GET", f"/v1/conversations/{conversation_id}")).status_code == 404
+    assert conversation_id not in {c["conversation_id"] for c in (await intruder.patient(
+        "GET", "/v1/conversations")).json()}
+    assert (await other_admin.unit("GET", f"/v1/messages/{message_id}")).status_code == 404
+
+    # No content in either e-mail.
+    for mail in unit_mail + patient_mail:
+        blob = mail["subject"] + mail["body"]
+        assert marker not in blob and answer_marker not in blob and "recept" not in blob.lower()
+
+    # The audit log has every step, and exactly one record per staff read (2 reads).
+    expected = {"messaging.message_submitted", "routing.message_routed",
+                "messaging.message_received", "messaging.message_assigned",
+                "messaging.message_taken_back", "messaging.message_opened",
+                "messaging.reply_sent", "messaging.reply_delivered", "messaging.message_read",
+                "notifier.notification_sent"}
+    records = await eventually(lambda: inspect.audit_records(stack, conversation_id, expected),
+                               what="audit records of every step")
+    opened = [r for r in records if r["event_type"] == "messaging.message_opened"]
+    assert len(opened) == 2
+    assert sorted(r["actor_id"] for r in opened) == sorted([admin.id, nurse.id])
+
+    # The markers are nowhere in clear: not on any Kafka topic, not in any table.
+    for needle in (marker, answer_marker):
+        assert await inspect.kafka_records_containing(stack, needle.encode()) == []
+        assert await inspect.clear_text_columns_containing(stack, needle) == []

@@ -1,0 +1,37 @@
+"""Fixtures for integration tests of the shared library on real PostgreSQL and Kafka."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table
+
+from shared import db
+from shared.inbox import define_inbox
+from shared.outbox import Outbox, define_outbox
+
+metadata = MetaData()
+outbox_table = define_outbox(metadata)
+inbox_table = define_inbox(metadata)
+effects = Table("effects", metadata,  # stands in for a consumer's state change
+                Column("event_id", String(100), primary_key=True),
+                Column("applied", Integer, nullable=False))
+
+
+@pytest.fixture(scope="session")
+async def scratch_engine(infra):
+    engine = db.make_engine(infra.cfg.database_url("platform", "scratch"))
+    await db.migrate(engine, [db.Migration(1, "shared-library test tables", metadata.create_all)])
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def topic() -> str:
+    return f"it-{uuid.uuid4().hex[:12]}"  # unique per test instead of cleanup
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    return Outbox(outbox_table, channel="it_outbox")

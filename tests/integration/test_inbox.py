@@ -1,0 +1,83 @@
+"""The idempotent consumer: one effect per event however often it is delivered; bad records
+go to the dead-letter topic with a reason and the consumer goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert
+
+from shared.events import Source, new_event
+from shared.events.contracts import PatientRegistered
+from shared.events.topics import dead_letter
+from shared.inbox import EventConsumer, RejectEvent
+from shared.kafka import encode, make_producer
+from tests.integration.conftest import effects, inbox_table
+from tests.integration.test_outbox import read_all
+
+pytestmark = pytest.mark.integration
+SOURCE = Source(service="it", region="test")
+
+
+async def apply_effect(conn, envelope, data: PatientRegistered) -> None:
+    if data.patient_id == "reject-me":
+        raise RejectEvent("patient cannot be applied")
+    await conn.execute(insert(effects).values(event_id=str(envelope.event_id), applied=1)
+                       .on_conflict_do_update(index_elements=["event_id"],
+                                              set_={"applied": effects.c.applied + 1}))
+
+
+async def consume_until(consumer: EventConsumer, done, timeout: float = 30) -> None:
+    task = asyncio.create_task(consumer.run())
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not await done():
+            assert asyncio.get_running_loop().time() < deadline, "consumer did not finish"
+            assert not task.done(), task.exception()
+            await asyncio.sleep(0.2)
+    finally:
+        task.cancel()
+
+
+async def test_same_event_twice_has_one_effect_and_bad_records_are_dead_lettered(
+        infra, scratch_engine, topic):
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox")
+    await producer.start()
+    good = new_event(PatientRegistered(patient_id="p-1"), source=SOURCE, subject="p-1")
+    rejected = new_event(PatientRegistered(patient_id="reject-me"), source=SOURCE, subject="x")
+    broken_contract = good.model_copy(update={"data": {"patient_id": ""}}).model_dump_json()
+    last = new_event(PatientRegistered(patient_id="p-2"), source=SOURCE, subject="p-2")
+    for value in (encode(good), b"{not json", broken_contract.encode(), encode(good),
+                  encode(rejected), encode(last)):
+        await producer.send_and_wait(topic, value, key=b"k")
+
+    name = f"consumer-{topic}"
+    consumer = EventConsumer(
+        name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap, engine=scratch_engine,
+        inbox=inbox_table, handlers={"identity.patient_registered.v1": apply_effect},
+        producer=producer)
+
+    async def last_applied() -> bool:
+        async with scratch_engine.connect() as conn:
+            return (await conn.execute(select(effects.c.applied).where(
+                effects.c.event_id == str(last.event_id)))).first() is not None
+    await consume_until(consumer, last_applied)
+
+    async with scratch_engine.connect() as conn:
+        applied = (await conn.execute(select(effects.c.applied).where(
+            effects.c.event_id == str(good.event_id)))).scalar_one()
+        inbox_rows = (await conn.execute(select(func.count()).select_from(inbox_table).where(
+            inbox_table.c.consumer == name))).scalar_one()
+    assert applied == 1
+    assert inbox_rows == 2  # good and last; the rejected one rolled back with its effect
+
+    letters = await read_all(infra.cfg.kafka_bootstrap, dead_letter(name), expect=3)
+    reasons = [json.loads(r.value)["reason"] for r in letters]
+    await producer.stop()
+    assert len(reasons) == 3
+    assert reasons[0].startswith("undecodable envelope")
+    assert "breaks its contract" in reasons[1] and "patient_id" in reasons[1]
+    assert reasons[2] == "rejected: patient cannot be applied"

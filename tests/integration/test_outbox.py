@@ -1,0 +1,94 @@
+"""The outbox relay publishes every committed event exactly once, even when the relay dies
+between the commit and the publish."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import select
+
+from shared.events import Source, new_event
+from shared.events.contracts import PatientRegistered
+from shared.kafka import make_producer
+from shared.outbox import OutboxRelay
+from tests.integration.conftest import outbox_table
+
+pytestmark = pytest.mark.integration
+SOURCE = Source(service="it", region="test")
+
+
+async def read_all(bootstrap: str, topic: str, expect: int, timeout: float = 20) -> list:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    records: list = []
+    try:
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            for batch in (await consumer.getmany(timeout_ms=500)).values():
+                records += batch
+            if len(records) >= expect:
+                await asyncio.sleep(1.0)  # linger: a duplicate would arrive now
+                for batch in (await consumer.getmany(timeout_ms=500)).values():
+                    records += batch
+                break
+    finally:
+        await consumer.stop()
+    return records
+
+
+class HangingProducer:
+    """A producer whose broker never answers: the relay dies while holding claimed rows."""
+
+    async def send(self, *args, **kwargs):
+        await asyncio.Event().wait()
+
+
+async def test_relay_killed_between_commit_and_publish_still_publishes_once(
+        infra, scratch_engine, outbox, topic):
+    event = new_event(PatientRegistered(patient_id="p-1"), source=SOURCE, subject="p-1")
+    async with scratch_engine.begin() as conn:
+        await outbox.enqueue(conn, topic, "p-1", event)
+
+    dying = OutboxRelay(scratch_engine, outbox, HangingProducer(), name="it")
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(dying.publish_batch(), timeout=1.0)  # killed mid-publish
+
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-relay")
+    await producer.start()
+    relay = OutboxRelay(scratch_engine, outbox, producer, name="it")
+    task = asyncio.create_task(relay.run())
+    try:
+        records = await read_all(infra.cfg.kafka_bootstrap, topic, expect=1)
+    finally:
+        task.cancel()
+        await producer.stop()
+    assert [r.key for r in records] == [b"p-1"]
+    assert str(event.event_id).encode() in records[0].value
+    async with scratch_engine.connect() as conn:
+        published_at = (await conn.execute(select(outbox_table.c.published_at).where(
+            outbox_table.c.event_id == event.event_id))).scalar_one()
+    assert published_at is not None
+
+
+async def test_relay_is_woken_by_notify_and_keeps_order_per_key(infra, scratch_engine, outbox,
+                                                                 topic):
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-relay-order")
+    await producer.start()
+    relay = OutboxRelay(scratch_engine, outbox, producer, name="it", fallback_poll_s=30)
+    task = asyncio.create_task(relay.run())
+    await asyncio.sleep(1.0)  # listening; the 30 s fallback poll can't explain a fast publish
+    events = [new_event(PatientRegistered(patient_id=f"p-{i}"), source=SOURCE, subject="conv")
+              for i in range(20)]
+    try:
+        for e in events:
+            async with scratch_engine.begin() as conn:
+                await outbox.enqueue(conn, topic, "conv", e)
+        records = await read_all(infra.cfg.kafka_bootstrap, topic, expect=20, timeout=10)
+    finally:
+        task.cancel()
+        await producer.stop()
+    assert [str(e.event_id).encode() in r.value for e, r in zip(events, records)] == [True] * 20
+    assert len(records) == 20
