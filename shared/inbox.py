@@ -130,18 +130,29 @@ class EventConsumer:
         log.error("event dead-lettered", extra={
             "consumer": self.name, "topic": record.topic, "partition": record.partition,
             "offset": record.offset, "reason": reason})
-        letter = {
-            "consumer": self.name, "reason": reason, "topic": record.topic,
-            "partition": record.partition, "offset": record.offset,
-            "failed_at": datetime.now(UTC).isoformat(),
-            "key": record.key.decode(errors="replace") if record.key else None,
-            "value_b64": base64.b64encode(record.value or b"").decode(),
-        }
-        await self._producer.send_and_wait(
-            dead_letter(self.name), json.dumps(letter).encode(), key=record.key)
+        letter = dead_letter_value(
+            consumer=self.name, reason=reason, topic=record.topic, partition=record.partition,
+            offset=record.offset, key=record.key, value=record.value)
+        await self._producer.send_and_wait(dead_letter(self.name), letter, key=record.key)
 
 
-def _summary(exc: ValidationError) -> str:
+def dead_letter_value(*, consumer: str, reason: str, topic: str, partition: int, offset: int,
+                      key: bytes | None, value: bytes | None) -> bytes:
+    """The dead-letter record every consumer writes (also non-inbox ones such as faust agents),
+    so operators read one shape whatever the consumer."""
+    return json.dumps({
+        "consumer": consumer, "reason": reason, "topic": topic,
+        "partition": partition, "offset": offset,
+        "failed_at": datetime.now(UTC).isoformat(),
+        "key": key.decode(errors="replace") if key else None,
+        "value_b64": base64.b64encode(value or b"").decode(),
+    }).encode()
+
+
+def validation_summary(exc: ValidationError) -> str:
     """Field paths and error kinds only: input values may be sensitive, so never echoed."""
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['type']}"
                      for e in exc.errors()[:5])
+
+
+_summary = validation_summary
