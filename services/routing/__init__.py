@@ -1,0 +1,1 @@
+"""routing: resolves the care unit for each submitted message (faust-streaming)."""

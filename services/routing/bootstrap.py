@@ -1,0 +1,47 @@
+"""Composition root of the routing worker: the faust app, its directory table, agents and
+views. Building the app connects to nothing; the worker connects when it starts."""
+
+from __future__ import annotations
+
+import faust
+
+from services.routing.agents import Publisher, register_agents
+from services.routing.handlers import CONSUMER, Router
+from services.routing.settings import RoutingSettings
+from services.routing.web import register_views
+from shared.events import Source
+from shared.events.topics import dead_letter
+
+
+def create_app(settings: RoutingSettings) -> faust.App:
+    app = faust.App(
+        CONSUMER,  # also the consumer group id
+        broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        store="memory://",  # rebuilt from the changelog at start; the directory is small
+        datadir=str(settings.data_dir),
+        web_port=settings.http_port, web_bind=settings.http_host, web_host=settings.http_host,
+        topic_partitions=3,  # matches the topics shared.kafka.ensure_topics creates
+        producer_acks=-1,  # all in-sync replicas
+        consumer_auto_offset_reset="earliest",  # a new group must see every registration
+    )
+    # Global: every worker holds every unit whichever submission partitions it owns. One
+    # changelog partition and a small recovery buffer avoid faust's known recovery loop with
+    # global tables; use_partitioner because the source topic has three partitions.
+    directory = app.GlobalTable(
+        "unit_directory",
+        schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
+        partitions=1, recovery_buffer_size=1, use_partitioner=True)
+    router = Router(directory=directory,
+                    source=Source(service=CONSUMER, region=settings.region),
+                    empty_directory_wait_s=settings.empty_directory_wait_s,
+                    unknown_unit_wait_s=settings.unknown_unit_wait_s)
+    publisher = Publisher(app)
+    dlq = publisher.topic(dead_letter(CONSUMER))
+
+    @app.task
+    async def declare_dead_letter_topic() -> None:
+        await dlq.maybe_declare()
+
+    register_agents(app, router, publisher)
+    register_views(app, directory)
+    return app

@@ -1,0 +1,131 @@
+"""What the routing agents do with one Kafka record, apart from faust so it is testable.
+
+Each method returns the records to publish and never raises: a faust agent that raises has
+its event acked and lost, so a record that cannot be handled becomes a dead-letter record
+(same shape as every inbox consumer's) and processing goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import Counter
+from pydantic import ValidationError
+
+from services.routing.domain import Routed, decide, directory_entry
+from shared import logs
+from shared.events import Envelope, Source, decode_data, new_event
+from shared.events.contracts import CareUnitRegistered, MessageSubmitted
+from shared.events.topics import ROUTING, dead_letter
+from shared.ids import derived_uuid7
+from shared.inbox import dead_letter_value, validation_summary
+from shared.kafka import encode
+
+log = logging.getLogger(__name__)
+
+CONSUMER = "routing"
+SUBMITTED = "messaging.message_submitted.v1"
+UNIT_REGISTERED = "identity.care_unit_registered.v1"
+
+DECISIONS = Counter("routing_decisions_total", "Submitted messages routed or refused",
+                    ["outcome"])
+DEAD_LETTERED = Counter("routing_dead_lettered_total", "Records sent to dlq.routing", ["topic"])
+
+
+@dataclass(frozen=True)
+class InRecord:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
+@dataclass(frozen=True)
+class OutRecord:
+    topic: str
+    key: bytes | None
+    value: bytes
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+class Router:
+    def __init__(self, *, directory: MutableMapping[str, Any], source: Source,
+                 empty_directory_wait_s: float = 15.0, unknown_unit_wait_s: float = 2.0,
+                 poll_s: float = 0.2) -> None:
+        self.directory, self.source = directory, source
+        self._empty_wait, self._unknown_wait, self._poll = (
+            empty_directory_wait_s, unknown_unit_wait_s, poll_s)
+
+    async def on_identity(self, record: InRecord) -> list[OutRecord]:
+        return await self._guarded(record, self._apply_registration)
+
+    async def on_submission(self, record: InRecord) -> list[OutRecord]:
+        return await self._guarded(record, self._route)
+
+    async def _guarded(self, record: InRecord, handle) -> list[OutRecord]:
+        try:
+            envelope = Envelope.model_validate_json(record.value or b"")
+            logs.correlation_id.set(str(envelope.correlation_id))
+            return await handle(envelope)
+        except ValidationError as exc:
+            reason = f"does not decode or breaks its contract: {validation_summary(exc)}"
+        except Exception as exc:  # never let the agent raise (its event would be lost)
+            log.exception("routing handler failed", extra={"topic": record.topic,
+                                                           "offset": record.offset})
+            reason = f"handler failed: {type(exc).__name__}"
+        return [self._dead_letter(record, reason)]
+
+    async def _apply_registration(self, envelope: Envelope) -> list[OutRecord]:
+        if envelope.wire_name != UNIT_REGISTERED:
+            return []
+        unit = decode_data(envelope)
+        assert isinstance(unit, CareUnitRegistered)
+        self.directory[unit.unit_id] = directory_entry(unit)
+        log.info("care unit in directory", extra={"care_unit_id": unit.unit_id})
+        return []
+
+    async def _route(self, envelope: Envelope) -> list[OutRecord]:
+        if envelope.wire_name != SUBMITTED:
+            return []  # other patient-mailbox events are not routing's business
+        submission = decode_data(envelope)
+        assert isinstance(submission, MessageSubmitted)
+        decision = decide(submission, await self._lookup(submission.care_unit_id))
+        outcome = "routed" if isinstance(decision, Routed) else "unroutable"
+        out = new_event(
+            decision.event, source=self.source, subject=submission.conversation_id,
+            cause=envelope,
+            # Same input, same output id: a redelivered submission is a downstream duplicate.
+            event_id=derived_uuid7(envelope.event_id, "routed"))
+        DECISIONS.labels(outcome).inc()
+        log.info(f"message {outcome}", extra={
+            "event_id": str(out.event_id), "conversation_id": submission.conversation_id,
+            "message_id": submission.message_id, "care_unit_id": submission.care_unit_id,
+            "reason": getattr(decision.event, "reason", None)})
+        return [OutRecord(ROUTING, submission.conversation_id.encode(), encode(out),
+                          (("event_type", out.wire_name.encode()),))]
+
+    async def _lookup(self, unit_id: str) -> Any:
+        """The unit's entry, waiting briefly while the directory may still be loading."""
+        started = time.monotonic()
+        while True:
+            entry = self.directory.get(unit_id)
+            waited = time.monotonic() - started
+            limit = self._unknown_wait if len(self.directory) else self._empty_wait
+            if entry is not None or waited >= limit:
+                return entry
+            await asyncio.sleep(self._poll)
+
+    def _dead_letter(self, record: InRecord, reason: str) -> OutRecord:
+        DEAD_LETTERED.labels(record.topic).inc()
+        log.error("event dead-lettered", extra={
+            "consumer": CONSUMER, "topic": record.topic, "partition": record.partition,
+            "offset": record.offset, "reason": reason})
+        value = dead_letter_value(
+            consumer=CONSUMER, reason=reason, topic=record.topic, partition=record.partition,
+            offset=record.offset, key=record.key, value=record.value)
+        return OutRecord(dead_letter(CONSUMER), record.key, value)

@@ -1,0 +1,37 @@
+"""Health, readiness and metrics on the faust worker's own web server."""
+
+from __future__ import annotations
+
+import faust
+from faust.web import Request, Response, View
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+
+def is_ready(app: faust.App, directory: faust.types.TableT) -> bool:
+    """Ready once the consumer holds partitions and the directory has been recovered from its
+    changelog: before that a submission could be judged against a half-loaded directory."""
+    consumer = app.consumer
+    return (not app.rebalancing
+            and app.tables.recovery.completed.is_set()
+            and bool(consumer.assignment())
+            and directory.changelog_topic is not None)
+
+
+def register_views(app: faust.App, directory: faust.types.TableT) -> None:
+    @app.page("/healthz")
+    async def healthz(view: View, request: Request) -> Response:
+        return view.json({"status": "ok"})
+
+    @app.page("/readyz")
+    async def readyz(view: View, request: Request) -> Response:
+        try:
+            ready = is_ready(app, directory)
+        except Exception:  # noqa: BLE001 - not started yet: not ready
+            ready = False
+        if ready:
+            return view.json({"status": "ready", "units": len(directory)})
+        return view.json({"status": "not ready"}, status=503)
+
+    @app.page("/metrics")
+    async def metrics(view: View, request: Request) -> Response:
+        return view.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST)

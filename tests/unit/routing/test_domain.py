@@ -1,0 +1,40 @@
+from services.routing.domain import Routed, Unroutable, decide, directory_entry
+from shared.events import decode_data
+from tests.unit.routing.helpers import registration, submission
+
+
+def entry(services=("advice",), active=True):
+    return {"services": list(services), "region": "stockholm", "active": active}
+
+
+def test_routes_to_a_unit_offering_the_service():
+    data = decode_data(submission())
+    decision = decide(data, entry())
+    assert isinstance(decision, Routed)
+    routed = decision.event
+    assert (routed.conversation_id, routed.message_id, routed.patient_id, routed.care_unit_id) \
+        == ("conv-1", "msg-1", "pat-1", "unit-1")
+    assert routed.sealed_body == data.sealed_body
+    assert routed.submitted_at == data.submitted_at
+
+
+def test_unknown_unit_is_unroutable():
+    decision = decide(decode_data(submission()), None)
+    assert isinstance(decision, Unroutable)
+    assert decision.event.reason == "unknown care unit"
+
+
+def test_service_not_offered_is_unroutable():
+    decision = decide(decode_data(submission(service="renew_prescription")), entry())
+    assert isinstance(decision, Unroutable)
+    assert "renew_prescription" in decision.event.reason
+
+
+def test_inactive_unit_is_unroutable():
+    assert isinstance(decide(decode_data(submission()), entry(active=False)), Unroutable)
+
+
+def test_directory_entry_keeps_no_name_or_address():
+    value = directory_entry(decode_data(registration(services=("advice", "book_appointment"))))
+    assert value == {"services": ["advice", "book_appointment"], "region": "stockholm",
+                     "active": True}

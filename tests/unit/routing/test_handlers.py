@@ -1,0 +1,80 @@
+import base64
+import json
+
+from services.routing.handlers import InRecord, Router
+from shared.events import Envelope, Source
+from shared.ids import derived_uuid7
+from tests.unit.routing.helpers import raw, registration, submission
+
+
+def router(directory=None) -> Router:
+    return Router(directory={} if directory is None else directory,
+                  source=Source(service="routing", region="stockholm"),
+                  empty_directory_wait_s=0.05, unknown_unit_wait_s=0.01, poll_s=0.01)
+
+
+def record(value: bytes, topic: str = "patient-mailbox.events", key=b"conv-1") -> InRecord:
+    return InRecord(topic, 1, 42, key, value)
+
+
+async def test_registration_then_submission_is_routed_with_derived_id():
+    r = router()
+    assert await r.on_identity(record(raw(registration()), "identity.events")) == []
+    cause = submission()
+    [out] = await r.on_submission(record(raw(cause)))
+    assert out.topic == "routing.events" and out.key == b"conv-1"
+    emitted = Envelope.model_validate_json(out.value)
+    assert emitted.wire_name == "routing.message_routed.v1"
+    assert emitted.event_id == derived_uuid7(cause.event_id, "routed")
+    assert emitted.correlation_id == cause.correlation_id
+    assert emitted.causation_id == cause.event_id
+    assert emitted.source.service == "routing"
+    assert emitted.data["sealed_body"] == cause.data["sealed_body"]
+
+
+async def test_redelivered_submission_gets_the_same_event_id():
+    r = router()
+    await r.on_identity(record(raw(registration()), "identity.events"))
+    cause = raw(submission())
+    first, second = await r.on_submission(record(cause)), await r.on_submission(record(cause))
+    assert Envelope.model_validate_json(first[0].value).event_id == \
+        Envelope.model_validate_json(second[0].value).event_id
+
+
+async def test_unknown_unit_is_unroutable_after_a_short_wait():
+    [out] = await router().on_submission(record(raw(submission(unit="elsewhere"))))
+    emitted = Envelope.model_validate_json(out.value)
+    assert emitted.wire_name == "routing.message_unroutable.v1"
+    assert "sealed_body" not in emitted.data and emitted.data["reason"] == "unknown care unit"
+
+
+async def test_other_event_types_are_ignored():
+    assert await router().on_submission(record(raw(registration()))) == []
+    assert await router().on_identity(record(raw(submission()), "identity.events")) == []
+
+
+async def test_undecodable_record_goes_to_dead_letter_with_shared_shape():
+    [out] = await router().on_submission(record(b"not json"))
+    assert out.topic == "dlq.routing" and out.key == b"conv-1"
+    letter = json.loads(out.value)
+    assert set(letter) == {"consumer", "reason", "topic", "partition", "offset", "failed_at",
+                           "key", "value_b64"}
+    assert letter["consumer"] == "routing" and letter["offset"] == 42
+    assert base64.b64decode(letter["value_b64"]) == b"not json"
+
+
+async def test_contract_breach_goes_to_dead_letter_without_echoing_values():
+    bad = submission().model_copy(update={"data": {"conversation_id": "c", "patient_id": "x"}})
+    [out] = await router().on_submission(record(raw(bad)))
+    letter = json.loads(out.value)
+    assert out.topic == "dlq.routing" and "message_id" in letter["reason"]
+
+
+async def test_a_failing_directory_becomes_a_dead_letter_not_an_exception():
+    class Broken(dict):
+        def get(self, key, default=None):
+            raise RuntimeError("boom")
+
+    [out] = await router(Broken(x=1)).on_submission(record(raw(submission())))
+    assert out.topic == "dlq.routing"
+    assert json.loads(out.value)["reason"] == "handler failed: RuntimeError"
