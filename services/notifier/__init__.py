@@ -1,0 +1,1 @@
+"""notifier: e-mails care units and patients that something waits for them (no content)."""

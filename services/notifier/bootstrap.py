@@ -1,0 +1,69 @@
+"""Composition root of the notifier: database, event runtime (inbox consumer + outbox relay),
+the sender task and the HTTP app. Nothing connects before the lifespan starts."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+
+from services.notifier import api, tables
+from services.notifier.contacts import IdentityContacts
+from services.notifier.handlers import make_handlers
+from services.notifier.mail import SmtpMailer, template_env
+from services.notifier.migrations import MIGRATIONS
+from services.notifier.sender import Contacts, Mailer, Sender
+from services.notifier.settings import NotifierSettings
+from shared.db import make_engine
+from shared.events import topics
+from shared.outbox import Outbox
+from shared.runtime import EventRuntime
+from shared.web import create_app as create_web_app
+
+log = logging.getLogger(__name__)
+
+CONSUMER = "notifier"  # consumer group; dead letters go to dlq.notifier
+
+
+def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
+               contacts: Contacts | None = None) -> FastAPI:
+    state: dict = {}
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        engine = make_engine(settings.database_url)
+        outbox = Outbox(tables.outbox, channel="notifier_outbox")
+        runtime = EventRuntime(service="notifier", engine=engine,
+                               bootstrap=settings.kafka_bootstrap_servers,
+                               migrations=MIGRATIONS, outbox=outbox, inbox=tables.inbox)
+        runtime.consume(CONSUMER, [topics.CAREUNIT_MAILBOX, topics.PATIENT_MAILBOX],
+                        make_handlers())
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            sender = Sender(
+                engine=engine, outbox=outbox, templates=template_env(), settings=settings,
+                mailer=mailer or SmtpMailer(settings),
+                contacts=contacts or IdentityContacts(
+                    client, base_url=settings.identity_url,
+                    api_key=settings.internal_api_key.get_secret_value(),
+                    unit_ttl_s=settings.unit_address_ttl_s))
+            await runtime.start()
+            state["sender"] = asyncio.create_task(sender.run(), name="notification-sender")
+            app.state.engine = engine
+            app.state.readiness.extend(runtime.readiness)
+            try:
+                yield
+            finally:
+                state["sender"].cancel()
+                await asyncio.gather(state["sender"], return_exceptions=True)
+                await runtime.stop()
+
+    async def sender_alive() -> bool:
+        return "sender" in state and not state["sender"].done()
+
+    app = create_web_app(title="notifier", lifespan=lifespan, readiness=[sender_alive])
+    app.state.internal_api_key = settings.internal_api_key.get_secret_value()
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,57 @@
+"""Notification decisions, pure: who is told about which event, and when a failed attempt is
+retried. Nothing here knows an address: recipients are a unit id or a patient pseudonym."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+from uuid import UUID
+
+from shared.events import Envelope, EventData
+from shared.events.contracts import MessageReceived, ReplyDelivered
+from shared.ids import derived_uuid7
+
+RecipientKind = Literal["care_unit", "patient"]
+PENDING, SENT, NO_ADDRESS, FAILED = "pending", "sent", "no_address", "failed"
+
+# Which template each kind of recipient gets (files under templates/).
+TEMPLATES: dict[RecipientKind, str] = {
+    "care_unit": "unit_new_message.html",
+    "patient": "patient_reply.html",
+}
+
+
+@dataclass(frozen=True)
+class NewNotification:
+    notification_id: UUID
+    recipient_kind: RecipientKind
+    recipient_ref: str
+    reason: str  # wire name of the causing event
+    conversation_id: str
+    cause_event_id: UUID
+    correlation_id: UUID
+
+
+def notification_for(envelope: Envelope, data: EventData) -> NewNotification | None:
+    """The notification an event calls for, or None. Its id derives from the event's id, so
+    the same event can never yield two notifications."""
+    kind: RecipientKind
+    if isinstance(data, MessageReceived):
+        kind, ref = "care_unit", data.care_unit_id
+    elif isinstance(data, ReplyDelivered):
+        kind, ref = "patient", data.patient_id
+    else:
+        return None
+    return NewNotification(
+        notification_id=derived_uuid7(envelope.event_id, "notify"), recipient_kind=kind,
+        recipient_ref=ref, reason=envelope.wire_name, conversation_id=data.conversation_id,
+        cause_event_id=envelope.event_id, correlation_id=envelope.correlation_id)
+
+
+def retry_delay_s(attempts: int, *, base_s: float = 2.0, cap_s: float = 600.0) -> float:
+    """Exponential backoff after the n-th failed attempt, capped at ten minutes."""
+    return min(base_s * 2 ** max(attempts - 1, 0), cap_s)
+
+
+def state_after_failure(attempts: int, max_attempts: int) -> str:
+    return FAILED if attempts >= max_attempts else PENDING

@@ -1,0 +1,113 @@
+"""Sends pending notifications. SMTP cannot join a database transaction, so each mail is sent
+first and marked sent afterwards, together with its notifier.notification_sent event in the
+outbox. A crash between the two sends that mail again after its lease runs out: at least
+once is the accepted trade-off (the Message-ID stays the same, so mail clients can tell).
+Identity or SMTP failures are retried with backoff; addresses are never logged or stored."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from email.message import EmailMessage
+from typing import Protocol
+
+import jinja2
+from prometheus_client import Counter
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.notifier import store
+from services.notifier.domain import NO_ADDRESS, RecipientKind, retry_delay_s, state_after_failure
+from services.notifier.mail import build_message, render
+from services.notifier.settings import NotifierSettings
+from shared.events import Source, new_event
+from shared.events.contracts import NotificationSent
+from shared.events.topics import NOTIFIER
+from shared.ids import derived_uuid7
+from shared.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+OUTCOMES = Counter("notifications_total", "Notification attempts by outcome", ["outcome"])
+
+
+class Contacts(Protocol):
+    async def address(self, kind: RecipientKind, ref: str) -> str | None: ...
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+class Sender:
+    def __init__(self, *, engine: AsyncEngine, outbox: Outbox, contacts: Contacts,
+                 mailer: Mailer, templates: jinja2.Environment,
+                 settings: NotifierSettings) -> None:
+        self._engine, self._outbox, self._contacts = engine, outbox, contacts
+        self._mailer, self._templates, self._settings = mailer, templates, settings
+        self._source = Source(service="notifier", region=settings.region)
+
+    async def run(self) -> None:
+        while True:
+            try:
+                handled = await self.send_due()
+            except Exception as exc:  # noqa: BLE001 - db away: rows stay pending
+                log.warning("notification sender failed", extra={"error": type(exc).__name__})
+                handled = 0
+            if handled < self._settings.sender_batch_size:
+                await asyncio.sleep(self._settings.sender_poll_s)
+
+    async def send_due(self) -> int:
+        async with self._engine.begin() as conn:
+            rows = await store.claim_due(conn, limit=self._settings.sender_batch_size,
+                                         lease_s=self._settings.sender_lease_s)
+        for row in rows:
+            await self._send_one(row)
+        return len(rows)
+
+    async def _send_one(self, row: Row) -> None:
+        ids = {"event_id": str(row.cause_event_id), "conversation_id": row.conversation_id}
+        try:
+            address = await self._contacts.address(row.recipient_kind, row.recipient_ref)
+            if address is not None:
+                mail = render(self._templates, row.recipient_kind,
+                              login_url=self._settings.login_url)
+                await self._mailer.send(build_message(
+                    mail, notification_id=row.notification_id,
+                    sender=self._settings.mail_from, to=address))
+        except Exception as exc:  # noqa: BLE001 - identity/SMTP failed: retry
+            return await self._failed_attempt(row, type(exc).__name__, ids)
+        if address is None:
+            return await self._finish_without_address(row)
+        async with self._engine.begin() as conn:
+            if await store.mark_sent(conn, row.notification_id):
+                await self._outbox.enqueue(conn, NOTIFIER, row.conversation_id, self._event(row))
+        OUTCOMES.labels("sent").inc()
+        log.info("notification sent", extra=ids)
+
+    async def _failed_attempt(self, row: Row, error: str, ids: dict) -> None:
+        attempts = row.attempts + 1
+        state = state_after_failure(attempts, self._settings.max_attempts)
+        async with self._engine.begin() as conn:
+            await store.mark_failed_attempt(conn, row.notification_id, state=state, error=error,
+                                            retry_in_s=retry_delay_s(attempts))
+        OUTCOMES.labels("retry" if state == "pending" else "failed").inc()
+        log.warning("notification attempt failed", extra={**ids, "error": error,
+                                                          "attempt": attempts, "status": state})
+
+    async def _finish_without_address(self, row: Row) -> None:
+        async with self._engine.begin() as conn:
+            await store.mark_final(conn, row.notification_id, NO_ADDRESS)
+        OUTCOMES.labels("no_address").inc()
+        log.info("recipient has no e-mail address", extra={
+            "conversation_id": row.conversation_id, "status": NO_ADDRESS})
+
+    def _event(self, row: Row):
+        data = NotificationSent(
+            notification_id=str(row.notification_id), recipient_kind=row.recipient_kind,
+            recipient_ref=row.recipient_ref, reason=row.reason,
+            conversation_id=row.conversation_id)
+        event = new_event(data, source=self._source, subject=row.conversation_id,
+                          correlation_id=row.correlation_id,
+                          event_id=derived_uuid7(row.notification_id, "sent"))
+        return event.model_copy(update={"causation_id": row.cause_event_id})

@@ -1,0 +1,33 @@
+"""Settings of the notifier (env prefix NOTIFIER_)."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from shared.settings import DatabaseSettings
+
+
+class NotifierSettings(DatabaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    # None: upgrade with STARTTLS when the server offers it; deployments set True to refuse
+    # to send in clear, the local mail sink offers no TLS.
+    smtp_start_tls: bool | None = None
+    smtp_timeout_s: float = 10.0
+    mail_from: str = "1177 Vårdguiden <no-reply@mina-vardkontakter.example>"
+    # Where the e-mail tells people to log in (the gateway's public address).
+    login_url: str = "http://127.0.0.1:8000/"
+    # Unit addresses change rarely; caching them briefly spares identity a call per mail
+    # while a changed address still takes effect within a minute. Patient addresses are
+    # personal data and are not cached.
+    unit_address_ttl_s: float = 60.0
+    sender_poll_s: float = 0.5
+    sender_batch_size: int = 50
+    # A claimed notification is someone's for this long; after a crash it is retried.
+    sender_lease_s: float = 60.0
+    max_attempts: int = 20  # about a day with the capped backoff, then "failed"

@@ -1,0 +1,63 @@
+"""Queries on the notification log. The inbox handler only inserts; the sender claims due
+rows with a lease, then marks each sent, retried or given up."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.notifier.domain import PENDING, SENT, NewNotification
+from services.notifier.tables import notifications as n
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def add_pending(conn: AsyncConnection, notification: NewNotification) -> None:
+    # The inbox already drops a redelivered event; the derived id makes this safe regardless.
+    await conn.execute(insert(n).values(**asdict(notification), state=PENDING)
+                       .on_conflict_do_nothing(index_elements=[n.c.notification_id]))
+
+
+async def claim_due(conn: AsyncConnection, *, limit: int, lease_s: float) -> list[Row]:
+    """Take due pending rows for `lease_s`: other senders skip them meanwhile, and if this one
+    dies before finishing they come due again when the lease runs out."""
+    due = (select(n.c.notification_id).where(n.c.state == PENDING, n.c.next_attempt_at <= _now())
+           .order_by(n.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
+    result = await conn.execute(
+        update(n).where(n.c.notification_id.in_(due.scalar_subquery()))
+        .values(next_attempt_at=_now() + timedelta(seconds=lease_s)).returning(*n.c))
+    return list(result.all())
+
+
+async def mark_sent(conn: AsyncConnection, notification_id: UUID) -> bool:
+    done = await conn.execute(
+        update(n).where(n.c.notification_id == notification_id, n.c.state == PENDING)
+        .values(state=SENT, sent_at=_now(), attempts=n.c.attempts + 1, last_error=None)
+        .returning(n.c.notification_id))
+    return done.first() is not None
+
+
+async def mark_failed_attempt(conn: AsyncConnection, notification_id: UUID, *, state: str,
+                              error: str, retry_in_s: float) -> None:
+    await conn.execute(
+        update(n).where(n.c.notification_id == notification_id, n.c.state == PENDING)
+        .values(state=state, attempts=n.c.attempts + 1, last_error=error[:100],
+                next_attempt_at=_now() + timedelta(seconds=retry_in_s)))
+
+
+async def mark_final(conn: AsyncConnection, notification_id: UUID, state: str) -> None:
+    await conn.execute(update(n).where(n.c.notification_id == notification_id,
+                                       n.c.state == PENDING).values(state=state))
+
+
+async def for_conversation(conn: AsyncConnection, conversation_id: str) -> list[Row]:
+    return list((await conn.execute(
+        select(n).where(n.c.conversation_id == conversation_id).order_by(n.c.created_at)
+    )).all())

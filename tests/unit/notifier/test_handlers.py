@@ -1,0 +1,73 @@
+from datetime import UTC, datetime
+
+from services.notifier.domain import (
+    FAILED,
+    PENDING,
+    notification_for,
+    retry_delay_s,
+    state_after_failure,
+)
+from services.notifier.handlers import make_handlers
+from shared.crypto.sealing import Sealed
+from shared.events import Source, decode_data, new_event
+from shared.events.contracts import MessageReceived, ReplyDelivered, ReplySent
+from shared.ids import derived_uuid7
+
+SOURCE = Source(service="careunit-mailbox", region="stockholm")
+
+
+def received():
+    return new_event(MessageReceived(conversation_id="c1", message_id="m1",
+                                     care_unit_id="unit-1", service_type="advice"),
+                     source=SOURCE, subject="c1")
+
+
+def delivered():
+    return new_event(ReplyDelivered(conversation_id="c2", reply_id="r1", patient_id="pat-9",
+                                    care_unit_id="unit-1"), source=SOURCE, subject="c2")
+
+
+class FakeStore:
+    def __init__(self) -> None:
+        self.added = []
+
+    async def add(self, conn, notification) -> None:
+        self.added.append((conn, notification))
+
+
+async def test_message_received_records_one_pending_notification_for_the_unit():
+    fake, conn, envelope = FakeStore(), object(), received()
+    handlers = make_handlers(fake.add)
+    await handlers[envelope.wire_name](conn, envelope, decode_data(envelope))
+    [(used_conn, n)] = fake.added
+    assert used_conn is conn  # written in the inbox's transaction
+    assert (n.recipient_kind, n.recipient_ref, n.conversation_id) == ("care_unit", "unit-1", "c1")
+    assert n.notification_id == derived_uuid7(envelope.event_id, "notify")
+    assert n.reason == "messaging.message_received.v1"
+    assert n.correlation_id == envelope.correlation_id
+
+
+async def test_reply_delivered_notifies_the_patient_by_pseudonym():
+    fake, envelope = FakeStore(), delivered()
+    await make_handlers(fake.add)[envelope.wire_name](None, envelope, decode_data(envelope))
+    [(_, n)] = fake.added
+    assert (n.recipient_kind, n.recipient_ref) == ("patient", "pat-9")
+
+
+def test_only_the_two_notifying_events_have_handlers():
+    assert set(make_handlers()) == {"messaging.message_received.v1",
+                                    "messaging.reply_delivered.v1"}
+
+
+def test_other_events_call_for_no_notification():
+    envelope = new_event(ReplySent(
+        conversation_id="c", message_id="m", reply_id="r", patient_id="p", care_unit_id="u",
+        clinician_id="s", sealed_body=Sealed(key_id="k", ciphertext="eA"),
+        sent_at=datetime.now(UTC)), source=SOURCE, subject="c")
+    assert notification_for(envelope, decode_data(envelope)) is None
+
+
+def test_backoff_grows_and_is_capped_then_gives_up():
+    assert [retry_delay_s(n) for n in (1, 2, 3)] == [2.0, 4.0, 8.0]
+    assert retry_delay_s(30) == 600.0
+    assert state_after_failure(3, 20) == PENDING and state_after_failure(20, 20) == FAILED

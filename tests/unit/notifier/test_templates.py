@@ -1,0 +1,40 @@
+"""The e-mails carry no content: the templates take nothing but the login link."""
+
+import jinja2.meta
+import pytest
+
+from services.notifier.domain import TEMPLATES
+from services.notifier.mail import build_message, render, template_env
+from shared.ids import uuid7
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATES.values()))
+def test_templates_have_no_slot_for_content_or_names(name):
+    env = template_env()
+    source = env.loader.get_source(env, name)[0]
+    assert jinja2.meta.find_undeclared_variables(env.parse(source)) == {"login_url"}
+
+
+def test_unit_mail_renders_in_swedish_with_english_line():
+    mail = render(template_env(), "care_unit", login_url="https://example.org/")
+    assert mail.subject == "Nytt meddelande i 1177-inkorgen"
+    assert "Det finns ett nytt meddelande till er enhet. Logga in för att läsa det." in mail.text
+    assert "There is a new message" in mail.text and "https://example.org/" in mail.html
+
+
+def test_patient_mail_renders():
+    mail = render(template_env(), "patient", login_url="https://example.org/?a=1&b=2")
+    expected = "Du har fått svar från din vårdenhet. Logga in på 1177 för att läsa det."
+    assert expected in mail.text
+    assert "https://example.org/?a=1&b=2" in mail.text  # plain text is not HTML-escaped
+    assert "a=1&amp;b=2" in mail.html
+    assert "{{" not in mail.text + mail.html + mail.subject
+
+
+def test_message_has_stable_message_id_and_both_parts():
+    nid = uuid7()
+    mail = render(template_env(), "patient", login_url="https://example.org/")
+    message = build_message(mail, notification_id=nid, sender="a@example.org",
+                            to="b@example.org")
+    assert str(nid) in message["Message-ID"]
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
