@@ -1,0 +1,99 @@
+"""Auditor API: search and count records, and verify the hash chain.
+
+Callers are staff holding the "auditor" role at some unit (a token for audience "audit"), or
+operators with the internal API key."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.audit import store
+from services.audit.domain import ChainVerifier
+from shared.auth import current_principal, require_internal_key
+
+
+async def auditor(request: Request,
+                  x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
+    if x_internal_api_key is not None:
+        return require_internal_key(request.app.state.internal_api_key, x_internal_api_key)
+    principal = await current_principal(request)
+    if principal.kind != "staff" or not any(
+            "auditor" in roles for roles in principal.units.values()):
+        raise HTTPException(403, "auditors only")
+
+
+router = APIRouter(prefix="/v1", dependencies=[Depends(auditor)])
+
+
+class RecordPublic(BaseModel):
+    seq: int
+    event_id: UUID
+    event_type: str
+    event_version: int
+    subject: str
+    actor_id: str
+    actor_role: str
+    source_service: str
+    source_region: str
+    correlation_id: UUID
+    occurred_at: datetime
+    recorded_at: datetime
+    summary: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class RecordPage(BaseModel):
+    records: list[RecordPublic]
+    next_after_seq: int | None  # pass as after_seq for the next page; None at the end
+
+
+class VerifyResult(BaseModel):
+    ok: bool
+    records: int
+    first_broken_seq: int | None
+
+
+Subject = Annotated[str | None, Query(min_length=1, max_length=200)]
+EventType = Annotated[str | None, Query(min_length=1, max_length=200)]
+
+
+def _engine(request: Request) -> AsyncEngine:
+    return request.app.state.engine
+
+
+@router.get("/records", response_model=RecordPage)
+async def list_records(request: Request, subject: Subject = None, event_type: EventType = None,
+                       after_seq: Annotated[int, Query(ge=0)] = 0,
+                       limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> RecordPage:
+    async with _engine(request).connect() as conn:
+        rows = await store.find(conn, subject=subject, event_type=event_type,
+                                after_seq=after_seq, limit=limit)
+    page = [RecordPublic.model_validate(row._mapping) for row in rows]
+    return RecordPage(records=page, next_after_seq=page[-1].seq if len(page) == limit else None)
+
+
+@router.get("/records/count")
+async def count_records(request: Request, subject: Subject = None,
+                        event_type: EventType = None) -> dict[str, int]:
+    async with _engine(request).connect() as conn:
+        return {"count": await store.count(conn, subject=subject, event_type=event_type)}
+
+
+@router.get("/verify", response_model=VerifyResult)
+async def verify_chain(request: Request) -> VerifyResult:
+    verifier = ChainVerifier()
+    async with _engine(request).connect() as conn:
+        head = await store.head(conn)  # records up to the head never change afterwards
+        async for row in store.walk(conn, up_to_seq=head.seq,
+                                    batch=request.app.state.verify_batch_size):
+            verifier.feed(store.entry_of(row), row.prev_hash, row.hash)
+    result = verifier.result(head.seq, head.hash)
+    return VerifyResult(ok=result.ok, records=result.records,
+                        first_broken_seq=result.first_broken_seq)

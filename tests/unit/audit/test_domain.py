@@ -1,0 +1,115 @@
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from services.audit.domain import (
+    GENESIS,
+    ChainVerifier,
+    canonical,
+    chain_hash,
+    entry_from,
+    strip_sealed,
+)
+from shared.crypto.sealing import Sealed
+from shared.events import Actor, Source, new_event
+from shared.events.contracts import MessageOpened, MessageSubmitted
+
+SOURCE = Source(service="patient-mailbox", region="stockholm")
+SEALED = Sealed(key_id="k1", ciphertext="Y2lwaGVy")
+
+
+def submitted(n: int = 1):
+    return new_event(MessageSubmitted(
+        conversation_id=f"c{n}", message_id=f"m{n}", patient_id="p1", care_unit_id="u1",
+        service_type="advice", sealed_body=SEALED, submitted_at=datetime.now(UTC)),
+        source=SOURCE, subject=f"c{n}", actor=Actor(id="p1", role="patient"))
+
+
+def opened():
+    return new_event(MessageOpened(conversation_id="c1", message_id="m1", care_unit_id="u1",
+                                   staff_id="s1", staff_role="clinician"),
+                     source=SOURCE, subject="c1", actor=Actor(id="s1", role="staff"))
+
+
+def chain(envelopes):
+    """[(entry, prev_hash, hash)] as the store would build them."""
+    out, prev = [], GENESIS
+    for seq, envelope in enumerate(envelopes, start=1):
+        entry = entry_from(envelope, seq=seq, recorded_at=datetime.now(UTC))
+        digest = chain_hash(prev, entry)
+        out.append((entry, prev, digest))
+        prev = digest
+    return out
+
+
+def verify(links, head=None):
+    verifier = ChainVerifier()
+    for entry, prev, digest in links:
+        verifier.feed(entry, prev, digest)
+    head = head or ((links[-1][0].seq, links[-1][2]) if links else (0, GENESIS))
+    return verifier.result(*head)
+
+
+def test_summary_keeps_ids_and_drops_sealed_values():
+    summary = entry_from(submitted(), seq=1, recorded_at=datetime.now(UTC)).summary
+    assert "sealed_body" not in summary
+    assert summary["message_id"] == "m1" and summary["patient_id"] == "p1"
+    assert "Y2lwaGVy" not in str(summary)
+
+
+def test_strip_sealed_finds_nested_and_listed_sealed_items():
+    sealed = SEALED.model_dump()
+    data = {"a": {"copy": sealed, "id": "x"}, "items": [sealed, {"id": "y"}], "sealed_x": 1}
+    assert strip_sealed(data) == {"a": {"id": "x"}, "items": [{"id": "y"}]}
+
+
+def test_entry_carries_actor_source_and_event_identity():
+    envelope = opened()
+    entry = entry_from(envelope, seq=7, recorded_at=datetime.now(UTC))
+    assert (entry.event_type, entry.event_version) == ("messaging.message_opened", 1)
+    assert (entry.actor_id, entry.actor_role, entry.source_service) == \
+        ("s1", "staff", "patient-mailbox")
+    assert entry.event_id == str(envelope.event_id)
+
+
+def test_canonical_form_is_stable_across_timezones():
+    entry = entry_from(opened(), seq=1, recorded_at=datetime.now(UTC))
+    from zoneinfo import ZoneInfo
+    moved = replace(entry, recorded_at=entry.recorded_at.astimezone(ZoneInfo("Europe/Stockholm")))
+    assert canonical(entry) == canonical(moved)
+
+
+def test_an_intact_chain_verifies():
+    result = verify(chain([submitted(1), opened(), submitted(2)]))
+    assert result.ok and result.records == 3 and result.first_broken_seq is None
+
+
+def test_empty_chain_verifies():
+    assert verify([]).ok
+
+
+def test_altered_record_is_found():
+    links = chain([submitted(1), opened(), submitted(2)])
+    entry, prev, digest = links[1]
+    links[1] = (replace(entry, actor_id="someone-else"), prev, digest)
+    result = verify(links)
+    assert not result.ok and result.first_broken_seq == 2
+
+
+def test_rehashed_altered_record_breaks_the_next_link():
+    links = chain([submitted(1), opened(), submitted(2)])
+    entry, prev, _ = links[1]
+    forged = replace(entry, actor_id="someone-else")
+    links[1] = (forged, prev, chain_hash(prev, forged))
+    assert verify(links, head=(3, links[2][2])).first_broken_seq == 3
+
+
+def test_missing_record_is_found():
+    links = chain([submitted(1), opened(), submitted(2)])
+    del links[1]
+    assert verify(links, head=(3, links[-1][2])).first_broken_seq == 3
+
+
+def test_cut_off_tail_is_found_through_the_head():
+    links = chain([submitted(1), opened(), submitted(2)])
+    result = verify(links[:2], head=(3, links[2][2]))
+    assert not result.ok and result.first_broken_seq == 3
