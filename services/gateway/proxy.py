@@ -1,0 +1,55 @@
+"""Reverse proxy to the services: which upstream URL a public path maps to, and the
+forwarding itself (one shared httpx client; bodies are small JSON, so no streaming).
+
+Internal endpoints (/internal/...) exist for service-to-service calls inside the
+deployment and are never reachable through the gateway, however the path is spelt."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from urllib.parse import quote
+
+import httpx
+from fastapi import HTTPException, Request, Response
+
+from shared import logs
+
+# Request headers passed on; cookies and anything else stay at the gateway.
+FORWARD_REQUEST = ("authorization", "content-type", "accept")
+FORWARD_RESPONSE = ("content-type", "www-authenticate", "cache-control")
+
+
+def target_url(upstreams: Mapping[str, str], service: str, path: str) -> str | None:
+    """The upstream URL for /api/<service>/<path>, or None if there is none to reach."""
+    base = upstreams.get(service)
+    if base is None or not _allowed(path):
+        return None
+    return f"{base}/{quote(path)}"
+
+
+def _allowed(path: str) -> bool:
+    segments = path.split("/")
+    # Empty, "." or ".." segments could be normalised into another path further on.
+    if any(s in ("", ".", "..") for s in segments[:-1]) or segments[-1] in (".", ".."):
+        return False
+    return segments[0].lower() != "internal"
+
+
+async def forward(client: httpx.AsyncClient, request: Request, service: str, url: str) -> Response:
+    headers = {name: value for name in FORWARD_REQUEST
+               if (value := request.headers.get(name)) is not None}
+    # The same correlation id on both hops, generated here if the caller sent none.
+    headers["x-correlation-id"] = (request.headers.get("x-correlation-id")
+                                   or logs.correlation_id.get() or "")
+    if request.url.query:
+        url = f"{url}?{request.url.query}"
+    try:
+        upstream = await client.request(request.method, url, headers=headers,
+                                        content=await request.body())
+    except httpx.TimeoutException as exc:
+        raise HTTPException(504, f"{service} did not answer in time") from exc
+    except httpx.TransportError as exc:
+        raise HTTPException(502, f"{service} is unavailable ({type(exc).__name__})") from exc
+    return Response(content=upstream.content, status_code=upstream.status_code,
+                    headers={name: upstream.headers[name] for name in FORWARD_RESPONSE
+                             if name in upstream.headers})

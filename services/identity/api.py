@@ -1,0 +1,85 @@
+"""identity's HTTP API: discovery and JWKS, the unit and staff catalogue, the caller's own
+profile, and contact look-ups for other services (internal key only)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Response
+
+from services.identity import store
+from services.identity.context import ContextDep
+from shared.auth import PrincipalDep, StaffDep, require_internal_key
+
+public = APIRouter(tags=["catalogue"])
+well_known = APIRouter(prefix="/.well-known", tags=["discovery"])
+
+
+@well_known.get("/jwks.json")
+async def jwks(ctx: ContextDep, response: Response) -> dict[str, Any]:
+    # Short cache: verifiers refetch anyway when they meet a key id they do not know.
+    response.headers["Cache-Control"] = "public, max-age=60"
+    async with ctx.engine.connect() as conn:
+        return await ctx.keys.jwks(conn)
+
+
+@well_known.get("/openid-configuration")
+async def openid_configuration(ctx: ContextDep) -> dict[str, Any]:
+    issuer = ctx.settings.issuer
+    return {"issuer": issuer, "jwks_uri": f"{issuer}/.well-known/jwks.json",
+            "id_token_signing_alg_values_supported": ["ES256"],
+            "subject_types_supported": ["pairwise"]}
+
+
+@public.get("/v1/units")
+async def units(ctx: ContextDep) -> list[dict[str, Any]]:
+    async with ctx.engine.connect() as conn:
+        return await store.list_units(conn)
+
+
+@public.get("/v1/units/{unit_id}/staff")
+async def unit_staff(unit_id: str, ctx: ContextDep, who: StaffDep) -> list[dict[str, Any]]:
+    """Colleagues at a unit, so a message administrator can pick a clinician."""
+    if not who.units.get(unit_id):
+        raise HTTPException(403, "no role at this care unit")
+    async with ctx.engine.connect() as conn:
+        return await store.unit_staff(conn, unit_id)
+
+
+@public.get("/v1/me")
+async def me(ctx: ContextDep, who: PrincipalDep) -> dict[str, Any]:
+    async with ctx.engine.connect() as conn:
+        if who.kind == "patient":
+            profile = await store.patient_profile(conn, who.subject)
+        else:
+            profile = await store.staff_profile(conn, who.subject)
+    if profile is None:
+        raise HTTPException(404, "no such person")
+    return {"subject": who.subject, "kind": who.kind, "loa": who.loa, **profile}
+
+
+async def _internal_caller(ctx: ContextDep,
+                           x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
+    require_internal_key(ctx.settings.internal_api_key.get_secret_value(), x_internal_api_key)
+
+
+internal = APIRouter(prefix="/internal/v1/contacts", tags=["internal"],
+                     dependencies=[Depends(_internal_caller)])
+
+
+@internal.get("/patients/{patient_id}")
+async def patient_contact(patient_id: str, ctx: ContextDep) -> dict[str, str | None]:
+    """The notifier addresses e-mail through this, so addresses never travel on Kafka."""
+    async with ctx.engine.connect() as conn:
+        if await store.patient_profile(conn, patient_id) is None:
+            raise HTTPException(404, "no such patient")
+        return {"email": await store.patient_email(conn, patient_id)}
+
+
+@internal.get("/units/{unit_id}")
+async def unit_contact(unit_id: str, ctx: ContextDep) -> dict[str, str]:
+    async with ctx.engine.connect() as conn:
+        email = await store.unit_email(conn, unit_id)
+    if email is None:
+        raise HTTPException(404, "no such care unit")
+    return {"email": email}

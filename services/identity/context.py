@@ -1,0 +1,28 @@
+"""What identity's routes depend on, built once in bootstrap and reached through the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.identity.keys import SigningKeys
+from services.identity.settings import IdentitySettings
+from services.identity.tokens import TokenService
+
+
+@dataclass(frozen=True)
+class IdentityContext:
+    settings: IdentitySettings
+    engine: AsyncEngine
+    keys: SigningKeys
+    tokens: TokenService
+
+
+def _context(request: Request) -> IdentityContext:
+    return request.app.state.identity
+
+
+ContextDep = Annotated[IdentityContext, Depends(_context)]

@@ -1,0 +1,48 @@
+"""identity's settings (env prefix IDENTITY_)."""
+
+from __future__ import annotations
+
+import binascii
+
+from pydantic import SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from shared.crypto.keyring import KeyWrapper
+from shared.settings import PLACEHOLDER, DatabaseSettings
+
+
+class IdentitySettings(DatabaseSettings):
+    model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore")
+
+    http_port: int = 8001
+    # Wraps the private signing keys at rest (base64url of 32 bytes).
+    key_encryption_key: SecretStr = SecretStr(PLACEHOLDER)
+    token_ttl_s: int = 900
+    # The active signing key is replaced at start-up once it is older than this.
+    signing_key_max_age_days: int = 30
+    # A file in services/identity/seed/. Unset: the region's file in development and test,
+    # nothing in production (fictitious people must not appear there by default). "" = off.
+    seed_file: str | None = None
+
+    @property
+    def dev_login_enabled(self) -> bool:
+        """The development login trusts whatever id it is given: never outside dev and test."""
+        return self.environment in ("development", "test")
+
+    @property
+    def effective_seed_file(self) -> str | None:
+        if self.seed_file is not None:
+            return self.seed_file or None
+        return f"{self.region}.json" if self.dev_login_enabled else None
+
+    def key_wrapper(self) -> KeyWrapper:
+        try:
+            return KeyWrapper.from_b64(self.key_encryption_key.get_secret_value())
+        except (ValueError, binascii.Error) as exc:
+            raise ValueError("IDENTITY_KEY_ENCRYPTION_KEY must be base64url of 32 random bytes"
+                             ) from exc
+
+    @property
+    def issuer(self) -> str:
+        # Services verify `iss` against their IDENTITY_URL, so the issuer is that exact value.
+        return self.identity_url.rstrip("/")

@@ -1,0 +1,101 @@
+"""The gateway app with a fake upstream behind the real httpx client (no network)."""
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from services.gateway.bootstrap import SECURITY_HEADERS, create_app
+from services.gateway.settings import GatewaySettings
+
+SETTINGS = GatewaySettings(environment="test", identity_url="http://id.test",
+                           forms_url="http://forms.test", mailsink_url="http://mail.test:8025")
+
+
+class FakeUpstream:
+    def __init__(self, fail: Exception | None = None, healthy: bool = True) -> None:
+        self.requests: list[httpx.Request] = []
+        self.fail, self.healthy = fail, healthy
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.fail:
+            raise self.fail
+        if request.url.path == "/healthz":
+            return httpx.Response(200 if self.healthy else 500)
+        self.requests.append(request)
+        return httpx.Response(201, content=b'{"ok": true}', headers={
+            "content-type": "application/json", "set-cookie": "upstream=1",
+            "www-authenticate": "Bearer"})
+
+
+@pytest.fixture
+def upstream() -> FakeUpstream:
+    return FakeUpstream()
+
+
+@pytest.fixture
+def client(upstream: FakeUpstream):
+    with TestClient(create_app(SETTINGS, transport=httpx.MockTransport(upstream))) as c:
+        yield c
+
+
+def test_forwards_method_query_body_and_chosen_headers(client, upstream) -> None:
+    response = client.post(
+        "/api/forms/v1/forms?unit=SE1&x=%C3%A5", content=b'{"a": 1}',
+        headers={"authorization": "Bearer t", "content-type": "application/json",
+                 "x-correlation-id": "cid-1", "cookie": "session=secret"})
+    assert (response.status_code, response.json()) == (201, {"ok": True})
+    assert response.headers["content-type"] == "application/json"
+    assert "set-cookie" not in response.headers
+    sent = upstream.requests[0]
+    assert (sent.method, str(sent.url)) == ("POST", "http://forms.test/v1/forms?unit=SE1&x=%C3%A5")
+    assert sent.content == b'{"a": 1}'
+    assert sent.headers["authorization"] == "Bearer t"
+    assert sent.headers["x-correlation-id"] == "cid-1"
+    assert "cookie" not in sent.headers
+
+
+def test_generates_a_correlation_id_when_missing(client, upstream) -> None:
+    response = client.get("/api/identity/v1/units")
+    sent_cid = upstream.requests[0].headers["x-correlation-id"]
+    assert sent_cid and sent_cid == response.headers["x-correlation-id"]
+
+
+@pytest.mark.parametrize("path", [
+    "/api/identity/internal/v1/contacts/units/SE1",
+    "/api/identity/%69nternal/v1/contacts/units/SE1",
+    "/api/identity//internal/v1/contacts/units/SE1",
+    "/api/routing/v1/x",
+])
+def test_internal_and_unknown_paths_are_404_and_never_forwarded(client, upstream, path) -> None:
+    response = client.get(path, headers={"x-internal-api-key": "guess"})
+    assert response.status_code == 404
+    assert upstream.requests == []
+
+
+def test_upstream_down_is_502_with_reason() -> None:
+    down = FakeUpstream(fail=httpx.ConnectError("refused"))
+    with TestClient(create_app(SETTINGS, transport=httpx.MockTransport(down))) as c:
+        response = c.get("/api/identity/v1/units")
+        assert response.status_code == 502
+        assert "identity is unavailable" in response.json()["detail"]
+        assert c.get("/readyz").status_code == 503
+
+
+def test_ready_when_identity_answers(client) -> None:
+    assert client.get("/readyz").status_code == 200
+
+
+@pytest.mark.parametrize("path", ["/", "/api/identity/v1/units", "/api/nope/x", "/healthz"])
+def test_security_headers_on_every_response(client, path) -> None:
+    headers = client.get(path).headers
+    for name, value in SECURITY_HEADERS.items():
+        assert headers[name] == value
+    assert "default-src 'self'" in headers["content-security-policy"]
+
+
+def test_index_is_swedish_and_links_docs_and_mail_sink(client) -> None:
+    response = client.get("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert '<html lang="sv">' in response.text
+    assert 'href="http://id.test/docs"' in response.text
+    assert 'href="http://mail.test:8025/"' in response.text
