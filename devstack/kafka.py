@@ -1,0 +1,312 @@
+"""A single-node Apache Kafka broker (KRaft, combined broker + controller) for the local stack.
+
+The jars come from Maven Central: `devstack/kafka/pom.xml` pins `org.apache.kafka:kafka_2.13`
+plus a log4j2 binding, and Maven copies the runtime classpath into `.cache/kafka/lib`
+(outside git; resolved once, again only when the pom changes). The broker runs as
+`java -cp '.cache/kafka/lib/*' kafka.Kafka server.properties` with its data, config and log
+under `<data_dir>/kafka`."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from devstack.config import CACHE_DIR, REPO_ROOT, StackConfig
+from devstack.procs import ManagedProcess, StackError, port_in_use, run_blocking
+
+KAFKA_VERSION = "4.1.1"  # keep in sync with devstack/kafka/pom.xml
+POM = REPO_ROOT / "devstack" / "kafka" / "pom.xml"
+LIB_DIR = CACHE_DIR / "kafka" / "lib"
+_STAMP = ".pom-sha256"
+_MAIN_JAR = f"kafka_2.13-{KAFKA_VERSION}.jar"
+
+# DEVSTACK_KAFKA_JAVA_OPTS (space-separated) replaces these, e.g. to measure peak throughput
+# with the full JIT: DEVSTACK_KAFKA_JAVA_OPTS="-Xmx1g".
+JAVA_OPTS = os.environ.get("DEVSTACK_KAFKA_JAVA_OPTS", "").split() or [
+    "-Xms128m",
+    "-Xmx512m",  # the machine has 2 cores and runs everything else too
+    "-XX:+UseSerialGC",  # a dev broker: least GC threads and footprint
+    "-XX:TieredStopAtLevel=1",  # C1 only: less CPU while starting (2.1s vs 2.5-3.2s here)
+    "-Djava.awt.headless=true",
+]
+
+
+def _pom_hash() -> str:
+    return hashlib.sha256(POM.read_bytes()).hexdigest()
+
+
+def jars_ready(lib_dir: Path = LIB_DIR) -> bool:
+    stamp = lib_dir / _STAMP
+    return (
+        stamp.is_file()
+        and stamp.read_text().strip() == _pom_hash()
+        and (lib_dir / _MAIN_JAR).is_file()
+    )
+
+
+def ensure_jars(lib_dir: Path = LIB_DIR, *, quiet: bool = False) -> Path:
+    """Resolve the broker's runtime classpath with Maven into `lib_dir` unless it is there
+    for the current pom. Resolves into a temporary directory first, so an interrupted run
+    never leaves a half-filled classpath that looks complete."""
+    if jars_ready(lib_dir):
+        return lib_dir
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise StackError("Maven (mvn) not found: run scripts/bootstrap (apt-get install maven)")
+    tmp = lib_dir.with_name(lib_dir.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    if not quiet:
+        print(
+            f"devstack: resolving Kafka {KAFKA_VERSION} jars with Maven into {lib_dir}",
+            file=sys.stderr,
+            flush=True,
+        )
+    cmd = [
+        mvn,
+        "-q",
+        "-B",
+        "-f",
+        str(POM),
+        "dependency:copy-dependencies",
+        "-DincludeScope=runtime",
+        f"-DoutputDirectory={tmp}",
+    ]
+    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise StackError(
+            f"Maven could not resolve the Kafka jars (exit {proc.returncode}):\n"
+            f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
+    if not (tmp / _MAIN_JAR).is_file():
+        raise StackError(f"Maven finished but {_MAIN_JAR} is not in {tmp}")
+    (tmp / _STAMP).write_text(_pom_hash() + "\n")
+    shutil.rmtree(lib_dir, ignore_errors=True)
+    tmp.rename(lib_dir)
+    return lib_dir
+
+
+def _java() -> str:
+    home = os.environ.get("JAVA_HOME")
+    if home and Path(home, "bin", "java").is_file():
+        return str(Path(home, "bin", "java"))
+    java = shutil.which("java")
+    if java is None:
+        raise StackError(
+            "java not found: run scripts/bootstrap (apt-get install openjdk-17-jre-headless)"
+        )
+    return java
+
+
+def _new_cluster_id() -> str:
+    # Same form as Kafka's Uuid.randomUuid().toString(): 22 chars of url-safe base64.
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+
+
+LOG4J2_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- Written by devstack/kafka.py. Broker log: {log}; state-change and request logs are
+     left at WARN so the file stays readable. log4j2's own shutdown hook is off: it would
+     stop the logging before Kafka's shutdown hook has logged its controlled shutdown. -->
+<Configuration status="WARN" shutdownHook="disable">
+  <Appenders>
+    <RollingFile name="server" fileName="{log}" filePattern="{log}.%i">
+      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
+      <Policies><SizeBasedTriggeringPolicy size="20 MB"/></Policies>
+      <DefaultRolloverStrategy max="3"/>
+    </RollingFile>
+  </Appenders>
+  <Loggers>
+    <Logger name="kafka" level="INFO"/>
+    <Logger name="org.apache.kafka" level="INFO"/>
+    <Logger name="state.change.logger" level="WARN"/>
+    <Logger name="kafka.request.logger" level="WARN"/>
+    <Logger name="org.apache.kafka.raft" level="WARN"/>
+    <Logger name="org.apache.kafka.controller" level="WARN"/>
+    <Logger name="kafka.log.LogCleaner" level="WARN"/>
+    <Root level="INFO"><AppenderRef ref="server"/></Root>
+  </Loggers>
+</Configuration>
+"""
+
+
+class KafkaBroker:
+    """Prepares (config, storage format) and runs the broker of one stack."""
+
+    name = "kafka"
+
+    def __init__(self, cfg: StackConfig) -> None:
+        self.cfg = cfg
+        self.home = cfg.data_dir / "kafka"
+        self.log_dir = self.home / "data"
+        self.properties = self.home / "server.properties"
+        self.log4j2 = self.home / "log4j2.xml"
+        self.server_log = cfg.data_dir / "logs" / "kafka-server.log"
+        self.process = ManagedProcess(
+            self.name,
+            [],  # filled in by prepare()
+            cfg.data_dir / "logs" / "kafka.log",  # JVM stdout/stderr (crashes, GC warnings)
+            cwd=self.home,
+            stop_timeout=30.0,
+        )
+
+    def server_properties(self) -> str:
+        c = self.cfg
+        props = {
+            "process.roles": "broker,controller",
+            "node.id": "1",
+            # A static voter set: `StorageTool format -t <id> -c ...` works without
+            # --standalone and the node is its own quorum on every start.
+            "controller.quorum.voters": f"1@127.0.0.1:{c.kafka_controller_port}",
+            "listeners": (
+                f"PLAINTEXT://127.0.0.1:{c.kafka_port},CONTROLLER://127.0.0.1:{c.kafka_controller_port}"
+            ),
+            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{c.kafka_port}",
+            "controller.listener.names": "CONTROLLER",
+            "inter.broker.listener.name": "PLAINTEXT",
+            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "log.dirs": str(self.log_dir),
+            "num.partitions": "3",
+            "default.replication.factor": "1",
+            "min.insync.replicas": "1",
+            "auto.create.topics.enable": "true",
+            "offsets.topic.replication.factor": "1",
+            # 50 partitions by default: the first consumer group would wait for all 50 to be
+            # created and loaded; 10 is plenty for one machine and makes that quick.
+            "offsets.topic.num.partitions": "10",
+            "transaction.state.log.replication.factor": "1",
+            "transaction.state.log.min.isr": "1",
+            "transaction.state.log.num.partitions": "10",
+            "share.coordinator.state.topic.replication.factor": "1",
+            "share.coordinator.state.topic.min.isr": "1",
+            "group.initial.rebalance.delay.ms": "0",
+            # After a crash (SIGKILL) the restarted node's controller still holds the old
+            # broker registration until its session expires (9 s by default, during which
+            # registration fails with DUPLICATE_BROKER_REGISTRATION): keep that short so
+            # fault tests restart the broker quickly, with room for pauses on a busy machine.
+            "broker.heartbeat.interval.ms": "1000",
+            "broker.session.timeout.ms": "4000",
+            "num.network.threads": "2",
+            "num.io.threads": "4",
+            "num.recovery.threads.per.data.dir": "1",
+            "log.retention.hours": "168",
+            "log.segment.bytes": str(64 * 1024 * 1024),
+        }
+        lines = [f"# Written by devstack/kafka.py for {c.data_dir}; regenerated on every start."]
+        lines += [f"{k}={v}" for k, v in props.items()]
+        return "\n".join(lines) + "\n"
+
+    def prepare(self) -> None:
+        lib = ensure_jars()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.server_log.parent.mkdir(parents=True, exist_ok=True)
+        self.properties.write_text(self.server_properties())
+        self.log4j2.write_text(LOG4J2_XML.format(log=self.server_log))
+        java = _java()
+        classpath = str(lib / "*")  # expanded by java itself, not by a shell
+        log_opt = f"-Dlog4j2.configurationFile={self.log4j2}"
+        if not (self.log_dir / "meta.properties").is_file():
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            cluster_id_file = self.home / "cluster.id"
+            if not cluster_id_file.is_file():
+                cluster_id_file.write_text(_new_cluster_id() + "\n")
+            cluster_id = cluster_id_file.read_text().strip()
+            proc = subprocess.run(
+                [
+                    java,
+                    "-Xmx256m",
+                    "-XX:TieredStopAtLevel=1",
+                    log_opt,
+                    "-cp",
+                    classpath,
+                    "kafka.tools.StorageTool",
+                    "format",
+                    "--ignore-formatted",
+                    "-t",
+                    cluster_id,
+                    "-c",
+                    str(self.properties),
+                ],
+                check=False,
+                capture_output=True,
+                text=True,
+                cwd=self.home,
+            )
+            if proc.returncode != 0:
+                raise StackError(
+                    f"kafka: formatting storage in {self.log_dir} failed "
+                    f"(exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+                )
+        self.process.argv = [
+            java,
+            *JAVA_OPTS,
+            log_opt,
+            # Kafka's own scripts pass these too; quiet JVM, IPv4 loopback only.
+            "-Djava.net.preferIPv4Stack=true",
+            "-cp",
+            classpath,
+            "kafka.Kafka",
+            str(self.properties),
+        ]
+
+    def launch(self) -> None:
+        """Write the config, format storage on first use and start the JVM (no waiting)."""
+        if self.process.running():
+            return
+        for port in (self.cfg.kafka_port, self.cfg.kafka_controller_port):
+            if port_in_use(port):
+                raise StackError(
+                    f"kafka: port {port} is already in use (another stack or broker running?)"
+                )
+        self.prepare()
+        self.process.start()
+
+    def wait_ready(self, timeout: float = 90.0) -> float:
+        """Wait until the broker answers a metadata request; returns seconds since launch."""
+        return self.process.wait_until(self.ready, timeout, "accepting Kafka clients", interval=0.1)
+
+    def start(self, timeout: float = 90.0) -> float:
+        self.launch()
+        return self.wait_ready(timeout)
+
+    def ready(self) -> bool:
+        if not port_in_use(self.cfg.kafka_port):
+            return False
+        return run_blocking(lambda: metadata_ok(self.cfg.kafka_bootstrap))
+
+    def stop(self) -> None:
+        self.process.stop()
+
+    def kill(self) -> None:
+        self.process.kill()
+
+
+async def metadata_ok(bootstrap: str, timeout: float = 5.0) -> bool:
+    """True when the broker answers a metadata request listing itself."""
+    from aiokafka import AIOKafkaClient  # imported lazily: the CLI starts faster without it
+    from aiokafka.errors import KafkaError
+
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    try:
+        await client.bootstrap()
+        return bool(client.cluster.brokers())
+    except (KafkaError, OSError):
+        return False
+    finally:
+        await client.close()
+
+
+def main() -> None:  # `python -m devstack.kafka` resolves the jars only (used by bootstrap)
+    t = time.monotonic()
+    ensure_jars()
+    print(f"Kafka {KAFKA_VERSION} jars ready in {LIB_DIR} ({time.monotonic() - t:.1f}s)")
+
+
+if __name__ == "__main__":
+    main()

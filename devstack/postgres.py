@@ -1,0 +1,329 @@
+"""PostgreSQL servers of the local stack: one server process (own data directory and port)
+per `PgServer` in the config, managed with Debian's binaries via initdb/pg_ctl.
+
+PostgreSQL refuses to run as root, so as root every server command runs as the `postgres`
+user (created by Debian's `postgresql` package) through `runuser -u postgres --`; as any
+other user it runs as that user. Administration (roles, databases) goes through the unix
+socket as the `postgres` superuser (trust, local only); TCP connections on 127.0.0.1 need a
+password (scram-sha-256)."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from devstack.config import PgServer, StackConfig
+from devstack.procs import (
+    StackError,
+    descendants,
+    pid_alive,
+    port_in_use,
+    tail,
+    tree_rss_bytes,
+)
+
+PG_USER = "postgres"
+_INCLUDE_LINE = "include_if_exists = 'devstack.conf'"
+
+
+def find_bindir() -> Path:
+    """Directory with initdb/pg_ctl/postgres: $PG_BINDIR, the newest
+    /usr/lib/postgresql/*/bin, `pg_config --bindir`, or PATH."""
+    candidates: list[Path] = []
+    if os.environ.get("PG_BINDIR"):
+        candidates.append(Path(os.environ["PG_BINDIR"]))
+
+    def version(p: str) -> tuple[int, ...]:
+        v = Path(p).parent.name
+        return tuple(int(x) for x in v.split(".") if x.isdigit())
+
+    candidates += [
+        Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True)
+    ]
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        try:
+            out = subprocess.run(
+                [pg_config, "--bindir"], check=False, capture_output=True, text=True, timeout=10
+            ).stdout.strip()
+            if out:
+                candidates.append(Path(out))
+        except (OSError, subprocess.SubprocessError):
+            pass
+    initdb = shutil.which("initdb")
+    if initdb:
+        candidates.append(Path(initdb).parent)
+    for c in candidates:
+        if (c / "initdb").is_file() and (c / "pg_ctl").is_file() and (c / "postgres").is_file():
+            return c
+    raise StackError(
+        "PostgreSQL server binaries (initdb, pg_ctl) not found: run scripts/bootstrap "
+        "(apt-get install postgresql) or set PG_BINDIR"
+    )
+
+
+def _as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def _pg_ids() -> tuple[int, int]:
+    try:
+        pw = pwd.getpwnam(PG_USER)
+    except KeyError as exc:
+        raise StackError(
+            f"running as root but there is no '{PG_USER}' user to run PostgreSQL as "
+            "(it comes with Debian's postgresql package: run scripts/bootstrap)"
+        ) from exc
+    return pw.pw_uid, pw.pw_gid
+
+
+def _chown(path: Path) -> None:
+    if _as_root():
+        uid, gid = _pg_ids()
+        os.chown(path, uid, gid)
+
+
+class PostgresServer:
+    """One PostgreSQL server process of the stack."""
+
+    def __init__(self, cfg: StackConfig, server: PgServer, bindir: Path | None = None) -> None:
+        self.cfg = cfg
+        self.server = server
+        self.name = f"pg-{server.name}"
+        self.port = cfg.pg_port(server.name)
+        self.root = cfg.data_dir / "pg"
+        self.datadir = self.root / server.name
+        self.socket_dir = self.root / "run"
+        self.log_path = cfg.data_dir / "logs" / f"{self.name}.log"
+        self._bindir = bindir
+
+    # -- helpers ---------------------------------------------------------------------------
+    @property
+    def bindir(self) -> Path:
+        if self._bindir is None:
+            self._bindir = find_bindir()
+        return self._bindir
+
+    def _cmd(self, tool: str, *args: str) -> list[str]:
+        argv = [str(self.bindir / tool), *args]
+        return ["runuser", "-u", PG_USER, "--", *argv] if _as_root() else argv
+
+    def _run(self, tool: str, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            self._cmd(tool, *args),
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd="/",  # runuser keeps the cwd, which the postgres user may not be able to enter
+        )
+
+    def _check_access(self) -> None:
+        """The postgres user must be able to reach the data directory; a 0700 parent owned by
+        root (e.g. pytest's tmp dirs) is the usual reason it cannot."""
+        if not _as_root():
+            return
+        probe = subprocess.run(
+            ["runuser", "-u", PG_USER, "--", "test", "-w", str(self.root)],
+            check=False,
+            capture_output=True,
+            cwd="/",
+        )
+        if probe.returncode != 0:
+            raise StackError(
+                f"{self.name}: user '{PG_USER}' cannot write {self.root}; every parent "
+                f"directory of the stack's data dir must be searchable by other users "
+                f"(chmod o+x), e.g. use a data dir under /tmp made with mode 0755"
+            )
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def init(self) -> bool:
+        """Create the cluster unless it exists. Returns whether it was created."""
+        for d in (self.root, self.socket_dir):
+            d.mkdir(parents=True, exist_ok=True)
+            _chown(d)
+        self.root.chmod(0o755)
+        self._check_access()
+        if (self.datadir / "PG_VERSION").is_file():
+            return False
+        self.datadir.mkdir(mode=0o700, exist_ok=True)
+        _chown(self.datadir)
+        proc = self._run(
+            "initdb",
+            "-D",
+            str(self.datadir),
+            "-U",
+            PG_USER,
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--no-instructions",
+        )
+        if proc.returncode != 0:
+            shutil.rmtree(self.datadir, ignore_errors=True)
+            raise StackError(f"{self.name}: initdb failed:\n{proc.stdout}\n{proc.stderr}")
+        return True
+
+    def write_config(self) -> None:
+        conf = self.datadir / "postgresql.conf"
+        text = conf.read_text()
+        if _INCLUDE_LINE not in text:
+            conf.write_text(text.rstrip("\n") + f"\n\n# local stack settings\n{_INCLUDE_LINE}\n")
+        lines = [
+            f"# Written by devstack/postgres.py on every start ({self.cfg.environment}).",
+            "listen_addresses = '127.0.0.1'",
+            f"port = {self.port}",
+            f"unix_socket_directories = '{self.socket_dir}'",
+            "password_encryption = 'scram-sha-256'",
+            "max_connections = 200",
+            "shared_buffers = '64MB'",
+            "max_wal_size = '256MB'",
+            "log_line_prefix = '%m [%p] %q%u@%d '",
+            "log_min_duration_statement = 2000",
+            "timezone = 'UTC'",
+        ]
+        if self.cfg.environment == "test":
+            # Test clusters are throw-away (a fresh data dir per test session): durability
+            # buys nothing there, and skipping fsync makes commits and DDL much faster on a
+            # small machine. Never in the dev stack, whose data must survive a crash.
+            lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        path = self.datadir / "devstack.conf"
+        path.write_text("\n".join(lines) + "\n")
+        _chown(path)
+
+    def postmaster_pid(self) -> int | None:
+        try:
+            pid = int((self.datadir / "postmaster.pid").read_text().splitlines()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+        if not pid_alive(pid):  # zombie-aware, unlike `pg_ctl status`
+            return None
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        return pid if b"postgres" in cmdline else None  # not a reused pid
+
+    def running(self) -> bool:
+        return self.postmaster_pid() is not None
+
+    def start(self, timeout: float = 60.0) -> float:
+        t = time.monotonic()
+        self.init()
+        self.write_config()
+        if not self.running():
+            if port_in_use(self.port):
+                raise StackError(
+                    f"{self.name}: port {self.port} is already in use "
+                    f"(another stack or PostgreSQL running?)"
+                )
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            self.log_path.touch()
+            _chown(self.log_path)
+            proc = self._run(
+                "pg_ctl",
+                "start",
+                "-D",
+                str(self.datadir),
+                "-l",
+                str(self.log_path),
+                "-w",
+                "-t",
+                str(int(timeout)),
+                timeout=timeout + 10,
+            )
+            if proc.returncode != 0:
+                raise StackError(
+                    f"{self.name}: pg_ctl start failed:\n{proc.stdout}\n{proc.stderr}\n"
+                    f"--- last lines of {self.log_path} ---\n{tail(self.log_path)}"
+                )
+        self.ensure_databases()
+        return time.monotonic() - t
+
+    def admin_connect(self):
+        import psycopg  # lazily: only needed when a server starts
+
+        return psycopg.connect(
+            host=str(self.socket_dir),
+            port=self.port,
+            user=PG_USER,
+            dbname="postgres",
+            autocommit=True,
+            connect_timeout=10,
+        )
+
+    def ensure_databases(self) -> None:
+        """Each database gets a login role of the same name (password cfg.db_password) that
+        owns it. Idempotent; re-sets the password so a changed config takes effect."""
+        from psycopg import sql
+
+        with self.admin_connect() as conn:
+            for db in self.server.databases:
+                role = sql.Identifier(db)
+                exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (db,)).fetchone()
+                verb = "ALTER" if exists else "CREATE"
+                conn.execute(
+                    sql.SQL("{} ROLE {} WITH LOGIN PASSWORD {}").format(
+                        sql.SQL(verb), role, sql.Literal(self.cfg.db_password)
+                    )
+                )
+                if not conn.execute(
+                    "SELECT 1 FROM pg_database WHERE datname = %s", (db,)
+                ).fetchone():
+                    conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(role, role))
+                else:
+                    conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(role, role))
+
+    def stop(self, mode: str = "fast", timeout: float = 60.0) -> None:
+        if not (self.datadir / "PG_VERSION").is_file() or not self.running():
+            return
+        proc = self._run(
+            "pg_ctl",
+            "stop",
+            "-D",
+            str(self.datadir),
+            "-m",
+            mode,
+            "-w",
+            "-t",
+            str(int(timeout)),
+            timeout=timeout + 10,
+        )
+        if proc.returncode != 0 and self.running():
+            pid = self.postmaster_pid()
+            if pid:  # last resort, so no server outlives the stack
+                os.kill(pid, signal.SIGKILL)
+
+    def kill(self) -> None:
+        """SIGKILL the postmaster (crash simulation); its backends exit on their own and the
+        next start does crash recovery."""
+        pid = self.postmaster_pid()
+        if not pid:
+            return
+        pids = [pid, *descendants(pid)]
+        for p in pids:  # the whole server at once, as a machine crash would
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        # Orphaned server processes are reaped by init, on some machines only every second
+        # or two; until then the postmaster's zombie keeps postmaster.pid "in use" and a
+        # restart would refuse to start. Wait for the reaping, and if it does not come, drop
+        # the lock file ourselves (every server process is dead by then).
+        deadline = time.monotonic() + 5
+        while any(Path(f"/proc/{p}").exists() for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if Path(f"/proc/{pid}").exists():
+            (self.datadir / "postmaster.pid").unlink(missing_ok=True)
+
+    def rss_bytes(self) -> int:
+        pid = self.postmaster_pid()
+        return tree_rss_bytes(pid) if pid else 0
