@@ -1,0 +1,193 @@
+"""pytest plugin: a real local stack for integration and end-to-end tests.
+
+Loaded from tests/conftest.py with `pytest_plugins = ["tests.stackfixtures"]`.
+
+Session fixtures:
+  stack_config  the StackConfig of this test session: `test_config(<fresh dir>)`, a new
+                /tmp/devstack-test-* directory per session (ports 20000 above the dev
+                stack's, so a running `scripts/start` and a test run never collide)
+  infra         Stack with Kafka, every PostgreSQL server and the mail sink running
+  stack         the same Stack with every service running too (`start_services()`)
+  mailsink      MailsinkClient over the mail sink's HTTP API: .messages(), .clear(), .wait_for()
+
+Everything is stopped at the end of the session. The data dir (with logs/<name>.log of every
+process) is kept for inspection until the next session, which removes it.
+
+Infrastructure runs as local processes (Java + Maven Central jars, Debian's PostgreSQL;
+scripts/bootstrap installs them). `docker_available()` and `DEVSTACK_INFRA=docker` are the
+hook for a testcontainers-based variant; it is not implemented."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.config import StackConfig, test_config
+from devstack.supervisor import Stack, reap_stale_stacks
+
+TEST_DIR_PREFIX = "devstack-test-"
+_session_dirs: list[Path] = []
+
+
+def docker_available() -> bool:
+    """True when a Docker engine answers (`docker info` succeeds)."""
+    docker = shutil.which("docker")
+    if docker is None:
+        return False
+    try:
+        probe = subprocess.run([docker, "info"], check=False, capture_output=True, timeout=15)
+        return probe.returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
+
+
+def _start_infra_testcontainers(cfg: StackConfig) -> Stack:
+    """Hook: Kafka and PostgreSQL from testcontainers instead of local processes. The
+    services find infrastructure only through `cfg` (fixed ports), so an implementation has
+    to bind the containers to cfg.kafka_port / cfg.pg_port(...) and create the same roles
+    and databases as devstack/postgres.py does."""
+    raise NotImplementedError(
+        "DEVSTACK_INFRA=docker: the testcontainers path is not implemented; "
+        "unset DEVSTACK_INFRA to use local processes"
+    )
+
+
+def _new_session_dir() -> Path:
+    base = Path(tempfile.gettempdir())
+    # Earlier sessions' dirs: kill anything a crashed run left behind, then delete them.
+    reap_stale_stacks(str(base / f"{TEST_DIR_PREFIX}*"))
+    path = Path(tempfile.mkdtemp(prefix=TEST_DIR_PREFIX, dir=base))
+    path.chmod(0o755)  # the postgres user needs to reach pg/ inside it
+    _session_dirs.append(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def stack_config() -> StackConfig:
+    return test_config(_new_session_dir())
+
+
+@pytest.fixture(scope="session")
+def infra(stack_config: StackConfig) -> Iterator[Stack]:
+    if os.environ.get("DEVSTACK_INFRA") == "docker" and docker_available():
+        stack = _start_infra_testcontainers(stack_config)
+    else:
+        stack = Stack(stack_config)
+        try:
+            stack.start_infrastructure()
+        except BaseException:
+            stack.stop()
+            raise
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="session")
+def stack(infra: Stack) -> Iterator[Stack]:
+    try:
+        infra.start_services()
+        yield infra
+    finally:
+        infra.stop()
+
+
+class MailsinkClient:
+    """The mail sink's HTTP API. Message dicts: id, mail_from, rcpt_tos, subject, body, html,
+    received_at (ISO 8601, UTC), size; oldest first."""
+
+    def __init__(self, base_url: str) -> None:
+        import httpx
+
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.Client(base_url=self.base_url, timeout=10)
+
+    def messages(self, to: str | None = None) -> list[dict[str, Any]]:
+        resp = self._http.get("/api/messages", params={"to": to} if to else None)
+        resp.raise_for_status()
+        return resp.json()
+
+    def clear(self) -> None:
+        self._http.delete("/api/messages").raise_for_status()
+
+    def _match(
+        self,
+        to: str | None,
+        subject: str | None,
+        predicate: Callable[[dict[str, Any]], bool] | None,
+    ) -> dict[str, Any] | None:
+        for m in self.messages(to):
+            if subject is not None and subject not in m["subject"]:
+                continue
+            if predicate is not None and not predicate(m):
+                continue
+            return m
+        return None
+
+    def wait_for(
+        self,
+        *,
+        to: str | None = None,
+        subject: str | None = None,
+        predicate: Callable[[dict[str, Any]], bool] | None = None,
+        timeout: float = 15.0,
+    ) -> dict[str, Any]:
+        """The first message to `to` (exact recipient) whose subject contains `subject` and
+        that satisfies `predicate`; polls until `timeout`, then fails the test."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self._match(to, subject, predicate)
+            if found is not None:
+                return found
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"no mail to={to!r} subject~{subject!r} within {timeout}s; "
+                    f"sink has: {[(m['rcpt_tos'], m['subject']) for m in self.messages()]}"
+                )
+            time.sleep(0.1)
+
+    async def wait_for_async(
+        self,
+        *,
+        to: str | None = None,
+        subject: str | None = None,
+        predicate: Callable[[dict[str, Any]], bool] | None = None,
+        timeout: float = 15.0,
+    ) -> dict[str, Any]:
+        """Like wait_for, without blocking the event loop between polls."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = await asyncio.to_thread(self._match, to, subject, predicate)
+            if found is not None:
+                return found
+            if time.monotonic() > deadline:
+                pytest.fail(f"no mail to={to!r} subject~{subject!r} within {timeout}s")
+            await asyncio.sleep(0.1)
+
+    def close(self) -> None:
+        self._http.close()
+
+
+@pytest.fixture(scope="session")
+def mailsink(infra: Stack) -> Iterator[MailsinkClient]:
+    client = MailsinkClient(f"http://127.0.0.1:{infra.cfg.mailsink_http_port}")
+    yield client
+    client.close()
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for d in _session_dirs:
+        terminalreporter.write_line(
+            f"devstack: this session's stack data and logs are in {d}/logs "
+            "(removed at the start of the next session)"
+        )
