@@ -172,3 +172,43 @@ class NotificationSent(EventData):
     recipient_ref: str = Id  # unit id or patient pseudonym, never an address
     reason: str  # wire name of the event that caused it
     conversation_id: str = Id
+
+
+# forms ---------------------------------------------------------------------------------
+
+Audience = Literal["all_residents", "listed_patients"]
+
+
+@event("forms.form_published", 1)
+class FormPublished(EventData):
+    """A new immutable version of a unit's form; its content is fetched from forms by id."""
+
+    form_id: str = Id
+    version: int = Field(ge=1)
+    unit_id: str = Id
+    service_type: ServiceType
+    published_at: datetime
+
+
+@event("forms.form_retired", 1)
+class FormRetired(EventData):
+    """The form takes no new submissions; its versions stay readable for old messages."""
+
+    form_id: str = Id
+    unit_id: str = Id
+    service_type: ServiceType
+    retired_at: datetime
+
+
+class OfferedService(EventData):
+    service_type: ServiceType
+    audience: Audience
+
+
+@event("forms.unit_services_changed", 1)
+class UnitServicesChanged(EventData):
+    """The complete set of e-services a unit now offers (a snapshot, not a delta)."""
+
+    unit_id: str = Id
+    services: list[OfferedService]
+    changed_at: datetime
