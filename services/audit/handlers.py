@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.audit import store
 from shared.events import REGISTRY, Envelope, EventData
+from shared.events import contracts as _contracts  # noqa: F401 - fills REGISTRY
 from shared.events.topics import ALL, AUDIT
 from shared.inbox import Handler
 

@@ -4,7 +4,7 @@ hash chain shows it if someone with more rights does."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from services.audit import tables
 from services.audit.domain import GENESIS
@@ -39,7 +39,7 @@ CREATE TRIGGER audit_chain_head_no_truncate BEFORE TRUNCATE ON audit_chain_head
 def _initial(conn: Connection) -> None:
     tables.metadata.create_all(conn, tables=[tables.inbox, tables.records, tables.chain_head])
     conn.execute(tables.chain_head.insert().values(id=1, seq=0, hash=GENESIS))
-    conn.exec_driver_sql(_GUARDS)
+    conn.execute(text(_GUARDS))  # text() escapes the % of RAISE for the driver
 
 
 MIGRATIONS = [Migration(1, "inbox, append-only hash-chained audit log", _initial)]

@@ -34,6 +34,8 @@ UNIT_REGISTERED = "identity.care_unit_registered.v1"
 DECISIONS = Counter("routing_decisions_total", "Submitted messages routed or refused",
                     ["outcome"])
 DEAD_LETTERED = Counter("routing_dead_lettered_total", "Records sent to dlq.routing", ["topic"])
+for _outcome in ("routed", "unroutable"):  # exported as 0 before the first message
+    DECISIONS.labels(_outcome)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -12,7 +14,8 @@ def is_ready(app: faust.App, directory: faust.types.TableT) -> bool:
     changelog: before that a submission could be judged against a half-loaded directory."""
     consumer = app.consumer
     return (not app.rebalancing
-            and app.tables.recovery.completed.is_set()
+            # recovery exists on faust's TableManager but not on its type stub
+            and cast(Any, app.tables).recovery.completed.is_set()
             and bool(consumer.assignment())
             and directory.changelog_topic is not None)
 
