@@ -57,12 +57,19 @@ class Publisher:
 
 def register_agents(app: faust.App, router: Router, publisher: Publisher) -> None:
     identity_events = _raw_topic(app, topics.IDENTITY)
+    forms_events = _raw_topic(app, topics.FORMS)
     submissions = _raw_topic(app, topics.PATIENT_MAILBOX)
 
     @app.agent(identity_events, name="unit-directory")
     async def keep_directory(stream: faust.StreamT) -> None:
         async for event in stream.events():
             for record in await router.on_identity(_in_record(event)):
+                await publisher.publish(record)
+
+    @app.agent(forms_events, name="unit-services")
+    async def keep_offers(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            for record in await router.on_forms(_in_record(event)):
                 await publisher.publish(record)
 
     @app.agent(submissions, name="route-submissions")

@@ -16,10 +16,10 @@ from typing import Any
 from prometheus_client import Counter
 from pydantic import ValidationError
 
-from services.routing.domain import Routed, decide, directory_entry
+from services.routing.domain import Routed, decide, directory_entry, with_offered_services
 from shared import logs
 from shared.events import Envelope, Source, decode_data, new_event
-from shared.events.contracts import CareUnitRegistered, MessageSubmitted
+from shared.events.contracts import CareUnitRegistered, MessageSubmitted, UnitServicesChanged
 from shared.events.topics import ROUTING, dead_letter
 from shared.ids import derived_uuid7
 from shared.inbox import dead_letter_value, validation_summary
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 CONSUMER = "routing"
 SUBMITTED = "messaging.message_submitted.v1"
 UNIT_REGISTERED = "identity.care_unit_registered.v1"
+SERVICES_CHANGED = "forms.unit_services_changed.v1"
 
 DECISIONS = Counter("routing_decisions_total", "Submitted messages routed or refused",
                     ["outcome"])
@@ -66,6 +67,9 @@ class Router:
     async def on_identity(self, record: InRecord) -> list[OutRecord]:
         return await self._guarded(record, self._apply_registration)
 
+    async def on_forms(self, record: InRecord) -> list[OutRecord]:
+        return await self._guarded(record, self._apply_offer)
+
     async def on_submission(self, record: InRecord) -> list[OutRecord]:
         return await self._guarded(record, self._route)
 
@@ -87,8 +91,19 @@ class Router:
             return []
         unit = decode_data(envelope)
         assert isinstance(unit, CareUnitRegistered)
-        self.directory[unit.unit_id] = directory_entry(unit)
+        self.directory[unit.unit_id] = directory_entry(unit, self.directory.get(unit.unit_id))
         log.info("care unit in directory", extra={"care_unit_id": unit.unit_id})
+        return []
+
+    async def _apply_offer(self, envelope: Envelope) -> list[OutRecord]:
+        if envelope.wire_name != SERVICES_CHANGED:
+            return []
+        snapshot = decode_data(envelope)
+        assert isinstance(snapshot, UnitServicesChanged)
+        entry = with_offered_services(snapshot, self.directory.get(snapshot.unit_id))
+        if entry is not None:
+            self.directory[snapshot.unit_id] = entry
+            log.info("care unit services changed", extra={"care_unit_id": snapshot.unit_id})
         return []
 
     async def _route(self, envelope: Envelope) -> list[OutRecord]:
@@ -118,7 +133,8 @@ class Router:
             entry = self.directory.get(unit_id)
             waited = time.monotonic() - started
             limit = self._unknown_wait if len(self.directory) else self._empty_wait
-            if entry is not None or waited >= limit:
+            # An inactive entry may be a forms snapshot whose registration is in flight.
+            if (entry is not None and entry.get("active")) or waited >= limit:
                 return entry
             await asyncio.sleep(self._poll)
 

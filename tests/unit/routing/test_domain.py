@@ -1,6 +1,12 @@
-from services.routing.domain import Routed, Unroutable, decide, directory_entry
+from services.routing.domain import (
+    Routed,
+    Unroutable,
+    decide,
+    directory_entry,
+    with_offered_services,
+)
 from shared.events import decode_data
-from tests.unit.routing.helpers import registration, submission
+from tests.unit.routing.helpers import registration, services_changed, submission
 
 
 def entry(services=("advice",), active=True):
@@ -37,4 +43,25 @@ def test_inactive_unit_is_unroutable():
 def test_directory_entry_keeps_no_name_or_address():
     value = directory_entry(decode_data(registration(services=("advice", "book_appointment"))))
     assert value == {"services": ["advice", "book_appointment"], "region": "stockholm",
-                     "active": True}
+                     "active": True, "offered": None, "offered_at": None}
+
+
+def test_forms_snapshot_decides_what_is_offered():
+    entry = directory_entry(decode_data(registration(services=("advice",))))
+    entry = with_offered_services(decode_data(services_changed(("renew_prescription",))), entry)
+    assert isinstance(decide(decode_data(submission(service="renew_prescription")), entry),
+                      Routed)
+    assert isinstance(decide(decode_data(submission(service="advice")), entry), Unroutable)
+
+
+def test_snapshot_before_registration_is_kept_but_inactive_until_registered():
+    early = with_offered_services(decode_data(services_changed(("advice",))), None)
+    assert isinstance(decide(decode_data(submission()), early), Unroutable)
+    registered = directory_entry(decode_data(registration(services=())), early)
+    assert isinstance(decide(decode_data(submission()), registered), Routed)
+
+
+def test_an_older_snapshot_does_not_roll_the_offer_back():
+    newer = with_offered_services(decode_data(services_changed(("advice",), minute=5)), None)
+    older = decode_data(services_changed(("book_appointment",), minute=1))
+    assert with_offered_services(older, newer) is None

@@ -4,7 +4,7 @@ import json
 from services.routing.handlers import InRecord, Router
 from shared.events import Envelope, Source
 from shared.ids import derived_uuid7
-from tests.unit.routing.helpers import raw, registration, submission
+from tests.unit.routing.helpers import raw, registration, services_changed, submission
 
 
 def router(directory=None) -> Router:
@@ -78,3 +78,11 @@ async def test_a_failing_directory_becomes_a_dead_letter_not_an_exception():
     [out] = await router(Broken(x=1)).on_submission(record(raw(submission())))
     assert out.topic == "dlq.routing"
     assert json.loads(out.value)["reason"] == "handler failed: RuntimeError"
+
+
+async def test_forms_snapshot_then_registration_routes_the_offered_service():
+    r = router()
+    await r.on_forms(record(raw(services_changed(("renew_prescription",))), "forms.events"))
+    await r.on_identity(record(raw(registration(services=("advice",))), "identity.events"))
+    [out] = await r.on_submission(record(raw(submission(service="renew_prescription"))))
+    assert Envelope.model_validate_json(out.value).wire_name == "routing.message_routed.v1"
