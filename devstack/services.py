@@ -77,7 +77,8 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
         if pg and db:
             env["DATABASE_URL"] = cfg.database_url(pg, db)
         if name == "notifier":
-            env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port)}
+            env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port),
+                    "LOGIN_URL": service_url(cfg, "gateway") + "/"}
         if name == "routing":
             env["DATA_DIR"] = str(cfg.data_dir / "routing")
         if name == "gateway":

@@ -7,3 +7,7 @@ __all__ = [
     "Actor", "Envelope", "EventData", "Source", "new_event",
     "REGISTRY", "UnknownEventType", "contract_for", "decode_data",
 ]
+
+# Importing the package registers every contract, so no consumer can silently skip events
+# because nothing happened to import the contracts module.
+from shared.events import contracts as _contracts  # noqa: E402,F401

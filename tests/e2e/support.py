@@ -52,10 +52,12 @@ class Person:
     def _headers(self, audience: str) -> dict:
         return {"Authorization": f"Bearer {self.tokens[audience]}"}
 
+    async def _call(self, audience: str, method: str, url: str, **kw: Any) -> httpx.Response:
+        headers = {**kw.pop("headers", {}), **self._headers(audience)}
+        return await self.http.request(method, url, headers=headers, **kw)
+
     async def patient(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        return await self.http.request(method, f"/api/patient{path}",
-                                       headers=self._headers("patient-mailbox"), **kw)
+        return await self._call("patient-mailbox", method, f"/api/patient{path}", **kw)
 
     async def unit(self, method: str, path: str, **kw: Any) -> httpx.Response:
-        return await self.http.request(method, f"/api/careunit{path}",
-                                       headers=self._headers("careunit-mailbox"), **kw)
+        return await self._call("careunit-mailbox", method, f"/api/careunit{path}", **kw)
