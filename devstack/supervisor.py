@@ -172,7 +172,8 @@ class Stack:
     # -- infrastructure --------------------------------------------------------------------
     def start_infrastructure(self) -> None:
         """Kafka, every PostgreSQL server and the mail sink, started side by side; returns
-        when all accept connections."""
+        when all accept connections. Idempotent: on a running stack it (re)starts only what
+        is not running, e.g. after a fault test killed something."""
         self._acquire()
         t0 = time.monotonic()
         find_bindir()  # fail early and clearly if PostgreSQL is not installed
@@ -367,9 +368,24 @@ class Stack:
         return dead
 
     # -- stop ------------------------------------------------------------------------------
+    def stop_services(self, names: Iterable[str] | None = None) -> None:
+        """Stop the named running services (default: all), side by side: each gets SIGTERM,
+        then SIGKILL after its timeout. Infrastructure keeps running."""
+        wanted = [n for n in reversed(self._started_services) if names is None or n in names]
+        if not wanted:
+            return
+        with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            futures = [pool.submit(self.services[n].stop) for n in wanted]
+        for n in wanted:
+            self._started_services.remove(n)
+        if self._lock_fd is not None:
+            self._save_state()
+        for fut in futures:
+            fut.result()
+
     def stop(self) -> None:
-        """Stop everything this stack started, services first (newest first), then the mail
-        sink, PostgreSQL and Kafka. Safe to call twice."""
+        """Stop everything this stack started: the services, then the mail sink, PostgreSQL
+        and Kafka (last, so services can commit offsets while stopping). Safe to call twice."""
         errors: list[BaseException] = []
 
         def attempt(fn, *args) -> None:
@@ -379,9 +395,7 @@ class Stack:
                 errors.append(exc)
 
         t0 = time.monotonic()
-        for name in reversed(self._started_services):
-            attempt(self.services[name].stop)
-        self._started_services.clear()
+        attempt(self.stop_services)
         attempt(self.mailsink.stop)
         if self._infra_started or any(s.postmaster_pid() for s in self.pg.values()):
             with ThreadPoolExecutor(max_workers=len(self.pg) or 1) as pool:

@@ -7,6 +7,7 @@ Session fixtures:
                 /tmp/devstack-test-* directory per session (ports 20000 above the dev
                 stack's, so a running `scripts/start` and a test run never collide)
   infra         Stack with Kafka, every PostgreSQL server and the mail sink running
+                (a test that kills one can call `infra.start_infrastructure()` to restart it)
   stack         the same Stack with every service running too (`start_services()`)
   mailsink      MailsinkClient over the mail sink's HTTP API: .messages(), .clear(), .wait_for()
 
@@ -97,6 +98,12 @@ def infra(stack_config: StackConfig) -> Iterator[Stack]:
 def stack(infra: Stack) -> Iterator[Stack]:
     try:
         infra.start_services()
+    except BaseException:
+        # Only the services go: tests that need just `infra` still run (pytest reports this
+        # error for every test that asks for `stack`, without trying again).
+        infra.stop_services()
+        raise
+    try:
         yield infra
     finally:
         infra.stop()
