@@ -210,7 +210,8 @@ def create_app(store: MailStore):
             if items
             else '<p>No mail yet. <a href="/">Refresh</a></p>'
         )
-        content = f"<h1>Mail sink ({len(items)} messages)</h1>{table}"
+        count = f"{len(items)} message" + ("" if len(items) == 1 else "s")
+        content = f"<h1>Mail sink ({count})</h1>{table}"
         return _PAGE.format(title="Mail sink", content=content)
 
     @app.get("/messages/{msg_id}", response_class=HTMLResponse)
