@@ -8,6 +8,7 @@ import asyncio
 import httpx
 import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from devstack.services import service_url
 
@@ -31,6 +32,17 @@ async def audit_records(stack, subject: str, expected_types: set[str]) -> list[d
     return records if expected_types <= seen else None
 
 
+async def all_partitions(stack) -> list[TopicPartition]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=stack.cfg.kafka_bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(await admin.list_topics())
+    finally:
+        await admin.close()
+    return [TopicPartition(t["topic"], p["partition"]) for t in described
+            for p in t["partitions"]]
+
+
 async def kafka_records_containing(stack, needle: bytes) -> list[str]:
     """Read every record of every topic from the beginning; return where `needle` appears."""
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.cfg.kafka_bootstrap,
@@ -38,8 +50,7 @@ async def kafka_records_containing(stack, needle: bytes) -> list[str]:
     await consumer.start()
     hits: list[str] = []
     try:
-        partitions = [TopicPartition(t, p) for t in await consumer.topics()
-                      for p in consumer.partitions_for_topic(t) or ()]
+        partitions = await all_partitions(stack)
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         end = await consumer.end_offsets(partitions)
