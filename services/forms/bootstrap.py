@@ -1,0 +1,51 @@
+"""Composition root of forms: engine, event runtime (outbox relay to forms.events) and the
+unit of work are built in the lifespan, so nothing connects at import time. Tests set
+`app.state.forms` and `app.state.token_verifier` themselves and skip the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.forms import api, tables
+from services.forms.context import FormsContext
+from services.forms.settings import FormsSettings
+from services.forms.store import SqlUnitOfWork
+from shared import web
+from shared.auth import TokenVerifier
+from shared.db import make_engine
+from shared.events import Source
+from shared.outbox import Outbox
+from shared.runtime import EventRuntime
+
+SERVICE = "forms"
+
+
+def create_app(settings: FormsSettings | None = None) -> FastAPI:
+    settings = settings or FormsSettings()
+    outbox = Outbox(tables.outbox, channel="forms_outbox")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        runtime = EventRuntime(service=SERVICE, engine=engine, migrations=tables.MIGRATIONS,
+                               bootstrap=settings.kafka_bootstrap_servers, outbox=outbox)
+        app.state.readiness.extend(runtime.readiness)
+        app.state.forms = FormsContext(
+            uow=lambda: SqlUnitOfWork(engine, outbox),
+            source=Source(service=SERVICE, region=settings.region),
+            canonical_base=settings.canonical_base)
+        app.state.token_verifier = TokenVerifier(
+            jwks_url=f"{settings.identity_url}/.well-known/jwks.json",
+            issuer=settings.identity_url, audience=SERVICE)
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = web.create_app(title="forms", lifespan=lifespan)
+    app.include_router(api.router)
+    return app

@@ -1,0 +1,78 @@
+"""forms' database schema (SQLAlchemy 2 Core) and migrations.
+
+Published versions are immutable: besides the code never updating them, a trigger refuses
+UPDATE and DELETE on form_versions, so "GET a version" returns the same content forever."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    UniqueConstraint,
+    func,
+    text,
+)
+
+from shared.db import Migration
+from shared.outbox import define_outbox
+
+metadata = MetaData()
+
+forms = Table(
+    "forms", metadata,
+    Column("form_id", String(100), primary_key=True),
+    Column("unit_id", String(100), nullable=False),
+    Column("service_type", String(50), nullable=False),
+    Column("draft", JSON, nullable=False),
+    Column("draft_updated_at", DateTime(timezone=True), nullable=False),
+    Column("latest_version", Integer, nullable=False, default=0),
+    Column("retired_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    UniqueConstraint("unit_id", "service_type", name="one_form_per_unit_service"),
+)
+
+form_versions = Table(
+    "form_versions", metadata,
+    Column("form_id", String(100), ForeignKey("forms.form_id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("unit_id", String(100), nullable=False),
+    Column("service_type", String(50), nullable=False),
+    Column("content", JSON, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("published_at", DateTime(timezone=True), nullable=False),
+    Column("published_by", String(100), nullable=False),  # pseudonymous staff id
+    PrimaryKeyConstraint("form_id", "version"),
+)
+
+unit_services = Table(
+    "unit_services", metadata,
+    Column("unit_id", String(100), nullable=False),
+    Column("service_type", String(50), nullable=False),
+    Column("audience", String(20), nullable=False),
+    PrimaryKeyConstraint("unit_id", "service_type"),
+)
+
+outbox = define_outbox(metadata)
+
+_IMMUTABLE = """
+CREATE FUNCTION form_versions_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN RAISE EXCEPTION 'published form versions are immutable'; END $$;
+CREATE TRIGGER form_versions_no_change BEFORE UPDATE OR DELETE ON form_versions
+FOR EACH ROW EXECUTE FUNCTION form_versions_immutable();
+"""
+
+
+def _initial(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[forms, form_versions, unit_services, outbox])
+    conn.execute(text(_IMMUTABLE))
+
+
+MIGRATIONS = [Migration(1, "forms: forms, immutable versions, unit services, outbox", _initial)]
