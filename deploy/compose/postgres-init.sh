@@ -1,0 +1,29 @@
+#!/bin/sh
+# Creates the application databases of one PostgreSQL server for docker-compose.yml. The
+# postgres image runs it once, when the server's data volume is first initialised (from
+# /docker-entrypoint-initdb.d); later starts keep what is in the volume.
+#
+# Same layout as devstack/postgres.py: each database gets a login role of the same name that
+# owns it. Beyond that, PUBLIC loses CONNECT, so the services sharing the platform server
+# (identity, forms, notifier, audit) cannot open each other's databases.
+#
+#   APP_DATABASES    space-separated database names, e.g. "identity forms notifier audit"
+#   APP_DB_PASSWORD  password of every role created here (development only)
+set -e
+
+if [ -z "${APP_DATABASES:-}" ] || [ -z "${APP_DB_PASSWORD:-}" ]; then
+    echo "postgres-init: APP_DATABASES and APP_DB_PASSWORD must be set" >&2
+    exit 1
+fi
+
+for db in $APP_DATABASES; do
+    echo "postgres-init: role and database $db"
+    # psql variables (:"db" quotes an identifier, :'pw' a literal) keep the values out of
+    # the SQL text; they are interpolated in scripts read from stdin, not in -c commands.
+    psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname postgres \
+         -v db="$db" -v pw="$APP_DB_PASSWORD" <<'SQL'
+CREATE ROLE :"db" WITH LOGIN PASSWORD :'pw';
+CREATE DATABASE :"db" OWNER :"db";
+REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+SQL
+done
