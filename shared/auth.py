@@ -49,12 +49,15 @@ class TokenVerifier:
         known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
         stale = time.monotonic() - self._fetched_at > self._refetch_interval
         if self._keys is None or (not known and stale):
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                response = await client.get(self._jwks_url)
-                response.raise_for_status()
-            self._keys = KeySet.import_key_set(response.json())
+            self._keys = KeySet.import_key_set(await self.fetch_jwks())
             self._fetched_at = time.monotonic()
         return self._keys
+
+    async def fetch_jwks(self) -> dict:
+        async with httpx.AsyncClient(timeout=5.0) as client:
+            response = await client.get(self._jwks_url)
+            response.raise_for_status()
+        return response.json()
 
     async def verify(self, token: str) -> Principal:
         try:
