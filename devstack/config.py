@@ -76,9 +76,10 @@ def dev_config() -> StackConfig:
     return StackConfig(data_dir=REPO_ROOT / ".devstack")
 
 
-def test_config(data_dir: Path) -> StackConfig:
+def test_config(data_dir: Path, base_port: int = 20000) -> StackConfig:
     # "scratch" is for integration tests of the shared library (outbox, inbox, keyring).
     servers = tuple(PgServer(s.name, s.port, s.databases + (("scratch",) if s.name == "platform"
                                                             else ())) for s in
                     StackConfig(data_dir=data_dir).pg_servers)
-    return StackConfig(data_dir=data_dir, base_port=20000, environment="test", pg_servers=servers)
+    return StackConfig(data_dir=data_dir, base_port=base_port, environment="test",
+                       pg_servers=servers)

@@ -21,6 +21,7 @@ hook for a testcontainers-based variant; it is not implemented."""
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import shutil
 import subprocess
@@ -72,9 +73,32 @@ def _new_session_dir() -> Path:
     return path
 
 
+# Port blocks for concurrent test sessions on one machine (several developers, or a developer
+# and a benchmark): each block is every default port plus the offset; blocks don't overlap.
+PORT_BLOCKS = (20000, 10000, 40000, 50000)
+_held_port_locks: list[int] = []
+
+
+def _claim_port_block() -> int:
+    """The first block no other live session holds (flock, released when the process ends)."""
+    if override := os.environ.get("DEVSTACK_TEST_BASE_PORT"):
+        return int(override)
+    for base in PORT_BLOCKS:
+        fd = os.open(Path(tempfile.gettempdir()) / f"devstack-ports-{base}.lock",
+                     os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        _held_port_locks.append(fd)
+        return base
+    raise RuntimeError(f"every test port block {PORT_BLOCKS} is in use by another session")
+
+
 @pytest.fixture(scope="session")
 def stack_config() -> StackConfig:
-    return test_config(_new_session_dir())
+    return test_config(_new_session_dir(), base_port=_claim_port_block())
 
 
 @pytest.fixture(scope="session")
