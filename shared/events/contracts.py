@@ -212,3 +212,27 @@ class UnitServicesChanged(EventData):
     unit_id: str = Id
     services: list[OfferedService]
     changed_at: datetime
+
+
+# identity: staff catalogue changes ------------------------------------------------------
+
+@event("identity.staff_membership_changed", 1)
+class StaffMembershipChanged(EventData):
+    """The complete set of units and roles a staff member now holds (a snapshot, not a
+    delta); an empty list means they keep their identity but may act at no unit. Also sent
+    when a revoked person is reinstated: tokens from before the revocation stay refused."""
+
+    staff_id: str = Id
+    profession: str
+    memberships: list[UnitMembership]
+    changed_at: datetime
+
+
+@event("identity.staff_revoked", 1)
+class StaffRevoked(EventData):
+    """Removed from the catalogue, or their validity ended: every session and token issued
+    up to `revoked_at` stops working, and the person holds no role anywhere."""
+
+    staff_id: str = Id
+    reason: Literal["removed", "expired"]
+    revoked_at: datetime
