@@ -39,8 +39,7 @@ async def submit_all(patient: Person, n: int, concurrency: int) -> list[str]:
 
     async def one(i: int) -> str:
         async with gate:
-            r = await patient.patient("POST", "/v1/conversations", json={
-                "care_unit_id": UNIT, "service_type": "advice", "text": f"bench {i}"})
+            r = await patient.submit(UNIT, "advice", text=f"bench {i}")
             assert r.status_code == 201, r.text
             return r.json()["message_id"]
     return list(await asyncio.gather(*(one(i) for i in range(n))))
@@ -85,9 +84,7 @@ async def run(stack: Stack, n: int, concurrency: int) -> None:
 
 
 async def _ready(patient: Person) -> bool:
-    r = await patient.patient("POST", "/v1/conversations", json={
-        "care_unit_id": UNIT, "service_type": "advice", "text": "warm-up"})
-    return r.status_code == 201
+    return (await patient.submit(UNIT, "advice", text="warm-up")).status_code == 201
 
 
 def main() -> None:

@@ -79,6 +79,8 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
         if name == "notifier":
             env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port),
                     "LOGIN_URL": service_url(cfg, "gateway") + "/"}
+        if name == "patient-mailbox":
+            env["FORMS_URL"] = service_url(cfg, "forms")
         if name == "routing":
             env["DATA_DIR"] = str(cfg.data_dir / "routing")
         if name == "gateway":

@@ -50,7 +50,7 @@ def _shape(definition: FormDefinition, fmt: Format, *, url: str, version: str,
     return fhir.to_fhir(definition, url=url, version=version, status=status)
 
 
-def _result(form_id: str, version: int, lang: Lang, errors) -> ValidationResult:
+def validation_result(form_id: str, version: int, lang: Lang, errors) -> ValidationResult:
     return ValidationResult(form_id=form_id, version=version, language=lang,
                             valid=not errors, errors=[e.__dict__ for e in errors])
 
@@ -132,7 +132,7 @@ async def validate_draft(form_id: str, answers: AnswersBody, ctx: ContextDep, wh
     except CommandError as exc:
         raise _fail(exc) from exc
     errors = validate_response(form.draft, answers, lang=lang)
-    return _result(form_id, form.latest_version + 1, lang, errors)
+    return validation_result(form_id, form.latest_version + 1, lang, errors)
 
 
 @router.post("/forms/{form_id}/publish")
@@ -213,4 +213,4 @@ async def validate(form_id: str, version: int, answers: AnswersBody, ctx: Contex
         _found, errors = await queries.validate(ctx, form_id, version, answers, lang)
     except CommandError as exc:
         raise _fail(exc) from exc
-    return _result(form_id, version, lang, errors)
+    return validation_result(form_id, version, lang, errors)

@@ -9,14 +9,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.forms import api, tables
+from services.forms import api, internal_api, provisioning, tables
 from services.forms.context import FormsContext
 from services.forms.settings import FormsSettings
 from services.forms.store import SqlUnitOfWork
 from shared import web
 from shared.auth import TokenVerifier
 from shared.db import make_engine
-from shared.events import Source
+from shared.events import Source, topics
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
 
@@ -31,12 +31,17 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
         runtime = EventRuntime(service=SERVICE, engine=engine, migrations=tables.MIGRATIONS,
-                               bootstrap=settings.kafka_bootstrap_servers, outbox=outbox)
-        app.state.readiness.extend(runtime.readiness)
-        app.state.forms = FormsContext(
+                               bootstrap=settings.kafka_bootstrap_servers, outbox=outbox,
+                               inbox=tables.inbox)
+        ctx = FormsContext(
             uow=lambda: SqlUnitOfWork(engine, outbox),
             source=Source(service=SERVICE, region=settings.region),
             canonical_base=settings.canonical_base)
+        if settings.provisioning:
+            runtime.consume(SERVICE, [topics.IDENTITY], provisioning.build_handlers(ctx))
+        app.state.readiness.extend(runtime.readiness)
+        app.state.forms = ctx
+        app.state.internal_api_key = settings.internal_api_key.get_secret_value()
         app.state.token_verifier = TokenVerifier(
             jwks_url=f"{settings.identity_url}/.well-known/jwks.json",
             issuer=settings.identity_url, audience=SERVICE)
@@ -48,4 +53,5 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
 
     app = web.create_app(title="forms", lifespan=lifespan)
     app.include_router(api.router)
+    app.include_router(internal_api.router)
     return app

@@ -11,3 +11,12 @@ class FormsSettings(DatabaseSettings):
     http_port: int = 8002
     # Base of the FHIR canonical URL of every form: {base}/Questionnaire/{form_id}|{version}.
     canonical_base: str = "https://mina-vardkontakter.example/fhir"
+    # Give each newly registered care unit the built-in forms, published and offered.
+    # None: on in development and test, off in production (a region decides explicitly).
+    provision_new_units: bool | None = None
+
+    @property
+    def provisioning(self) -> bool:
+        if self.provision_new_units is not None:
+            return self.provision_new_units
+        return self.environment in ("development", "test")

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from shared.db import Migration
+from shared.inbox import define_inbox
 from shared.outbox import define_outbox
 
 metadata = MetaData()
@@ -61,6 +62,7 @@ unit_services = Table(
 )
 
 outbox = define_outbox(metadata)
+inbox = define_inbox(metadata)
 
 _IMMUTABLE = """
 CREATE FUNCTION form_versions_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -75,4 +77,9 @@ def _initial(conn: Connection) -> None:
     conn.execute(text(_IMMUTABLE))
 
 
-MIGRATIONS = [Migration(1, "forms: forms, immutable versions, unit services, outbox", _initial)]
+def _inbox(conn: Connection) -> None:
+    inbox.create(conn, checkfirst=True)
+
+
+MIGRATIONS = [Migration(1, "forms: forms, immutable versions, unit services, outbox", _initial),
+              Migration(2, "forms: inbox (provisioning new care units)", _inbox)]

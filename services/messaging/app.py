@@ -7,6 +7,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -33,6 +34,8 @@ class MailboxSpec:
     consumes: list[str]
     handlers: Callable[[MailboxContext], dict[str, Handler]]
     router: APIRouter
+    # Clients of other services, put on app.state by name and closed (aclose) at shutdown.
+    clients: Callable[[MailboxSettings], dict[str, Any]] = lambda _settings: {}
 
 
 def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
@@ -49,6 +52,9 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
                                inbox=spec.tables.inbox_table)
         runtime.consume(spec.service, spec.consumes, spec.handlers(box))
         app.state.mailbox = box
+        clients = spec.clients(settings)
+        for name, client in clients.items():
+            setattr(app.state, name, client)
         app.state.token_verifier = TokenVerifier(
             jwks_url=f"{settings.identity_url}/.well-known/jwks.json",
             issuer=settings.identity_url, audience=spec.service)
@@ -60,6 +66,8 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
             yield
         finally:
             await runtime.stop()
+            for client in clients.values():
+                await client.aclose()
 
     app = create_app(title=spec.title, lifespan=lifespan)
     app.include_router(spec.router)

@@ -4,16 +4,38 @@ process: it is sealed before it is stored or sent, and opened only to answer a r
 from __future__ import annotations
 
 import base64
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.crypto.sealing import Binding, Sealed, seal
 
 
+class FormRef(BaseModel):
+    """The exact form version a message was written against (versions never change)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    form_id: str = Field(min_length=1, max_length=100)
+    version: int = Field(ge=1)
+
+
 class Content(BaseModel):
+    """A message: free text, and for e-services with a form, the answers to that form
+    (QuestionnaireResponse-shaped, validated by the forms service before storing)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
     subject: str = Field(default="", max_length=200)
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(default="", max_length=10_000)
+    form: FormRef | None = None
+    answers: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> Content:
+        if not self.text.strip() and self.answers is None:
+            raise ValueError("a message needs a text or answers to a form")
+        if (self.form is None) != (self.answers is None):
+            raise ValueError("form answers need their form version, and the other way round")
+        return self
 
 
 def patient_recipient(patient_id: str) -> str:

@@ -4,6 +4,7 @@ people from the seed file, and waiting on asynchronous results."""
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import time
 from collections.abc import Awaitable, Callable
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+
+from tests.unit.forms.samples import SAMPLES
 
 SEED = json.loads((Path(__file__).resolve().parents[2]
                    / "services/identity/seed/stockholm.json").read_text())
@@ -37,6 +40,26 @@ async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float
     raise AssertionError(f"timed out waiting for {what}; last result: {last!r}")
 
 
+def sample_answers(service_type: str, marker: str = "") -> dict:
+    """A realistic, valid answer set for the built-in form, with `marker` appended to its
+    first free-text answer (so tests can look for the answers' content too)."""
+    answers = copy.deepcopy(SAMPLES[service_type])
+    if marker:
+        _append_to_first_string(answers, f" {marker}")
+    return answers
+
+
+def _append_to_first_string(node: Any, suffix: str) -> bool:
+    if isinstance(node, dict):
+        if isinstance(node.get("valueString"), str):
+            node["valueString"] += suffix
+            return True
+        return any(_append_to_first_string(v, suffix) for v in node.values())
+    if isinstance(node, list):
+        return any(_append_to_first_string(v, suffix) for v in node)
+    return False
+
+
 class Person:
     """A logged-in user talking to the system through the gateway."""
 
@@ -58,6 +81,25 @@ class Person:
 
     async def patient(self, method: str, path: str, **kw: Any) -> httpx.Response:
         return await self._call("patient-mailbox", method, f"/api/patient{path}", **kw)
+
+    async def submit(self, unit_id: str, service_type: str, text: str = "",
+                     marker: str = "") -> httpx.Response:
+        """Fill in the unit's current form for the e-service (waiting until the unit has
+        one and the mailbox keys are distributed) and send it."""
+        async def current_form():
+            r = await self.patient("GET", f"/v1/units/{unit_id}/services")
+            offers = {o["service_type"]: o for o in r.json()} if r.status_code == 200 else {}
+            return offers.get(service_type) if offers.get(service_type, {}).get("form_id") \
+                else None
+        offer = await eventually(current_form, timeout=60, what=f"a form for {service_type}")
+
+        async def attempt():
+            r = await self.patient("POST", "/v1/conversations", json={
+                "care_unit_id": unit_id, "service_type": service_type, "text": text,
+                "form": {"form_id": offer["form_id"], "version": offer["form_version"]},
+                "answers": sample_answers(service_type, marker)})
+            return None if r.status_code == 503 else r
+        return await eventually(attempt, timeout=60, what="submission accepted")
 
     async def unit(self, method: str, path: str, **kw: Any) -> httpx.Response:
         return await self._call("careunit-mailbox", method, f"/api/careunit{path}", **kw)

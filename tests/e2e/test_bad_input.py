@@ -6,7 +6,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.e2e.support import SEED, Person, staff_of
+from tests.e2e.support import SEED, Person, sample_answers, staff_of
 
 pytestmark = pytest.mark.e2e
 
@@ -35,24 +35,38 @@ async def row_counts(stack) -> dict[str, int]:
 
 async def test_bad_submissions_are_refused_with_reasons_and_write_nothing(stack, http):
     patient = await Person.login(http, personnummer=SEED["patients"][2]["personnummer"])
+    ok = await patient.submit(UNIT, "advice")  # the unit's forms and keys are in place
+    assert ok.status_code == 201, ok.text
+    offers = {o["service_type"]: o for o in (await patient.patient(
+        "GET", f"/v1/units/{UNIT}/services")).json()}
+    form = {"form_id": offers["advice"]["form_id"], "version": offers["advice"]["form_version"]}
+    good = {"care_unit_id": UNIT, "service_type": "advice", "form": form,
+            "answers": sample_answers("advice")}
     before = await row_counts(stack)
     cases = [
         ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 422, None),
-        ({"json": {"care_unit_id": UNIT, "service_type": "advice"}}, 422, "text"),
-        ({"json": {"care_unit_id": "SE-NO-SUCH-UNIT", "service_type": "advice", "text": "x"}},
-         404, "unknown care unit"),
-        ({"json": {"care_unit_id": UNIT, "service_type": "teleport", "text": "x"}}, 422,
-         "service_type"),
-        ({"json": {"care_unit_id": UNIT, "service_type": "advice", "text": "x" * 10_001}}, 422,
-         "text"),
-        ({"json": {"care_unit_id": UNIT, "service_type": "advice", "text": "x", "extra": 1}},
-         422, "extra"),
+        ({"json": {"care_unit_id": UNIT, "text": "x"}}, 422, "service_type"),
+        ({"json": {**good, "care_unit_id": "SE-NO-SUCH-UNIT"}}, 404, "unknown care unit"),
+        ({"json": {**good, "service_type": "teleport"}}, 422, "service_type"),
+        ({"json": {**good, "text": "x" * 10_001}}, 422, "text"),
+        ({"json": {**good, "extra": 1}}, 422, "extra"),
+        ({"json": {"care_unit_id": UNIT, "service_type": "advice", "text": "hej"}}, 422,
+         "this e-service is a form"),
+        ({"json": {**good, "answers": {"resourceType": "QuestionnaireResponse", "item": []}}},
+         422, "the answers do not match the form"),
+        ({"json": {**good, "form": {**form, "version": form["version"] + 1}}}, 409,
+         "the form has changed"),
+        ({"json": {**good, "form": None}}, 422, "form"),
     ]
     for kwargs, status, reason in cases:
         response = await patient.patient("POST", "/v1/conversations", **kwargs)
         assert response.status_code == status, (kwargs, response.text)
         if reason:
             assert reason in response.text
+    invalid = await patient.patient("POST", "/v1/conversations", json=cases[7][0]["json"],
+                                    headers={"accept-language": "en"})
+    errors = invalid.json()["detail"]["errors"]
+    assert errors and all(e["path"] and e["message"] for e in errors)  # field-level reasons
     assert (await http.post("/api/patient/v1/conversations", json={})).status_code == 401
     assert await row_counts(stack) == before
 

@@ -34,11 +34,8 @@ async def test_care_unit_mailbox_killed_while_messages_are_in_flight(stack, http
         http, hsa_id=staff_of(UNIT["unit_id"], "message_administrator")[0]["hsa_id"])
 
     async def submit():
-        r = await patient.patient("POST", "/v1/conversations", json={
-            "care_unit_id": UNIT["unit_id"], "service_type": "book_appointment",
-            "text": "Jag vill boka en tid."})
-        return None if r.status_code == 503 else r
-    await eventually(submit, timeout=60, what="keys distributed")
+        return await patient.submit(UNIT["unit_id"], "book_appointment")
+    await submit()  # waits for the unit's form and the mailbox keys
 
     stack.kill_service("careunit-mailbox")  # SIGKILL: no clean shutdown, no offset commit
     ids = []
@@ -61,7 +58,8 @@ async def test_patient_mailbox_killed_right_after_commit_still_publishes(stack, 
     patient = await Person.login(http, personnummer=SEED["patients"][5]["personnummer"])
     admin = await Person.login(
         http, hsa_id=staff_of(UNIT["unit_id"], "message_administrator")[0]["hsa_id"])
-    r = await eventually(lambda: _submitted(patient), timeout=60, what="submission")
+    r = await patient.submit(UNIT["unit_id"], "renew_sick_leave")
+    assert r.status_code == 201, r.text
     message_id = r.json()["message_id"]
     stack.kill_service("patient-mailbox")
     stack.start_service("patient-mailbox")
@@ -71,9 +69,3 @@ async def test_patient_mailbox_killed_right_after_commit_still_publishes(stack, 
         return [m for m in r.json() if m["message_id"] == message_id]
     await eventually(arrived, timeout=60, what="message after the patient mailbox restart")
     assert await copies_in_unit_db(stack, message_id) == 1
-
-
-async def _submitted(patient: Person):
-    r = await patient.patient("POST", "/v1/conversations", json={
-        "care_unit_id": UNIT["unit_id"], "service_type": "renew_sick_leave", "text": "Förläng."})
-    return r if r.status_code == 201 else None

@@ -3,6 +3,7 @@ PostgreSQL and SMTP: patient -> care unit -> administrator -> clinician -> patie
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import httpx
@@ -23,16 +24,9 @@ async def http(stack):
         yield client
 
 
-async def submit_when_ready(patient: Person, body: dict) -> httpx.Response:
-    """Right after start the care unit's key may still be on its way (503): retry."""
-    async def attempt():
-        r = await patient.patient("POST", "/v1/conversations", json=body)
-        return None if r.status_code == 503 else r
-    return await eventually(attempt, timeout=60, what="submission accepted")
-
-
 async def test_ten_steps(stack, http):
     marker, answer_marker = f"MARKER-{uuid.uuid4().hex}", f"ANSWER-{uuid.uuid4().hex}"
+    form_marker = f"FORM-{uuid.uuid4().hex}"
     admin = await Person.login(http, hsa_id=staff_of(UNIT["unit_id"], "message_administrator")[0]["hsa_id"])
     doctor, nurse = [await Person.login(http, hsa_id=staff_of(UNIT["unit_id"], "clinician", p)[0]["hsa_id"])
                      for p in ("doctor", "nurse")]
@@ -48,9 +42,9 @@ async def test_ten_steps(stack, http):
 
     # 1-2. The patient logs in and submits a message; it is stored in the patient database.
     patient = await Person.login(http, personnummer=SEED["patients"][0]["personnummer"])
-    submitted = await submit_when_ready(patient, {
-        "care_unit_id": UNIT["unit_id"], "service_type": "renew_prescription",
-        "subject": "Recept", "text": f"Jag behöver förnya mitt recept. {marker}"})
+    submitted = await patient.submit(UNIT["unit_id"], "renew_prescription",
+                                     text=f"Jag behöver förnya mitt recept. {marker}",
+                                     marker=form_marker)
     assert submitted.status_code == 201, submitted.text
     conversation_id = submitted.json()["conversation_id"]
     message_id = submitted.json()["message_id"]
@@ -73,6 +67,9 @@ async def test_ten_steps(stack, http):
     # 5-6. The administrator reads it and distributes it to the doctor...
     read = await admin.unit("GET", f"/v1/messages/{message_id}")
     assert read.status_code == 200 and marker in read.json()["text"]
+    # The form answers arrive as written, with the exact form version they answer.
+    assert form_marker in json.dumps(read.json()["answers"])
+    assert read.json()["form"]["version"] >= 1
     unanswered = (await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/unanswered")).json()
     assert any(m["message_id"] == message_id and m["age_seconds"] >= 0 for m in unanswered)
     assert (await admin.unit("POST", f"/v1/messages/{message_id}/assign",
@@ -138,6 +135,6 @@ async def test_ten_steps(stack, http):
     assert sorted(r["actor_id"] for r in opened) == sorted([admin.id, nurse.id])
 
     # The markers are nowhere in clear: not on any Kafka topic, not in any table.
-    for needle in (marker, answer_marker):
+    for needle in (marker, answer_marker, form_marker):
         assert await inspect.kafka_records_containing(stack, needle.encode()) == []
         assert await inspect.clear_text_columns_containing(stack, needle) == []

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.messaging.body import Content
+from services.messaging.body import Content, FormRef
 from services.messaging.careunit import commands, queries
 from services.messaging.context import CommandError, MailboxContext
 from shared.auth import StaffDep
@@ -42,8 +42,13 @@ class ReplyPublic(BaseModel):
 
 
 class MessagePublic(MessageMeta):
+    """The message as sent: text and, for a form, its answers and the exact form version
+    (render them with forms' render-answers for that version)."""
+
     subject: str
     text: str
+    form: FormRef | None = None
+    answers: dict[str, Any] | None = None
     replies: list[ReplyPublic]
 
 
@@ -66,7 +71,7 @@ async def _run(coro):
     try:
         return await coro
     except CommandError as exc:
-        raise HTTPException(exc.status, exc.reason) from exc
+        raise HTTPException(exc.status, exc.detail) from exc
 
 
 @router.get("/units/{unit_id}/messages")

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.messaging.body import Content
+from services.messaging.body import Content, FormRef
 from services.messaging.context import CommandError, MailboxContext
 from services.messaging.patient import commands
+from services.messaging.patient.offers import unit_offers_for
 from services.messaging.patient.tables import care_units
 from shared.auth import PatientDep, PatientEidDep
 from shared.events.contracts import ServiceType
@@ -18,11 +20,22 @@ router = APIRouter(prefix="/v1")
 
 
 class SubmitMessage(BaseModel):
+    """A text, or (for an e-service with a form) answers to the exact form version the
+    patient was shown, QuestionnaireResponse-shaped; optionally a text besides."""
+
     model_config = ConfigDict(extra="forbid")
     care_unit_id: str = Field(min_length=1, max_length=100)
     service_type: ServiceType
     subject: str = Field(default="", max_length=200)
-    text: str = Field(min_length=1, max_length=10_000)
+    text: str = Field(default="", max_length=10_000)
+    form: FormRef | None = None
+    answers: dict[str, Any] | None = None
+
+
+class OfferPublic(BaseModel):
+    service_type: str
+    form_id: str | None
+    form_version: int | None
 
 
 class Submitted(BaseModel):
@@ -47,6 +60,8 @@ class MessagePublic(BaseModel):
     created_at: datetime
     subject: str
     text: str
+    form: FormRef | None = None
+    answers: dict[str, Any] | None = None
 
 
 class ConversationPublic(ConversationSummary):
@@ -59,7 +74,7 @@ def _box(request: Request) -> MailboxContext:
 
 
 def _fail(exc: CommandError) -> HTTPException:
-    return HTTPException(exc.status, exc.reason)
+    return HTTPException(exc.status, exc.detail)
 
 
 @router.get("/units")
@@ -69,12 +84,29 @@ async def list_units(request: Request, _: PatientDep) -> list[dict]:
     return [dict(r._mapping) for r in rows]
 
 
+@router.get("/units/{unit_id}/services")
+async def offered(request: Request, unit_id: str, _: PatientDep) -> list[OfferPublic]:
+    """What the patient can use at the unit, and the form version to fill in for each."""
+    async with _box(request).engine.connect() as conn:
+        offers = await unit_offers_for(conn, unit_id)
+    if offers is None:
+        raise HTTPException(404, f"unknown care unit {unit_id}")
+    return [OfferPublic(service_type=o.service_type, form_id=o.form_id,
+                        form_version=o.form_version) for o in offers.values()]
+
+
 @router.post("/conversations", status_code=201)
 async def submit(request: Request, body: SubmitMessage, patient: PatientEidDep) -> Submitted:
     try:
+        content = Content(subject=body.subject, text=body.text, form=body.form,
+                          answers=body.answers)
+    except ValidationError as exc:
+        raise HTTPException(422, "; ".join(e["msg"] for e in exc.errors())) from exc
+    try:
         conversation_id, message_id = await commands.submit_message(
-            _box(request), patient, care_unit_id=body.care_unit_id,
-            service_type=body.service_type, content=Content(subject=body.subject, text=body.text))
+            _box(request), request.app.state.forms, patient, care_unit_id=body.care_unit_id,
+            service_type=body.service_type, content=content,
+            language=request.headers.get("accept-language"))
     except CommandError as exc:
         raise _fail(exc) from exc
     return Submitted(conversation_id=conversation_id, message_id=message_id)

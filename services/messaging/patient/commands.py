@@ -10,6 +10,8 @@ from sqlalchemy import select, update
 from services.messaging.body import (Content, patient_recipient, seal_content, sealed_columns,
                                      sealed_from_row, unit_recipient)
 from services.messaging.context import CommandError, MailboxContext
+from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
+from services.messaging.patient.offers import Offer, unit_offers_for
 from services.messaging.patient.tables import care_units, conversations, messages
 from shared.auth import Principal
 from shared.crypto.sealing import Binding
@@ -24,16 +26,45 @@ def _actor(patient: Principal) -> Actor:
     return Actor(id=patient.subject, role="patient")
 
 
-async def submit_message(box: MailboxContext, patient: Principal, *, care_unit_id: str,
-                         service_type: str, content: Content) -> tuple[str, str]:
+async def submit_message(box: MailboxContext, forms: FormsClient, patient: Principal, *,
+                         care_unit_id: str, service_type: str, content: Content,
+                         language: str | None = None) -> tuple[str, str]:
+    async with box.engine.connect() as conn:
+        offers = await unit_offers_for(conn, care_unit_id)
+    if offers is None:
+        raise CommandError(404, f"unknown care unit {care_unit_id}")
+    if service_type not in offers:
+        raise CommandError(422, f"care unit {care_unit_id} does not offer {service_type}")
+    # Checked before the transaction: no lock is held while forms answers.
+    await _check_against_form(forms, offers[service_type], content, language)
+    return await _store_and_send(box, patient, care_unit_id, service_type, content)
+
+
+async def _check_against_form(forms: FormsClient, offer: Offer, content: Content,
+                              language: str | None) -> None:
+    if offer.form_id is None:
+        if content.form is not None:
+            raise CommandError(422, "this e-service has no form at this unit; send a text")
+        return
+    if content.form is None or content.answers is None:
+        raise CommandError(422, f"this e-service is a form: send answers to form "
+                                f"{offer.form_id} version {offer.form_version}")
+    if (content.form.form_id, content.form.version) != (offer.form_id, offer.form_version):
+        raise CommandError(409, "the form has changed since it was fetched; "
+                                "fetch the current version and fill it in again")
+    try:
+        verdict = await forms.validate(offer.form_id, offer.form_version, content.answers,
+                                       language)
+    except FormsUnavailable as exc:
+        raise CommandError(503, "forms cannot check the answers right now; try again") from exc
+    if not verdict.valid:
+        raise CommandError(422, "the answers do not match the form", verdict.errors)
+
+
+async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id: str,
+                          service_type: str, content: Content) -> tuple[str, str]:
     conversation_id, message_id, now = str(uuid7()), str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
-        unit = (await conn.execute(select(care_units).where(
-            care_units.c.unit_id == care_unit_id))).first()
-        if unit is None:
-            raise CommandError(404, f"unknown care unit {care_unit_id}")
-        if service_type not in unit.services:
-            raise CommandError(422, f"care unit {care_unit_id} does not offer {service_type}")
         unit_key = await box.keyring.peer_key(conn, "careunit")
         own_key = await box.keyring.active(conn)
         if unit_key is None or own_key is None:

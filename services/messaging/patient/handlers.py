@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.messaging.body import sealed_columns
 from services.messaging.keys import remember_peer_key
 from services.messaging.context import MailboxContext
-from services.messaging.patient.tables import care_units, conversations, messages
+from services.messaging.patient.tables import (care_units, conversations, messages, unit_forms,
+                                               unit_offers)
 from shared.events import Envelope, new_event
-from shared.events.contracts import (CareUnitRegistered, MessageRouted, MessageUnroutable,
-                                     ReplyDelivered, ReplySent)
+from shared.events.contracts import (CareUnitRegistered, FormPublished, FormRetired,
+                                     MessageRouted, MessageUnroutable, ReplyDelivered,
+                                     ReplySent, UnitServicesChanged)
 from shared.events.topics import PATIENT_MAILBOX
 from shared.ids import derived_uuid7
 from shared.inbox import Handler, RejectEvent
@@ -64,8 +66,32 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
             event_id=derived_uuid7(envelope.event_id, "reply-delivered"))
         await box.outbox.enqueue(conn, PATIENT_MAILBOX, data.conversation_id, event)
 
+    async def form_published(conn: AsyncConnection, _: Envelope, data: FormPublished):
+        values = {"form_id": data.form_id, "version": data.version, "retired": False}
+        await conn.execute(insert(unit_forms).values(
+            unit_id=data.unit_id, service_type=data.service_type, **values)
+            .on_conflict_do_update(index_elements=["unit_id", "service_type"], set_=values,
+                                   where=unit_forms.c.version <= data.version))
+
+    async def form_retired(conn: AsyncConnection, _: Envelope, data: FormRetired):
+        await conn.execute(update(unit_forms).where(
+            unit_forms.c.unit_id == data.unit_id, unit_forms.c.form_id == data.form_id)
+            .values(retired=True))
+
+    async def services_changed(conn: AsyncConnection, _: Envelope, data: UnitServicesChanged):
+        values = {"services": [s.model_dump() for s in data.services],
+                  "changed_at": data.changed_at}
+        # Full snapshots: the newest wins, whatever order they arrive in.
+        await conn.execute(insert(unit_offers).values(unit_id=data.unit_id, **values)
+                           .on_conflict_do_update(index_elements=["unit_id"], set_=values,
+                                                  where=unit_offers.c.changed_at
+                                                  < data.changed_at))
+
     return {
         "identity.care_unit_registered.v1": unit_registered,
+        "forms.form_published.v1": form_published,
+        "forms.form_retired.v1": form_retired,
+        "forms.unit_services_changed.v1": services_changed,
         "routing.message_routed.v1": routed,
         "routing.message_unroutable.v1": unroutable,
         "messaging.reply_sent.v1": reply_sent,

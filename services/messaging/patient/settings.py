@@ -6,3 +6,4 @@ from shared.settings import MailboxSettings
 class PatientMailboxSettings(MailboxSettings):
     model_config = SettingsConfigDict(env_prefix="PATIENT_MAILBOX_", extra="ignore")
     http_port: int = 8003
+    forms_url: str = "http://127.0.0.1:8002"

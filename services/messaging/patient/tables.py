@@ -1,7 +1,7 @@
 """Patient database schema. Message content is stored only sealed to this mailbox's key."""
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, LargeBinary, MetaData,
-                        String, Table)
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary,
+                        MetaData, String, Table)
 
 from shared.crypto.keyring import define_key_tables
 from shared.db import Migration
@@ -41,8 +41,35 @@ messages = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+unit_forms = Table(
+    "unit_forms", metadata,  # projection of forms.form_published / form_retired
+    Column("unit_id", String(100), primary_key=True),
+    Column("service_type", String(50), primary_key=True),
+    Column("form_id", String(100), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("retired", Boolean, nullable=False, default=False),
+)
+
+unit_offers = Table(
+    "unit_offers", metadata,  # projection of forms.unit_services_changed (full snapshots)
+    Column("unit_id", String(100), primary_key=True),
+    Column("services", JSON, nullable=False),  # [{"service_type", "audience"}]
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
 mailbox_keys, peer_keys = define_key_tables(metadata)
 outbox_table = define_outbox(metadata)
 inbox_table = define_inbox(metadata)
 
-MIGRATIONS = [Migration(1, "initial schema", metadata.create_all)]
+def _initial(conn) -> None:
+    metadata.create_all(conn, tables=[care_units, conversations, messages, mailbox_keys,
+                                      peer_keys, outbox_table, inbox_table])
+
+
+def _forms_projection(conn) -> None:
+    metadata.create_all(conn, tables=[unit_forms, unit_offers])
+
+
+MIGRATIONS = [Migration(1, "initial schema", _initial),
+              Migration(2, "projection of published forms and offered e-services",
+                        _forms_projection)]
