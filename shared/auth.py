@@ -28,6 +28,7 @@ class Principal(BaseModel):
     kind: Literal["patient", "staff"]
     loa: int
     units: dict[str, list[str]] = {}  # staff: unit id -> roles
+    issued_at: int | None = None  # `iat`: compared with a staff member's revocation time
 
     def has_role(self, unit_id: str, role: str) -> bool:
         return self.kind == "staff" and role in self.units.get(unit_id, [])
@@ -70,7 +71,8 @@ class TokenVerifier:
             ).validate(decoded.claims)
             claims = decoded.claims
             return Principal(subject=claims["sub"], kind=claims.get("kind"),
-                             loa=claims.get("loa", 0), units=claims.get("units") or {})
+                             loa=claims.get("loa", 0), units=claims.get("units") or {},
+                             issued_at=claims.get("iat"))
         except (JoseError, ValueError, KeyError, ValidationError) as exc:
             raise InvalidToken(type(exc).__name__) from exc
 
@@ -82,7 +84,13 @@ async def current_principal(request: Request) -> Principal:
         raise HTTPException(401, "missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     verifier: TokenVerifier = request.app.state.token_verifier
     try:
-        return await verifier.verify(token)
+        principal = await verifier.verify(token)
+        # Services that project the staff catalogue (shared.staff_access) narrow staff to
+        # their current units and roles and refuse revoked people's tokens.
+        access = getattr(request.app.state, "staff_access", None)
+        if access is not None and principal.kind == "staff":
+            principal = await access.authorize(principal)
+        return principal
     except InvalidToken as exc:
         raise HTTPException(401, f"invalid token ({exc})",
                             headers={"WWW-Authenticate": "Bearer"}) from exc
