@@ -3,11 +3,11 @@ an access token. No I/O here, so the later OIDC provider reuses the same rules."
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
+from services.identity import personnummer
 from shared.auth import LOA_EID, LOA_PASSWORD
 
 # One token per service that owns data; each service accepts only its own audience.
@@ -15,30 +15,17 @@ AUDIENCES = ("patient-mailbox", "careunit-mailbox", "forms", "audit", "identity"
 
 Kind = Literal["patient", "staff"]
 
-_PNR = re.compile(r"^(\d{8})-?(\d{4})$")
-
 
 def normalize_personnummer(value: str) -> str | None:
-    """`YYYYMMDDNNNC` or `YYYYMMDD-NNNC` with a real date and a valid check digit, as 12
-    digits; None otherwise."""
-    match = _PNR.match(value.strip())
-    if not match:
-        return None
-    digits = match.group(1) + match.group(2)
+    """Compatibility wrapper: the 12-digit form of a valid personnummer or samordningsnummer
+    (any form services.identity.personnummer accepts), None otherwise."""
     try:
-        date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
-    except ValueError:
+        return personnummer.normalize(value)
+    except personnummer.InvalidPersonnummer:
         return None
-    return digits if luhn_valid(digits[2:]) else None
 
 
-def luhn_valid(digits: str) -> bool:
-    """The Luhn check over the 10-digit form (YYMMDDNNNC), as Skatteverket computes it."""
-    total = 0
-    for i, char in enumerate(digits):
-        n = int(char) * (2 if i % 2 == 0 else 1)
-        total += n - 9 if n > 9 else n
-    return total % 10 == 0
+luhn_valid = personnummer.luhn_valid
 
 
 @dataclass(frozen=True)
