@@ -56,6 +56,27 @@ async def latencies(cfg: StackConfig, ids: list[str]) -> list[float]:
         return await eventually(all_arrived, timeout=120, what="all messages in the inbox")
 
 
+async def hops(cfg: StackConfig, ids: list[str]) -> dict[str, float]:
+    """Median time of each hop, from the audit log's event timestamps (each stamped when its
+    producer built the event, just before the commit that carries it)."""
+    dsn = cfg.database_url("platform", "audit").replace("+psycopg", "")
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        rows = await (await conn.execute(
+            "SELECT summary->>'message_id', event_type, occurred_at FROM audit_records "
+            "WHERE event_type IN ('messaging.message_submitted', 'routing.message_routed', "
+            "'messaging.message_received') AND summary->>'message_id' = ANY(%s)",
+            (ids,))).fetchall()
+    at: dict[str, dict[str, object]] = {}
+    for message_id, event_type, occurred in rows:
+        at.setdefault(message_id, {})[event_type] = occurred
+    complete = [t for t in at.values() if len(t) == 3]
+    legs = {"patient-mailbox -> routing": ("messaging.message_submitted", "routing.message_routed"),
+            "routing -> careunit-mailbox": ("routing.message_routed",
+                                            "messaging.message_received")}
+    return {name: statistics.median((t[b] - t[a]).total_seconds() for t in complete)
+            for name, (a, b) in legs.items()} if complete else {}
+
+
 async def baseline(patient: Person, n: int = 200) -> float:
     samples = []
     for _ in range(n):
@@ -75,10 +96,13 @@ async def run(stack: Stack, n: int, concurrency: int) -> None:
         base = await baseline(patient)
         ids = await submit_all(patient, n, concurrency)
     values = await latencies(stack.cfg, ids)
+    legs = await eventually(lambda: hops(stack.cfg, ids), timeout=60, what="audit records")
     p50, p99 = percentile(values, 50), percentile(values, 99)
     print(f"messages: {len(values)}, concurrency: {concurrency}")
     print(f"submit -> unit inbox: p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms, "
           f"max {max(values) * 1000:.1f} ms")
+    for name, seconds in legs.items():
+        print(f"  median {name}: {seconds * 1000:.1f} ms")
     print(f"baseline (one authenticated round trip through the gateway): {base * 1000:.2f} ms")
     print(f"ratio to baseline: p50 x{p50 / base:.1f}, p99 x{p99 / base:.1f}")
 
