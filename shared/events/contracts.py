@@ -236,3 +236,14 @@ class StaffRevoked(EventData):
     staff_id: str = Id
     reason: Literal["removed", "expired"]
     revoked_at: datetime
+
+
+# identity: patient accounts ------------------------------------------------------------
+
+@event("identity.patient_activated", 1)
+class PatientActivated(EventData):
+    """A patient set a password with the one-time code from an activation letter: they can
+    now log in with personnummer and password, at the reduced level of assurance."""
+
+    patient_id: str = Id
+    activated_at: datetime
