@@ -11,7 +11,9 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from services.identity import api, dev_login, tables
+from services.identity import api, catalogue, dev_login, tables
+from services.identity.catalogue import CatalogueSync
+from services.identity.catalogue.watcher import ValidityWatcher
 from services.identity.context import IdentityContext
 from services.identity.keys import SigningKeys
 from services.identity.migrations import MIGRATIONS
@@ -23,6 +25,7 @@ from shared.db import make_engine
 from shared.events import Source
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
+from shared.staff_access import StaffAccess
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +50,18 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
             keys, engine, issuer=settings.issuer, ttl_s=settings.token_ttl_s))
         app.state.identity = ctx
         app.state.token_verifier = LocalTokenVerifier(keys, engine, issuer=settings.issuer)
+        # Staff are authorized against the catalogue as it is now, not as their token says.
+        app.state.staff_access = StaffAccess(engine, catalogue.access_state)
+        watcher = ValidityWatcher(engine, CatalogueSync(outbox, Source(
+            service=SERVICE, region=settings.region)), settings.catalogue_sweep_interval_s)
+        app.state.readiness.append(watcher.alive)
         await runtime.start()
         try:
             await prepare(ctx, outbox)
+            watcher.start()
             yield
         finally:
+            await watcher.stop()
             await runtime.stop()
 
     app = web.create_app(title="identity", lifespan=lifespan)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from services.identity import tables as t
+from services.identity.catalogue.tables import MIGRATIONS as CATALOGUE_MIGRATIONS
 from shared.db import Migration
 
 
@@ -18,3 +19,6 @@ def _initial(conn: Connection) -> None:
 
 MIGRATIONS = [Migration(1, "identity: units, patients, staff, memberships, keys, outbox",
                         _initial)]
+
+# The staff catalogue's tables (versions 30–39) are defined next to it.
+MIGRATIONS += CATALOGUE_MIGRATIONS

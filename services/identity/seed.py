@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -16,15 +17,14 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.identity import domain
-from services.identity.tables import care_units, memberships, patients, staff
+from services.identity.catalogue import Catalogue, CatalogueStaff, CatalogueSync, read_catalogue
+from services.identity.tables import care_units, patients
 from shared.events import EventData, Source, new_event, topics
 from shared.events.contracts import (
     CareUnitRegistered,
     PatientRegistered,
     Role,
     ServiceType,
-    StaffRegistered,
-    UnitMembership,
 )
 from shared.outbox import Outbox
 
@@ -62,6 +62,8 @@ class SeedPatient(_Strict):
 class SeedMembership(_Strict):
     unit_id: str
     roles: list[Role]
+    valid_from: date | None = None
+    valid_to: date | None = None
 
 
 class SeedStaff(_Strict):
@@ -71,6 +73,8 @@ class SeedStaff(_Strict):
     profession: str
     email: str | None = None
     memberships: list[SeedMembership]
+    valid_from: date | None = None
+    valid_to: date | None = None
 
 
 class SeedData(BaseModel):
@@ -78,6 +82,8 @@ class SeedData(BaseModel):
     care_units: list[SeedUnit] = []
     patients: list[SeedPatient] = []
     staff: list[SeedStaff] = []
+    # A staff catalogue file beside the seed (LDIF, CSV or JSON), merged after the above.
+    catalogue: str | None = None
 
 
 def load_seed(name: str) -> SeedData:
@@ -94,6 +100,7 @@ class SeedResult:
 class Seeder:
     def __init__(self, outbox: Outbox, source: Source) -> None:
         self._outbox, self._source = outbox, source
+        self._catalogue = CatalogueSync(outbox, source)
 
     async def seed(self, conn: AsyncConnection, data: SeedData) -> SeedResult:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEED_LOCK})
@@ -101,6 +108,11 @@ class Seeder:
         result.care_units = await self._units(conn, data.care_units)
         result.patients = await self._patients(conn, data.patients)
         result.staff = await self._staff(conn, data.staff)
+        if data.catalogue:
+            report = await self._catalogue.apply(
+                conn, read_catalogue(SEED_DIR / data.catalogue), full=False)
+            result.care_units += report["units"]
+            result.staff += report["registered"]
         return result
 
     async def _emit(self, conn: AsyncConnection, key: str, payload: EventData) -> None:
@@ -127,28 +139,6 @@ class Seeder:
         return len(new)
 
     async def _staff(self, conn: AsyncConnection, people: list[SeedStaff]) -> int:
-        known = dict((await conn.execute(select(staff.c.hsa_id, staff.c.staff_id))).tuples().all())
-        added = 0
-        for person in people:
-            staff_id = known.get(person.hsa_id)
-            if staff_id is None:
-                staff_id = uuid.uuid4()
-                await conn.execute(staff.insert().values(
-                    staff_id=staff_id, **person.model_dump(exclude={"memberships"})))
-            await self._memberships(conn, staff_id, person.memberships)
-            if person.hsa_id not in known:
-                added += 1
-                await self._emit(conn, str(staff_id), StaffRegistered(
-                    staff_id=str(staff_id), profession=person.profession,
-                    memberships=[UnitMembership(unit_id=m.unit_id, roles=m.roles)
-                                 for m in person.memberships]))
-        return added
-
-    async def _memberships(self, conn: AsyncConnection, staff_id: uuid.UUID,
-                           wanted: list[SeedMembership]) -> None:
-        have = set((await conn.execute(select(memberships.c.unit_id)
-                                       .where(memberships.c.staff_id == staff_id))).scalars())
-        for m in wanted:
-            if m.unit_id not in have:
-                await conn.execute(memberships.insert().values(
-                    staff_id=staff_id, unit_id=m.unit_id, roles=list(m.roles)))
+        """Through the catalogue (merge): new people are registered, changed ones announced."""
+        listed = Catalogue(staff=[CatalogueStaff.model_validate(p.model_dump()) for p in people])
+        return (await self._catalogue.apply(conn, listed, full=False))["registered"]

@@ -46,3 +46,8 @@ class IdentitySettings(DatabaseSettings):
     def issuer(self) -> str:
         # Services verify `iss` against their IDENTITY_URL, so the issuer is that exact value.
         return self.identity_url.rstrip("/")
+
+    # --- staff catalogue (services/identity/catalogue) -------------------------------------
+    # How often validity dates are re-checked, so a person whose validity ends is revoked
+    # without an import (well inside the 60 s the services have to refuse them).
+    catalogue_sweep_interval_s: float = 20.0

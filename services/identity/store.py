@@ -39,6 +39,8 @@ async def staff_subject_by_hsa_id(conn: AsyncConnection, hsa_id: str) -> domain.
     if row is None:
         return None
     units = await staff_units(conn, row.staff_id)
+    if not units:  # revoked, outside their validity, or in no unit: nothing to log in to
+        return None
     return domain.staff_subject(str(row.staff_id), row.profession, units)
 
 

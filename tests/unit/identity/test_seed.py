@@ -24,11 +24,12 @@ def test_three_units_offering_every_e_service() -> None:
         assert unit.functional_email.endswith(".example")
 
 
-def test_each_unit_has_an_administrator_three_clinicians_and_an_auditor() -> None:
+def test_each_unit_has_an_administrator_three_clinicians_a_designer_and_an_auditor() -> None:
     for unit in SEED.care_units:
         roles = Counter(role for person in SEED.staff for m in person.memberships
                         if m.unit_id == unit.unit_id for role in m.roles)
-        assert roles == {"message_administrator": 1, "clinician": 3, "auditor": 1}
+        assert roles == {"message_administrator": 1, "clinician": 3, "auditor": 1,
+                         "form_designer": 1}
 
 
 def test_ids_are_unique_and_contacts_fictitious() -> None:
