@@ -11,12 +11,16 @@ from services.audit import api, tables
 from services.audit.handlers import AUDITED_TOPICS, make_handlers
 from services.audit.migrations import MIGRATIONS
 from services.audit.settings import AuditSettings
+from shared import staff_access
 from shared.auth import TokenVerifier
 from shared.db import make_engine
+from shared.events import topics
 from shared.runtime import EventRuntime
+from shared.staff_access import StaffAccess, projection_loader
 from shared.web import create_app as create_web_app
 
 CONSUMER = "audit"  # consumer group; dead letters go to dlq.audit
+STAFF_CONSUMER = "audit-staff-access"
 
 
 def create_app(settings: AuditSettings) -> FastAPI:
@@ -27,6 +31,10 @@ def create_app(settings: AuditSettings) -> FastAPI:
                                bootstrap=settings.kafka_bootstrap_servers,
                                migrations=MIGRATIONS, inbox=tables.inbox)
         runtime.consume(CONSUMER, AUDITED_TOPICS, make_handlers())
+        # Its own consumer group: auditors are authorized against the current catalogue.
+        runtime.consume(STAFF_CONSUMER, [topics.IDENTITY],
+                        staff_access.build_handlers(tables.staff_access))
+        app.state.staff_access = StaffAccess(engine, projection_loader(tables.staff_access))
         await runtime.start()
         app.state.engine = engine
         app.state.readiness.extend(runtime.readiness)

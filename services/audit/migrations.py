@@ -42,4 +42,6 @@ def _initial(conn: Connection) -> None:
     conn.execute(text(_GUARDS))  # text() escapes the % of RAISE for the driver
 
 
-MIGRATIONS = [Migration(1, "inbox, append-only hash-chained audit log", _initial)]
+MIGRATIONS = [Migration(1, "inbox, append-only hash-chained audit log", _initial),
+              Migration(2, "staff access projection (revocation)",
+                        tables.access_metadata.create_all)]

@@ -21,9 +21,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.inbox import define_inbox
+from shared.staff_access import define_staff_access
 
 metadata = MetaData()
 inbox = define_inbox(metadata)
+# Auditors' current units and revocations (shared.staff_access); created by migration 2.
+access_metadata = MetaData()
+staff_access = define_staff_access(access_metadata)
 
 records = Table(
     "audit_records", metadata,

@@ -13,12 +13,13 @@ from services.forms import api, internal_api, provisioning, tables
 from services.forms.context import FormsContext
 from services.forms.settings import FormsSettings
 from services.forms.store import SqlUnitOfWork
-from shared import web
+from shared import staff_access, web
 from shared.auth import TokenVerifier
 from shared.db import make_engine
 from shared.events import Source, topics
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
+from shared.staff_access import StaffAccess, projection_loader
 
 SERVICE = "forms"
 
@@ -37,8 +38,12 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
             uow=lambda: SqlUnitOfWork(engine, outbox),
             source=Source(service=SERVICE, region=settings.region),
             canonical_base=settings.canonical_base)
+        handlers = staff_access.build_handlers(tables.staff_access)
         if settings.provisioning:
-            runtime.consume(SERVICE, [topics.IDENTITY], provisioning.build_handlers(ctx))
+            handlers |= provisioning.build_handlers(ctx)
+        runtime.consume(SERVICE, [topics.IDENTITY], handlers)
+        # Designers are authorized against their current units, not only their token's.
+        app.state.staff_access = StaffAccess(engine, projection_loader(tables.staff_access))
         app.state.readiness.extend(runtime.readiness)
         app.state.forms = ctx
         app.state.internal_api_key = settings.internal_api_key.get_secret_value()

@@ -24,6 +24,7 @@ from sqlalchemy import (
 from shared.db import Migration
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
+from shared.staff_access import define_staff_access
 
 metadata = MetaData()
 
@@ -81,5 +82,11 @@ def _inbox(conn: Connection) -> None:
     inbox.create(conn, checkfirst=True)
 
 
+# Separate metadata, so no earlier migration's create_all picks it up.
+access_metadata = MetaData()
+staff_access = define_staff_access(access_metadata)  # designers' current units (revocation)
+
 MIGRATIONS = [Migration(1, "forms: forms, immutable versions, unit services, outbox", _initial),
-              Migration(2, "forms: inbox (provisioning new care units)", _inbox)]
+              Migration(2, "forms: inbox (provisioning new care units)", _inbox),
+              Migration(3, "forms: staff access projection (revocation)",
+                        access_metadata.create_all)]

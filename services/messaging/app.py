@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
+from sqlalchemy import Table
 
 from services.messaging.context import MailboxContext
 from services.messaging.keys import Mailbox, ensure_active_key
@@ -21,6 +22,7 @@ from shared.inbox import Handler
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
 from shared.settings import MailboxSettings
+from shared.staff_access import StaffAccess, projection_loader
 from shared.web import create_app
 
 
@@ -36,6 +38,8 @@ class MailboxSpec:
     router: APIRouter
     # Clients of other services, put on app.state by name and closed (aclose) at shutdown.
     clients: Callable[[MailboxSettings], dict[str, Any]] = lambda _settings: {}
+    # The mailbox's projection of staff events (shared.staff_access), if it serves staff.
+    staff_access: Table | None = None
 
 
 def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
@@ -58,6 +62,8 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         app.state.token_verifier = TokenVerifier(
             jwks_url=f"{settings.identity_url}/.well-known/jwks.json",
             issuer=settings.identity_url, audience=spec.service)
+        if spec.staff_access is not None:
+            app.state.staff_access = StaffAccess(engine, projection_loader(spec.staff_access))
         app.state.readiness.extend(runtime.readiness)
         await runtime.start()
         await ensure_active_key(engine, keyring, outbox, mailbox=spec.mailbox,

@@ -13,7 +13,7 @@ SPEC = MailboxSpec(
     service=SERVICE, mailbox="careunit", title="Care-unit mailbox", tables=tables,
     own_topic=topics.CAREUNIT_MAILBOX,
     consumes=[topics.IDENTITY, topics.ROUTING, topics.PATIENT_MAILBOX],
-    handlers=build_handlers, router=router)
+    handlers=build_handlers, router=router, staff_access=tables.staff_access)
 
 
 def build_app(settings: CareUnitMailboxSettings):

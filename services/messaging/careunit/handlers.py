@@ -9,11 +9,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.body import sealed_columns
+from services.messaging.careunit import tables
 from services.messaging.careunit.tables import staff_members, unit_messages
 from services.messaging.context import MailboxContext
 from services.messaging.keys import remember_peer_key
+from shared import staff_access
 from shared.events import Envelope, new_event
-from shared.events.contracts import MessageReceived, MessageRouted, StaffRegistered
+from shared.events.contracts import (MessageReceived, MessageRouted, StaffMembershipChanged,
+                                     StaffRegistered, StaffRevoked)
 from shared.events.topics import CAREUNIT_MAILBOX
 from shared.ids import derived_uuid7
 from shared.inbox import Handler
@@ -37,15 +40,25 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
             event_id=derived_uuid7(envelope.event_id, "received"))
         await box.outbox.enqueue(conn, CAREUNIT_MAILBOX, data.conversation_id, event)
 
-    async def staff_registered(conn: AsyncConnection, _: Envelope, data: StaffRegistered):
+    async def staff_memberships(conn: AsyncConnection, _: Envelope,
+                                data: StaffRegistered | StaffMembershipChanged):
+        """Registered or changed: the event carries the complete list, so replace."""
         await conn.execute(delete(staff_members).where(staff_members.c.staff_id == data.staff_id))
         for m in data.memberships:
             await conn.execute(staff_members.insert().values(
                 staff_id=data.staff_id, care_unit_id=m.unit_id, profession=data.profession,
                 roles=list(m.roles)))
+        await staff_access.set_memberships(conn, tables.staff_access, data.staff_id,
+                                           staff_access.units_of(data))
+
+    async def staff_revoked(conn: AsyncConnection, _: Envelope, data: StaffRevoked):
+        await conn.execute(delete(staff_members).where(staff_members.c.staff_id == data.staff_id))
+        await staff_access.revoke(conn, tables.staff_access, data.staff_id, data.revoked_at)
 
     return {
         "routing.message_routed.v1": routed,
-        "identity.staff_registered.v1": staff_registered,
+        staff_access.REGISTERED: staff_memberships,
+        staff_access.MEMBERSHIP_CHANGED: staff_memberships,
+        staff_access.REVOKED: staff_revoked,
         "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "patient"),
     }

@@ -7,6 +7,7 @@ from shared.crypto.keyring import define_key_tables
 from shared.db import Migration
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
+from shared.staff_access import define_staff_access
 
 metadata = MetaData()
 
@@ -50,4 +51,9 @@ mailbox_keys, peer_keys = define_key_tables(metadata)
 outbox_table = define_outbox(metadata)
 inbox_table = define_inbox(metadata)
 
-MIGRATIONS = [Migration(1, "initial schema", metadata.create_all)]
+# Separate metadata: version 1's create_all must keep creating exactly what it always did.
+access_metadata = MetaData()
+staff_access = define_staff_access(access_metadata)  # current memberships, revocations
+
+MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
+              Migration(2, "staff access projection (revocation)", access_metadata.create_all)]
