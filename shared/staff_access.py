@@ -31,7 +31,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.auth import InvalidToken, Principal
-from shared.events import Envelope
+from shared.events import Envelope, EventData
 from shared.events.contracts import StaffMembershipChanged, StaffRegistered, StaffRevoked
 from shared.inbox import Handler
 
@@ -112,11 +112,12 @@ def units_of(data: StaffRegistered | StaffMembershipChanged) -> dict[str, list[s
 
 def build_handlers(table: Table) -> dict[str, Handler]:
     """Inbox handlers for a service whose only interest in identity is authorization."""
-    async def membership(conn: AsyncConnection, _: Envelope,
-                         data: StaffRegistered | StaffMembershipChanged) -> None:
+    async def membership(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, StaffRegistered | StaffMembershipChanged)
         await set_memberships(conn, table, data.staff_id, units_of(data))
 
-    async def revoked(conn: AsyncConnection, _: Envelope, data: StaffRevoked) -> None:
+    async def revoked(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, StaffRevoked)
         await revoke(conn, table, data.staff_id, data.revoked_at)
 
     return {REGISTERED: membership, MEMBERSHIP_CHANGED: membership, REVOKED: revoked}

@@ -13,9 +13,14 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.identity import tables
-from services.identity.catalogue import (Catalogue, CatalogueError, CatalogueSync,
-                                         access_state, read_catalogue)
-from services.identity.catalogue.model import CatalogueStaff
+from services.identity.catalogue import (
+    Catalogue,
+    CatalogueError,
+    CatalogueSync,
+    access_state,
+    read_catalogue,
+)
+from services.identity.catalogue.model import CatalogueMembership, CatalogueStaff
 from services.identity.migrations import MIGRATIONS
 from services.identity.seed import SEED_DIR
 from shared import db
@@ -77,7 +82,6 @@ def person(hsa_id: str, **changes) -> CatalogueStaff:
 
 
 def membership(unit: str, *roles: str, **dates):
-    from services.identity.catalogue.model import CatalogueMembership
     return CatalogueMembership(unit_id=unit, roles=list(roles), **dates)
 
 

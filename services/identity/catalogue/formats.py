@@ -27,6 +27,7 @@ import csv
 import io
 import json
 from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def read_catalogue(path: Path) -> Catalogue:
 def read_all(paths: Iterable[Path]) -> Catalogue:
     catalogue = Catalogue()
     for path in paths:
-        catalogue = _checked(lambda c=catalogue, p=path: c.merged(read_catalogue(p)), "files")
+        catalogue = _checked(partial(catalogue.merged, read_catalogue(path)), "files")
     return catalogue
 
 
@@ -82,11 +83,11 @@ def build(units: list[Any], people: list[Any]) -> Catalogue:
     """Each entry validated on its own, so an error names the unit or person it is about."""
     def where(kind: str, raw: Any, key: str) -> str:
         return f"{kind} {raw.get(key) if isinstance(raw, dict) else '?'}"
-    checked_units = [_checked(lambda u=u: CatalogueUnit.model_validate(u),
+    checked_units = [_checked(partial(CatalogueUnit.model_validate, u),
                               where("unit", u, "unit_id")) for u in units]
-    checked_people = [_checked(lambda p=p: CatalogueStaff.model_validate(p),
+    checked_people = [_checked(partial(CatalogueStaff.model_validate, p),
                                where("person", p, "hsa_id")) for p in people]
-    return _checked(lambda: Catalogue(care_units=checked_units, staff=checked_people),
+    return _checked(partial(Catalogue, care_units=checked_units, staff=checked_people),
                     "catalogue")
 
 

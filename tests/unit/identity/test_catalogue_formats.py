@@ -12,8 +12,14 @@ from pathlib import Path
 import ldif
 import pytest
 
-from services.identity.catalogue.formats import (CSV_COLUMNS, parse_csv, parse_json,
-                                                 parse_ldif, read_all, read_catalogue)
+from services.identity.catalogue.formats import (
+    CSV_COLUMNS,
+    parse_csv,
+    parse_json,
+    parse_ldif,
+    read_all,
+    read_catalogue,
+)
 from services.identity.catalogue.model import CatalogueError
 from services.identity.seed import SEED_DIR, load_seed
 
