@@ -35,7 +35,8 @@ def encode(envelope: Envelope) -> bytes:
     return envelope.model_dump_json().encode()
 
 
-async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3) -> None:
+async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3,
+                        configs: dict[str, str] | None = None) -> None:
     """Create topics up front so consumers subscribe to something that exists."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **_RECOVERY)
     await admin.start()
@@ -45,7 +46,8 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3) 
         if missing:
             try:
                 await admin.create_topics(
-                    [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing])
+                    [NewTopic(t, num_partitions=partitions, replication_factor=1,
+                              topic_configs=configs or {}) for t in missing])
             except TopicAlreadyExistsError:
                 pass  # another service created it at the same moment
     finally:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 
 from services.identity import api, catalogue, dev_login, tables
+from services.identity.api_patients import router as patients_router
 from services.identity.catalogue import CatalogueSync
 from services.identity.catalogue.watcher import ValidityWatcher
 from services.identity.context import IdentityContext
@@ -68,6 +69,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     app.include_router(api.well_known)
     app.include_router(api.public)
     app.include_router(api.internal)
+    app.include_router(patients_router)  # activation letters, password login, print queue
     if settings.dev_login_enabled:
         app.include_router(dev_login.router)
     return app

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from services.identity import tables as t
 from services.identity.catalogue.tables import MIGRATIONS as CATALOGUE_MIGRATIONS
+from services.identity.tables_patients import MIGRATIONS as PATIENT_MIGRATIONS
 from shared.db import Migration
 
 
@@ -22,3 +23,6 @@ MIGRATIONS = [Migration(1, "identity: units, patients, staff, memberships, keys,
 
 # The staff catalogue's tables (versions 30–39) are defined next to it.
 MIGRATIONS += CATALOGUE_MIGRATIONS
+
+# The patient side's tables (versions 10–19): register, codes, passwords, letters, throttle.
+MIGRATIONS += PATIENT_MIGRATIONS

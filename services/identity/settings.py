@@ -24,6 +24,24 @@ class IdentitySettings(DatabaseSettings):
     # nothing in production (fictitious people must not appear there by default). "" = off.
     seed_file: str | None = None
 
+    # --- Patients: population register, activation letters, password login ---------------
+    # A register file (CSV or JSON) imported at start-up; a bare name is looked up in seed/.
+    # Unset: seed/population_<region>.csv in development and test, nothing in production.
+    population_register_file: str | None = None
+    activation_code_ttl_days: int = 30
+    # Letters to people with protected identity go here, for Skatteverket to forward.
+    letter_forwarding_address: str = "Skatteverket, Box 2820, 403 20 Göteborg"
+    letter_login_url: str = "http://127.0.0.1:8000/"  # printed in letters: the web UI
+    # Peers whose X-Forwarded-For is believed (the gateway); anyone else is the client.
+    trusted_proxies: tuple[str, ...] = ()
+    patient_login_client_free_failures: int = 100  # per address, before delays begin
+
+    @property
+    def effective_population_register_file(self) -> str | None:
+        if self.population_register_file is not None:
+            return self.population_register_file or None
+        return f"population_{self.region}.csv" if self.dev_login_enabled else None
+
     @property
     def dev_login_enabled(self) -> bool:
         """The development login trusts whatever id it is given: never outside dev and test."""

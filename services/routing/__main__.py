@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from faust.worker import Worker
 
-from services.routing.bootstrap import create_app
+from services.routing.bootstrap import DIRECTORY_CHANGELOG, create_app
 from services.routing.settings import RoutingSettings
+from shared.events import topics
+from shared.kafka import ensure_topics
+
+
+async def declare_topics(settings: RoutingSettings) -> None:
+    """Create the topics the worker reads, and its table's changelog, before it starts: a
+    changelog that faust creates itself can be missing from the metadata at the first
+    partition assignment, and the table then never recovers (seen under load)."""
+    await ensure_topics(settings.kafka_bootstrap_servers, list(topics.ALL))
+    await ensure_topics(settings.kafka_bootstrap_servers, [DIRECTORY_CHANGELOG], partitions=1,
+                        configs={"cleanup.policy": "compact"})
 
 
 def main() -> None:
     settings = RoutingSettings()
+    asyncio.run(declare_topics(settings))
     app = create_app(settings)
     logging_config = {
         "version": 1,

@@ -13,6 +13,10 @@ from shared.events import Source
 from shared.events.topics import dead_letter
 
 
+DIRECTORY_TABLE = "unit_directory"
+DIRECTORY_CHANGELOG = f"{CONSUMER}-{DIRECTORY_TABLE}-changelog"  # faust's naming
+
+
 def create_app(settings: RoutingSettings) -> faust.App:
     app = faust.App(
         CONSUMER,  # also the consumer group id
@@ -28,7 +32,7 @@ def create_app(settings: RoutingSettings) -> faust.App:
     # changelog partition and a small recovery buffer avoid faust's known recovery loop with
     # global tables; use_partitioner because the source topic has three partitions.
     directory = app.GlobalTable(
-        "unit_directory",
+        DIRECTORY_TABLE,
         schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
         partitions=1, recovery_buffer_size=1, use_partitioner=True)
     router = Router(directory=directory,

@@ -101,5 +101,8 @@ class Person:
             return None if r.status_code == 503 else r
         return await eventually(attempt, timeout=60, what="submission accepted")
 
+    async def forms(self, method: str, path: str, **kw: Any) -> httpx.Response:
+        return await self._call("forms", method, f"/api/forms{path}", **kw)
+
     async def unit(self, method: str, path: str, **kw: Any) -> httpx.Response:
         return await self._call("careunit-mailbox", method, f"/api/careunit{path}", **kw)

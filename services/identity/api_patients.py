@@ -1,0 +1,244 @@
+"""The patient side of identity's HTTP API: ask for an activation letter, activate with its
+code (sets a password), log in with personnummer + password (reduced access, loa 2), and
+the print queue for operators (internal key). Mounted by bootstrap as one router whose
+lifespan builds these parts after identity's own start-up (migrations, keys, seed) and
+imports the population register file.
+
+Who may ask for a letter: anyone, for any personnummer, as on 1177. The letter goes only to
+the register's address (or via Skatteverket), and the answer is the same whether or not a
+letter was made, so the endpoint tells nobody who is registered or who has an account."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.identity import domain, personnummer, register
+from services.identity.activation import Activation, ActivationFailed, PasswordRejected
+from services.identity.context import ContextDep, IdentityContext
+from services.identity.lockout import CLIENT, ClientThrottled, Guard, Policy, throttle
+from services.identity.passwords import Hasher
+from services.identity.patient_login import LoginFailed, PatientAuth, PatientAuthDep
+from services.identity.print_queue import IllegalMove, PrintQueue, State
+from services.identity.seed import SEED_DIR
+from services.identity.tables import outbox as outbox_table
+from shared.auth import require_internal_key
+from shared.events import Source
+from shared.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+LETTER_REQUESTS = Policy(free_failures=50, first_delay=timedelta(seconds=1),
+                         max_block=timedelta(hours=1), forget_after=timedelta(hours=1))
+LOGIN_FAILED = {"code": "login_failed",
+                "message_sv": "Inloggningen misslyckades. Kontrollera personnummer och lösenord. "
+                              "Efter flera misslyckade försök spärras inloggningen en stund.",
+                "message_en": "Login failed. Check your personnummer and password. After "
+                              "several failed attempts, login is blocked for a while."}
+ACTIVATION_FAILED = {"code": "activation_failed",
+                     "message_sv": "Aktiveringen misslyckades. Kontrollera personnummer och kod; "
+                                   "en kod gäller en gång och bara den senast beställda.",
+                     "message_en": "Activation failed. Check your personnummer and code; a code "
+                                   "works once, and only the latest one ordered."}
+LETTER_ACCEPTED = {"status": "accepted",
+                   "message_sv": "Om personnumret finns i folkbokföringen skickas ett brev med "
+                                 "en aktiveringskod till din folkbokföringsadress.",
+                   "message_en": "If the personnummer is in the population register, a letter "
+                                 "with an activation code is sent to the registered address."}
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    ctx: IdentityContext = app.state.identity  # set by identity's own lifespan, which runs first
+    settings = ctx.settings
+    auth = PatientAuth(ctx.engine, Hasher(), Guard(client=replace(
+        CLIENT, free_failures=settings.patient_login_client_free_failures)))
+    app.state.patient_auth = auth
+    app.state.patient_activation = Activation(
+        auth=auth, queue=PrintQueue(settings.key_wrapper(), settings.letter_forwarding_address),
+        outbox=Outbox(outbox_table, channel="identity_outbox"),
+        source=Source(service="identity", region=settings.region),
+        login_url=settings.letter_login_url,
+        code_ttl=timedelta(days=settings.activation_code_ttl_days))
+    await _import_register(ctx)
+    yield
+
+
+async def _import_register(ctx: IdentityContext) -> None:
+    name = ctx.settings.effective_population_register_file
+    if name is None:
+        return
+    path = Path(name) if "/" in name else SEED_DIR / name
+    if not path.exists():
+        log.warning("no population register file", extra={"reason": path.name})
+        return
+    async with ctx.engine.begin() as conn:
+        result = await register.import_entries(conn, register.load_file(path))
+    log.info("population register imported", extra={"count": result.added + result.updated})
+
+
+def _activation(request: Request) -> Activation:
+    return request.app.state.patient_activation
+
+
+ActivationDep = Annotated[Activation, Depends(_activation)]
+
+
+def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str | None:
+    """The caller's address; behind a trusted proxy, the address that proxy saw."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    if peer in trusted_proxies and forwarded:
+        return forwarded.split(",")[-1].strip() or peer
+    return peer
+
+
+def _number(text: str) -> personnummer.Personnummer:
+    try:
+        return personnummer.parse(text)
+    except personnummer.InvalidPersonnummer as exc:
+        raise HTTPException(422, exc.as_dict()) from None
+
+
+def _throttled(exc: ClientThrottled) -> HTTPException:
+    return HTTPException(429, {"code": "too_many_attempts",
+                               "message_sv": "För många försök härifrån. Försök igen senare.",
+                               "message_en": "Too many attempts from here. Try again later."},
+                         headers={"Retry-After": str(exc.retry_after)})
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    personnummer: str = Field(min_length=1, max_length=20)
+
+
+class LetterRequest(_Body):
+    pass
+
+
+class Activate(_Body):
+    activation_code: str = Field(min_length=1, max_length=40)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordLogin(_Body):
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class LoginResult(BaseModel):
+    """The same shape as every other login, so a client handles them alike."""
+
+    subject: str
+    kind: domain.Kind
+    expires_in: int
+    tokens: dict[str, str]
+
+
+async def _login_result(ctx: IdentityContext, who: domain.Subject) -> LoginResult:
+    return LoginResult(subject=who.subject, kind=who.kind, expires_in=ctx.tokens.ttl_s,
+                       tokens=await ctx.tokens.issue_all(who))
+
+
+patients = APIRouter(prefix="/v1/patients", tags=["patients"])
+
+
+@patients.post("/register", status_code=202)
+async def request_letter(body: LetterRequest, request: Request, ctx: ContextDep,
+                         activation: ActivationDep) -> dict[str, str]:
+    number = _number(body.personnummer)
+    ip = client_ip(request, ctx.settings.trusted_proxies)
+    try:
+        await throttle(ctx.engine, f"letters:{ip}", LETTER_REQUESTS)
+    except ClientThrottled as exc:
+        raise _throttled(exc) from None
+    await activation.request_letter(number)
+    return LETTER_ACCEPTED
+
+
+@patients.post("/activate")
+async def activate(body: Activate, request: Request, ctx: ContextDep,
+                   activation: ActivationDep) -> LoginResult:
+    number = _number(body.personnummer)
+    try:
+        who = await activation.activate(number, body.activation_code, body.password,
+                                        client_ip=client_ip(request, ctx.settings.trusted_proxies))
+    except PasswordRejected as exc:
+        raise HTTPException(422, {"code": "password_rejected",
+                                  "problems": [p.as_dict() for p in exc.problems]}) from None
+    except ActivationFailed:
+        raise HTTPException(401, ACTIVATION_FAILED) from None
+    except ClientThrottled as exc:
+        raise _throttled(exc) from None
+    return await _login_result(ctx, who)
+
+
+@patients.post("/login")
+async def password_login(body: PasswordLogin, request: Request, ctx: ContextDep,
+                         auth: PatientAuthDep) -> LoginResult:
+    """Personnummer + password: reduced access (loa 2) - the mailbox lists, never reads."""
+    number = _number(body.personnummer)
+    try:
+        who = await auth.verify_password(number.value, body.password,
+                                         client_ip=client_ip(request, ctx.settings.trusted_proxies))
+    except LoginFailed:
+        raise HTTPException(401, LOGIN_FAILED) from None
+    except ClientThrottled as exc:
+        raise _throttled(exc) from None
+    return await _login_result(ctx, who)
+
+
+async def _internal_caller(ctx: ContextDep,
+                           x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
+    require_internal_key(ctx.settings.internal_api_key.get_secret_value(), x_internal_api_key)
+
+
+letters = APIRouter(prefix="/internal/v1/letters", tags=["internal"],
+                    dependencies=[Depends(_internal_caller)])
+
+
+@letters.get("")
+async def list_letters(ctx: ContextDep, activation: ActivationDep,
+                       state: State | None = "queued") -> list[dict]:
+    async with ctx.engine.connect() as conn:
+        return await activation.queue.letters(conn, state)
+
+
+@letters.get("/{letter_id}/pdf")
+async def letter_pdf(letter_id: uuid.UUID, ctx: ContextDep, activation: ActivationDep
+                     ) -> Response:
+    async with ctx.engine.connect() as conn:
+        pdf = await activation.queue.pdf(conn, letter_id)
+    if pdf is None:
+        raise HTTPException(404, "no such letter, or it has been posted or withdrawn")
+    return Response(pdf, media_type="application/pdf", headers={"Cache-Control": "no-store"})
+
+
+class Move(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["printing", "posted", "queued", "withdrawn"]
+
+
+@letters.post("/{letter_id}/state", status_code=204)
+async def move_letter(letter_id: uuid.UUID, body: Move, ctx: ContextDep,
+                      activation: ActivationDep) -> None:
+    try:
+        async with ctx.engine.begin() as conn:
+            found = await activation.queue.move(conn, letter_id, body.state)
+    except IllegalMove as exc:
+        raise HTTPException(409, str(exc)) from None
+    if not found:
+        raise HTTPException(404, "no such letter")
+
+
+router = APIRouter(lifespan=_lifespan)
+router.include_router(patients)
+router.include_router(letters)

@@ -1,0 +1,80 @@
+"""The patient endpoints' edges that need no database: malformed input is a 422 naming what
+is wrong (never echoing it), the print queue needs the internal key, and the client address
+is taken from X-Forwarded-For only behind a trusted proxy."""
+
+from __future__ import annotations
+
+import base64
+from types import SimpleNamespace
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.requests import Request
+
+from services.identity.api_patients import client_ip
+from services.identity.bootstrap import create_app
+from services.identity.settings import IdentitySettings
+
+KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
+
+
+@pytest.fixture
+def client() -> TestClient:
+    settings = IdentitySettings(environment="test", key_encryption_key=KEK,
+                                internal_api_key="a-real-internal-key")
+    app = create_app(settings)
+    # No lifespan: validation and the key check answer before these are used.
+    app.state.identity = SimpleNamespace(settings=settings)
+    app.state.patient_activation = app.state.patient_auth = object()
+    return TestClient(app)
+
+
+@pytest.mark.parametrize(("path", "extra"), [
+    ("/v1/patients/register", {}),
+    ("/v1/patients/login", {"password": "x"}),
+    ("/v1/patients/activate", {"password": "x", "activation_code": "ABCD"}),
+])
+@pytest.mark.parametrize(("number", "code"), [
+    ("19121212-1213", "check_digit"), ("19121312-1212", "date"), ("12-12", "format"),
+])
+def test_invalid_personnummer_is_422_with_its_reason(client: TestClient, path: str, extra: dict,
+                                                      number: str, code: str) -> None:
+    response = client.post(path, json={"personnummer": number, **extra})
+    assert response.status_code == 422
+    detail = response.json()["detail"]
+    assert detail["code"] == code and detail["message_sv"] and detail["message_en"]
+    assert number not in response.text
+
+
+@pytest.mark.parametrize("body", [
+    {}, {"personnummer": ""}, {"personnummer": "191212121212", "extra": 1},
+    {"personnummer": "191212121212", "password": ""},
+    {"personnummer": "191212121212", "password": "x" * 1025},
+])
+def test_malformed_login_is_422(client: TestClient, body: dict) -> None:
+    assert client.post("/v1/patients/login", json=body).status_code == 422
+
+
+@pytest.mark.parametrize(("method", "path"), [
+    ("GET", "/internal/v1/letters"),
+    ("GET", "/internal/v1/letters/0190d5e4-0000-7000-8000-000000000000/pdf"),
+    ("POST", "/internal/v1/letters/0190d5e4-0000-7000-8000-000000000000/state"),
+])
+def test_print_queue_needs_the_internal_key(client: TestClient, method: str, path: str) -> None:
+    assert client.request(method, path).status_code == 401
+    wrong = client.request(method, path, headers={"x-internal-api-key": "wrong"})
+    assert wrong.status_code == 401
+
+
+def _request(peer: str, forwarded: str | None = None) -> Request:
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    return Request({"type": "http", "client": (peer, 1234), "headers": headers})
+
+
+def test_client_address() -> None:
+    gateway = ("10.0.0.5",)
+    assert client_ip(_request("203.0.113.9"), gateway) == "203.0.113.9"
+    # Anyone can send the header; only the trusted proxy's is believed, and only its entry.
+    assert client_ip(_request("203.0.113.9", "198.51.100.1"), gateway) == "203.0.113.9"
+    assert client_ip(_request("10.0.0.5", "198.51.100.1, 192.0.2.7"), gateway) == "192.0.2.7"
+    assert client_ip(_request("10.0.0.5"), gateway) == "10.0.0.5"
