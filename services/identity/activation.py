@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.identity import domain, letters, passwords, personnummer, register
 from services.identity.lockout import AccountBlocked
 from services.identity.patient_login import PatientAuth
-from services.identity.print_queue import PrintQueue
+from services.identity.print_queue import PrintQueue, Routing
 from services.identity.tables import patients
 from services.identity.tables_patients import activation_codes, patient_credentials
 from shared.auth import LOA_PASSWORD
@@ -98,8 +98,8 @@ class Activation:
                     pdf = letters.activation_letter(
                         _recipient(entry, number), display_code(code), login_url=self.login_url,
                         expires=(now + self.code_ttl).date(), today=now.date())
-                    routing = ("skatteverket_forwarding" if entry.protected_identity
-                               else "home_address")
+                    routing: Routing = ("skatteverket_forwarding" if entry.protected_identity
+                                        else "home_address")
                     await self.queue.enqueue(conn, patient_id, routing, pdf, now=now)
                     outcome = "queued"
         log.info("activation letter requested", extra={"status": outcome})

@@ -1,8 +1,8 @@
 """The patient side of identity's HTTP API: ask for an activation letter, activate with its
-code (sets a password), log in with personnummer + password (reduced access, loa 2), and
-the print queue for operators (internal key). Mounted by bootstrap as one router whose
-lifespan builds these parts after identity's own start-up (migrations, keys, seed) and
-imports the population register file.
+code (sets a password), and log in with personnummer + password (reduced access, loa 2).
+Mounted by bootstrap as one router, together with api_letters (the operators' print
+queue); its lifespan builds these parts after identity's own start-up (migrations, keys,
+seed) and imports the population register file.
 
 Who may ask for a letter: anyone, for any personnummer, as on 1177. The letter goes only to
 the register's address (or via Skatteverket), and the answer is the same whether or not a
@@ -11,27 +11,25 @@ letter was made, so the endpoint tells nobody who is registered or who has an ac
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.identity import domain, personnummer, register
+from services.identity import api_letters, domain, personnummer, register
 from services.identity.activation import Activation, ActivationFailed, PasswordRejected
+from services.identity.api_letters import ActivationDep
 from services.identity.context import ContextDep, IdentityContext
 from services.identity.lockout import CLIENT, ClientThrottled, Guard, Policy, throttle
 from services.identity.passwords import Hasher
 from services.identity.patient_login import LoginFailed, PatientAuth, PatientAuthDep
-from services.identity.print_queue import IllegalMove, PrintQueue, State
+from services.identity.print_queue import PrintQueue
 from services.identity.seed import SEED_DIR
 from services.identity.tables import outbox as outbox_table
-from shared.auth import require_internal_key
 from shared.events import Source
 from shared.outbox import Outbox
 
@@ -84,13 +82,6 @@ async def _import_register(ctx: IdentityContext) -> None:
     async with ctx.engine.begin() as conn:
         result = await register.import_entries(conn, register.load_file(path))
     log.info("population register imported", extra={"count": result.added + result.updated})
-
-
-def _activation(request: Request) -> Activation:
-    return request.app.state.patient_activation
-
-
-ActivationDep = Annotated[Activation, Depends(_activation)]
 
 
 def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str | None:
@@ -196,49 +187,6 @@ async def password_login(body: PasswordLogin, request: Request, ctx: ContextDep,
     return await _login_result(ctx, who)
 
 
-async def _internal_caller(ctx: ContextDep,
-                           x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
-    require_internal_key(ctx.settings.internal_api_key.get_secret_value(), x_internal_api_key)
-
-
-letters = APIRouter(prefix="/internal/v1/letters", tags=["internal"],
-                    dependencies=[Depends(_internal_caller)])
-
-
-@letters.get("")
-async def list_letters(ctx: ContextDep, activation: ActivationDep,
-                       state: State | None = "queued") -> list[dict]:
-    async with ctx.engine.connect() as conn:
-        return await activation.queue.letters(conn, state)
-
-
-@letters.get("/{letter_id}/pdf")
-async def letter_pdf(letter_id: uuid.UUID, ctx: ContextDep, activation: ActivationDep
-                     ) -> Response:
-    async with ctx.engine.connect() as conn:
-        pdf = await activation.queue.pdf(conn, letter_id)
-    if pdf is None:
-        raise HTTPException(404, "no such letter, or it has been posted or withdrawn")
-    return Response(pdf, media_type="application/pdf", headers={"Cache-Control": "no-store"})
-
-
-class Move(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    state: Literal["printing", "posted", "queued", "withdrawn"]
-
-
-@letters.post("/{letter_id}/state", status_code=204)
-async def move_letter(letter_id: uuid.UUID, body: Move, ctx: ContextDep,
-                      activation: ActivationDep) -> None:
-    try:
-        async with ctx.engine.begin() as conn:
-            found = await activation.queue.move(conn, letter_id, body.state)
-    except IllegalMove as exc:
-        raise HTTPException(409, str(exc)) from None
-    if not found:
-        raise HTTPException(404, "no such letter")
-
-
 router = APIRouter(lifespan=_lifespan)
 router.include_router(patients)
-router.include_router(letters)
+router.include_router(api_letters.router)

@@ -1,0 +1,66 @@
+"""The print queue for operators (internal API key; never reachable through the gateway):
+list queued letters, fetch one as PDF, and record what became of it (printing, posted,
+back to the queue for a reprint, withdrawn). Posting drops the stored PDF."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from pydantic import BaseModel, ConfigDict
+
+from services.identity.activation import Activation
+from services.identity.context import ContextDep
+from services.identity.print_queue import IllegalMove, State
+from shared.auth import require_internal_key
+
+
+def _activation(request: Request) -> Activation:
+    return request.app.state.patient_activation
+
+
+ActivationDep = Annotated[Activation, Depends(_activation)]
+
+
+async def _internal_caller(ctx: ContextDep,
+                           x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
+    require_internal_key(ctx.settings.internal_api_key.get_secret_value(), x_internal_api_key)
+
+
+router = APIRouter(prefix="/internal/v1/letters", tags=["internal"],
+                   dependencies=[Depends(_internal_caller)])
+
+
+@router.get("")
+async def list_letters(ctx: ContextDep, activation: ActivationDep,
+                       state: State | None = "queued") -> list[dict]:
+    async with ctx.engine.connect() as conn:
+        return await activation.queue.letters(conn, state)
+
+
+@router.get("/{letter_id}/pdf")
+async def letter_pdf(letter_id: uuid.UUID, ctx: ContextDep, activation: ActivationDep
+                     ) -> Response:
+    async with ctx.engine.connect() as conn:
+        pdf = await activation.queue.pdf(conn, letter_id)
+    if pdf is None:
+        raise HTTPException(404, "no such letter, or it has been posted or withdrawn")
+    return Response(pdf, media_type="application/pdf", headers={"Cache-Control": "no-store"})
+
+
+class Move(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    state: Literal["printing", "posted", "queued", "withdrawn"]
+
+
+@router.post("/{letter_id}/state", status_code=204)
+async def move_letter(letter_id: uuid.UUID, body: Move, ctx: ContextDep,
+                      activation: ActivationDep) -> None:
+    try:
+        async with ctx.engine.begin() as conn:
+            found = await activation.queue.move(conn, letter_id, body.state)
+    except IllegalMove as exc:
+        raise HTTPException(409, str(exc)) from None
+    if not found:
+        raise HTTPException(404, "no such letter")
