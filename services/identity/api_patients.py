@@ -24,7 +24,7 @@ from services.identity import api_letters, domain, personnummer, register
 from services.identity.activation import Activation, ActivationFailed, PasswordRejected
 from services.identity.api_letters import ActivationDep
 from services.identity.context import ContextDep, IdentityContext
-from services.identity.lockout import CLIENT, ClientThrottled, Guard, Policy, throttle
+from services.identity.lockout import CLIENT, ClientThrottled, Guard, Policy, purge, throttle
 from services.identity.passwords import Hasher
 from services.identity.patient_login import LoginFailed, PatientAuth, PatientAuthDep
 from services.identity.print_queue import PrintQueue
@@ -68,6 +68,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         login_url=settings.letter_login_url,
         code_ttl=timedelta(days=settings.activation_code_ttl_days))
     await _import_register(ctx)
+    await purge(ctx.engine)  # at each start; throttle rows are short-lived by design
     yield
 
 

@@ -142,6 +142,18 @@ async def throttle(engine: AsyncEngine, key: str, policy: Policy,
         await _save(conn, key, record_failure(state, now, policy))
 
 
+async def purge(engine: AsyncEngine, older_than: timedelta = timedelta(days=2),
+                now: datetime | None = None) -> int:
+    """Forget rows no policy remembers any more (every key tried leaves one)."""
+    cutoff = (now or datetime.now(UTC)) - older_than
+    t = login_throttle
+    async with engine.begin() as conn:
+        result = await conn.execute(t.delete().where(
+            (t.c.last_failure_at.is_(None) | (t.c.last_failure_at < cutoff)),
+            t.c.blocked_until.is_(None) | (t.c.blocked_until < cutoff)))
+    return result.rowcount
+
+
 async def _load(conn: AsyncConnection, key: str) -> State:
     # The row must exist before it can be locked; a new key starts with no failures.
     await conn.execute(insert(login_throttle).values(throttle_key=key, failures=0)

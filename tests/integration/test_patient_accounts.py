@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.identity import register, tables
 from services.identity.activation import Activation, ActivationFailed, PasswordRejected
-from services.identity.lockout import ClientThrottled, Guard, Policy
+from services.identity.lockout import ClientThrottled, Guard, Policy, purge
 from services.identity.migrations import MIGRATIONS
 from services.identity.passwords import Hasher
 from services.identity.patient_login import LoginFailed, PatientAuth
@@ -255,3 +255,15 @@ async def test_expired_codes_do_not_activate(engine) -> None:
             expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     with pytest.raises(ActivationFailed):
         await act.activate(BREVIA, code_in(letter_text), GOOD)
+
+
+async def test_purge_forgets_only_what_no_policy_remembers(engine) -> None:
+    act = make(engine)
+    for number in ("19000101-0008", "19121212-1212"):
+        with pytest.raises(LoginFailed):
+            await act.auth.verify_password(parse(number).value, "wrong")
+    assert await purge(engine) == 0  # fresh failures stay
+    async with engine.begin() as conn:
+        await conn.execute(login_throttle.update().values(
+            last_failure_at=datetime.now(UTC) - timedelta(days=3)))
+    assert await purge(engine) == 2
