@@ -57,6 +57,11 @@ def _dev_kek(cfg: StackConfig, service: str) -> str:
     return base64.urlsafe_b64encode(digest).decode()
 
 
+def _dev_client_secret(cfg: StackConfig) -> str:
+    """The gateway's OIDC client secret at identity, derived like the dev KEKs."""
+    return hashlib.sha256(f"{cfg.kek_seed}:gateway-client".encode()).hexdigest()
+
+
 def service_url(cfg: StackConfig, name: str) -> str:
     return f"http://127.0.0.1:{cfg.port(DEFAULT_PORTS[name])}"
 
@@ -83,10 +88,17 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
             env["FORMS_URL"] = service_url(cfg, "forms")
         if name == "routing":
             env["DATA_DIR"] = str(cfg.data_dir / "routing")
+        if name == "identity":  # the gateway is identity's registered OIDC client
+            gateway = service_url(cfg, "gateway")
+            env |= {"GATEWAY_CLIENT_SECRET": _dev_client_secret(cfg),
+                    "GATEWAY_REDIRECT_URI": f"{gateway}/callback",
+                    "GATEWAY_POST_LOGOUT_REDIRECT_URI": f"{gateway}/"}
         if name == "gateway":
             for upstream in ("identity", "forms", "patient-mailbox", "careunit-mailbox", "audit"):
                 key = upstream.upper().replace("-", "_") + "_URL"
                 env[key] = service_url(cfg, upstream)
             env["MAILSINK_URL"] = f"http://127.0.0.1:{cfg.mailsink_http_port}"
+            env |= {"PUBLIC_URL": service_url(cfg, "gateway"),
+                    "CLIENT_SECRET": _dev_client_secret(cfg)}
         specs.append(ServiceSpec(name, module, port, {prefix + k: v for k, v in env.items()}))
     return specs

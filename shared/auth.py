@@ -130,3 +130,16 @@ def require_internal_key(expected: str, presented: str | None) -> None:
     """Service-to-service calls inside the deployment (e.g. notifier asking for a contact)."""
     if not presented or not hmac.compare_digest(expected.encode(), presented.encode()):
         raise HTTPException(401, "internal API key required")
+
+
+# RFC 8707 resource indicators: a token request names the service it wants a token for as
+# an absolute URI; the token's `aud` is the service's short name, as services verify it.
+RESOURCE_PREFIX = "urn:mina-vardkontakter:"
+
+
+def resource_indicator(audience: str) -> str:
+    return RESOURCE_PREFIX + audience
+
+
+def audience_of_resource(resource: str) -> str | None:
+    return resource[len(RESOURCE_PREFIX):] if resource.startswith(RESOURCE_PREFIX) else None

@@ -9,10 +9,18 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from services.gateway import proxy
+from services.gateway.auth import csrf_ok, current_session
+from services.gateway.oidc_client import LoginError
+from services.gateway.session import SESSION_COOKIE
 from services.gateway.settings import GatewaySettings
 
 router = APIRouter()
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# The token audience of the service behind each path prefix.
+AUDIENCES = {"identity": "identity", "forms": "forms", "patient": "patient-mailbox",
+             "careunit": "careunit-mailbox", "audit": "audit"}
 
 # Shown on the index page: (path prefix, Swedish description).
 DESCRIPTIONS = {
@@ -30,7 +38,8 @@ async def index(request: Request) -> HTMLResponse:
     services = [{"name": name, "description": DESCRIPTIONS[name], "url": url}
                 for name, url in settings.upstreams().items()]
     return templates.TemplateResponse(request, "index.html", {
-        "services": services, "mailsink_url": settings.mailsink_url})
+        "services": services, "mailsink_url": settings.mailsink_url,
+        "session": current_session(request)})
 
 
 @router.api_route("/api/{service}/{path:path}", include_in_schema=False,
@@ -39,4 +48,21 @@ async def forward(service: str, path: str, request: Request) -> Response:
     url = proxy.target_url(request.app.state.settings.upstreams(), service, path)
     if url is None:
         raise HTTPException(404, "not found")
-    return await proxy.forward(request.app.state.http, request, service, url)
+    bearer = None
+    if "authorization" not in request.headers:  # API clients bring their own token
+        bearer = await session_token(request, AUDIENCES[service])
+    return await proxy.forward(request.app.state.http, request, service, url, bearer)
+
+
+async def session_token(request: Request, audience: str) -> str | None:
+    """The browser session's access token for the service, or None without a session."""
+    session = current_session(request)
+    if session is None:
+        return None
+    if request.method not in SAFE_METHODS and not csrf_ok(request, session):
+        raise HTTPException(403, "send the session's CSRF token (X-CSRF-Token, from /session)")
+    try:
+        return await request.app.state.oidc.access_token(session, audience)
+    except LoginError as exc:
+        request.app.state.sessions.drop(request.cookies.get(SESSION_COOKIE))
+        raise HTTPException(401, "the login has ended; log in again") from exc

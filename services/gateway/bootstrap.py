@@ -1,5 +1,6 @@
-"""Composition root of the gateway: one httpx client for all upstreams (built in the
-lifespan), security headers on every response, readiness = identity reachable."""
+"""Composition root of the gateway: one httpx client for all upstreams and the OIDC client
+(built in the lifespan), the in-memory session store, security headers on every response,
+readiness = identity reachable."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI, Request
 
-from services.gateway import api
+from services.gateway import api, auth
+from services.gateway.oidc_client import OidcClient
+from services.gateway.session import SessionStore
 from services.gateway.settings import GatewaySettings
 from shared import web
 
@@ -35,6 +38,7 @@ def create_app(settings: GatewaySettings | None = None, *,
         async with httpx.AsyncClient(transport=transport, follow_redirects=False,
                                      timeout=settings.upstream_timeout_s) as client:
             app.state.http = client
+            app.state.oidc = OidcClient(settings, client, transport)
 
             async def identity_reachable() -> bool:
                 response = await client.get(f"{settings.identity_url.rstrip('/')}/healthz",
@@ -42,10 +46,16 @@ def create_app(settings: GatewaySettings | None = None, *,
                 return response.status_code == 200
 
             app.state.readiness = [identity_reachable]
-            yield
+            try:
+                yield
+            finally:
+                await app.state.oidc.aclose()
 
     app = web.create_app(title="gateway", lifespan=lifespan)
     app.state.settings = settings
+    app.state.sessions = SessionStore(idle_s=settings.session_idle_s,
+                                      max_s=settings.session_max_s)
+    app.include_router(auth.router)
     app.include_router(api.router)
 
     @app.middleware("http")

@@ -35,9 +35,13 @@ def _allowed(path: str) -> bool:
     return segments[0].lower() != "internal"
 
 
-async def forward(client: httpx.AsyncClient, request: Request, service: str, url: str) -> Response:
+async def forward(client: httpx.AsyncClient, request: Request, service: str, url: str,
+                  bearer: str | None = None) -> Response:
+    """`bearer`: the session's access token, when the caller sent no Authorization."""
     headers = {name: value for name in FORWARD_REQUEST
                if (value := request.headers.get(name)) is not None}
+    if bearer is not None:
+        headers["authorization"] = f"Bearer {bearer}"
     # The same correlation id on both hops, generated here if the caller sent none.
     headers["x-correlation-id"] = (request.headers.get("x-correlation-id")
                                    or logs.correlation_id.get() or "")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Response
 
 from services.identity import store
 from services.identity.context import ContextDep
+from services.identity.oidc.discovery import oidc_metadata
 from shared.auth import PrincipalDep, StaffDep, require_internal_key
 
 public = APIRouter(tags=["catalogue"])
@@ -28,7 +29,8 @@ async def openid_configuration(ctx: ContextDep) -> dict[str, Any]:
     issuer = ctx.settings.issuer
     return {"issuer": issuer, "jwks_uri": f"{issuer}/.well-known/jwks.json",
             "id_token_signing_alg_values_supported": ["ES256"],
-            "subject_types_supported": ["pairwise"]}
+            "subject_types_supported": ["pairwise"],
+            **oidc_metadata(issuer, ctx.settings.browser_url)}
 
 
 @public.get("/v1/units")

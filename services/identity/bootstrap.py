@@ -1,6 +1,6 @@
 """Composition root of identity: builds the engine, event runtime, signing keys and token
 service inside the app's lifespan (nothing connects at import time), seeds, and mounts the
-routers. The development login is mounted only in development and test."""
+routers, among them the OpenID Provider and its login pages (services/identity/oidc)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from services.identity import api, catalogue, dev_login, tables
+from services.identity import api, catalogue, tables
 from services.identity.api_patients import router as patients_router
 from services.identity.catalogue import CatalogueSync
 from services.identity.catalogue.watcher import ValidityWatcher
 from services.identity.context import IdentityContext
 from services.identity.keys import SigningKeys
 from services.identity.migrations import MIGRATIONS
+from services.identity.oidc import wiring as oidc
 from services.identity.seed import SEED_DIR, Seeder, load_seed
 from services.identity.settings import IdentitySettings
 from services.identity.tokens import LocalTokenVerifier, TokenService
@@ -56,6 +57,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         watcher = ValidityWatcher(engine, CatalogueSync(outbox, Source(
             service=SERVICE, region=settings.region)), settings.catalogue_sweep_interval_s)
         app.state.readiness.append(watcher.alive)
+        oidc_db = oidc.start(app, ctx)
         await runtime.start()
         try:
             await prepare(ctx, outbox)
@@ -64,14 +66,14 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         finally:
             await watcher.stop()
             await runtime.stop()
+            oidc_db.dispose()
 
     app = web.create_app(title="identity", lifespan=lifespan)
     app.include_router(api.well_known)
     app.include_router(api.public)
     app.include_router(api.internal)
+    oidc.mount(app, settings)
     app.include_router(patients_router)  # activation letters, password login, print queue
-    if settings.dev_login_enabled:
-        app.include_router(dev_login.router)
     return app
 
 
@@ -90,3 +92,4 @@ async def prepare(ctx: IdentityContext, outbox: Outbox) -> None:
     async with ctx.engine.begin() as conn:
         result = await seeder.seed(conn, load_seed(seed_file))
     log.info("seed applied", extra={"count": result.care_units + result.patients + result.staff})
+    await oidc.seed_staff_credentials(ctx, seed_file)

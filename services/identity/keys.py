@@ -12,7 +12,7 @@ from typing import Any
 
 from joserfc import jwt
 from joserfc.jwk import ECKey
-from sqlalchemy import Row, or_, select, text, update
+from sqlalchemy import Connection, Row, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.identity.tables import signing_keys
@@ -80,7 +80,13 @@ class SigningKeys:
         return str(row.kid)
 
     async def active_key(self, conn: AsyncConnection) -> ECKey:
-        row = await self._active_row(conn)
+        return self._private_of(await self._active_row(conn))
+
+    def active_key_sync(self, conn: Connection) -> ECKey:
+        """active_key for the OpenID Provider's synchronous (authlib) code paths."""
+        return self._private_of(conn.execute(_active_query()).first())
+
+    def _private_of(self, row: Row[Any] | None) -> ECKey:
         if row is None:
             raise RuntimeError("no active signing key; identity has not finished starting")
         kid = str(row.kid)
@@ -90,14 +96,23 @@ class SigningKeys:
 
     async def jwks(self, conn: AsyncConnection) -> dict[str, list[dict[str, Any]]]:
         """Public keys of the active key and of retired keys that may still verify a token."""
-        cutoff = datetime.now(UTC) - self._grace
-        rows = (await conn.execute(
-            select(signing_keys.c.public_jwk)
-            .where(or_(signing_keys.c.state == "active", signing_keys.c.retired_at > cutoff))
-            .order_by(signing_keys.c.created_at.desc()))).scalars()
+        rows = (await conn.execute(self._jwks_query())).scalars()
         return {"keys": [{k: v for k, v in jwk.items() if k in _PUBLIC_FIELDS} for jwk in rows]}
 
+    def jwks_sync(self, conn: Connection) -> dict[str, list[dict[str, Any]]]:
+        rows = conn.execute(self._jwks_query()).scalars()
+        return {"keys": [{k: v for k, v in jwk.items() if k in _PUBLIC_FIELDS} for jwk in rows]}
+
+    def _jwks_query(self) -> Any:
+        cutoff = datetime.now(UTC) - self._grace
+        return (select(signing_keys.c.public_jwk)
+                .where(or_(signing_keys.c.state == "active", signing_keys.c.retired_at > cutoff))
+                .order_by(signing_keys.c.created_at.desc()))
+
     async def _active_row(self, conn: AsyncConnection) -> Row[Any] | None:
-        return (await conn.execute(
-            select(signing_keys).where(signing_keys.c.state == "active")
-            .order_by(signing_keys.c.created_at.desc()).limit(1))).first()
+        return (await conn.execute(_active_query())).first()
+
+
+def _active_query() -> Any:
+    return (select(signing_keys).where(signing_keys.c.state == "active")
+            .order_by(signing_keys.c.created_at.desc()).limit(1))

@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from services.identity import tables as t
 from services.identity.catalogue.tables import MIGRATIONS as CATALOGUE_MIGRATIONS
+from services.identity.oidc.migrations import MIGRATIONS as OIDC_MIGRATIONS
 from services.identity.tables_patients import MIGRATIONS as PATIENT_MIGRATIONS
 from shared.db import Migration
 
@@ -26,3 +27,6 @@ MIGRATIONS += CATALOGUE_MIGRATIONS
 
 # The patient side's tables (versions 10–19): register, codes, passwords, letters, throttle.
 MIGRATIONS += PATIENT_MIGRATIONS
+
+# The OpenID Provider's tables (versions 20–29) are defined next to it.
+MIGRATIONS += OIDC_MIGRATIONS

@@ -17,7 +17,7 @@ class IdentitySettings(DatabaseSettings):
     http_port: int = 8001
     # Wraps the private signing keys at rest (base64url of 32 bytes).
     key_encryption_key: SecretStr = SecretStr(PLACEHOLDER)
-    token_ttl_s: int = 900
+    token_ttl_s: int = 300  # access tokens: short, since services verify them offline
     # The active signing key is replaced at start-up once it is older than this.
     signing_key_max_age_days: int = 30
     # A file in services/identity/seed/. Unset: the region's file in development and test,
@@ -40,18 +40,19 @@ class IdentitySettings(DatabaseSettings):
     def effective_population_register_file(self) -> str | None:
         if self.population_register_file is not None:
             return self.population_register_file or None
-        return f"population_{self.region}.csv" if self.dev_login_enabled else None
+        return f"population_{self.region}.csv" if self.fictitious_data else None
 
     @property
-    def dev_login_enabled(self) -> bool:
-        """The development login trusts whatever id it is given: never outside dev and test."""
+    def fictitious_data(self) -> bool:
+        """Development and test: the fictitious seed people (and their documented dev
+        credentials) are loaded by default; never in production."""
         return self.environment in ("development", "test")
 
     @property
     def effective_seed_file(self) -> str | None:
         if self.seed_file is not None:
             return self.seed_file or None
-        return f"{self.region}.json" if self.dev_login_enabled else None
+        return f"{self.region}.json" if self.fictitious_data else None
 
     def key_wrapper(self) -> KeyWrapper:
         try:
@@ -64,6 +65,47 @@ class IdentitySettings(DatabaseSettings):
     def issuer(self) -> str:
         # Services verify `iss` against their IDENTITY_URL, so the issuer is that exact value.
         return self.identity_url.rstrip("/")
+
+    # --- OpenID Provider (services/identity/oidc) ----------------------------------------
+    # Where browsers reach identity's login pages, if not at the issuer URL (e.g. compose:
+    # services use http://identity:8001, browsers http://localhost:8001).
+    public_url: str | None = None
+    # The gateway is the confidential client; its secret is shared with GATEWAY_CLIENT_SECRET.
+    gateway_client_secret: SecretStr = SecretStr(PLACEHOLDER)
+    gateway_redirect_uri: str = "http://127.0.0.1:8000/callback"
+    gateway_post_logout_redirect_uri: str = "http://127.0.0.1:8000/"
+    # A public client (PKCE, no secret) for automated tests; unset: on in development and test.
+    test_client_enabled: bool | None = None
+    test_client_redirect_uri: str = "http://127.0.0.1/test-client/callback"
+    # The built-in test e-ID (anyone can "approve" any personnummer): never in production.
+    test_eid_enabled: bool | None = None
+    # An external OpenID Connect e-ID broker; off while eid_broker_issuer is unset.
+    eid_broker_issuer: str | None = None
+    eid_broker_client_id: str = "mina-vardkontakter"
+    eid_broker_client_secret: SecretStr = SecretStr("")
+    eid_broker_scope: str = "openid https://id.oidc.se/scope/naturalPersonNumber"
+    eid_broker_personnummer_claim: str = "https://id.oidc.se/claim/personalIdentityNumber"
+    authorization_code_ttl_s: int = 60
+    login_request_ttl_s: int = 600
+    refresh_token_ttl_s: int = 3600  # idle limit: each refresh starts a new one
+    session_ttl_s: int = 8 * 3600  # absolute limit of a login, whatever the refreshes
+    staff_max_failed_logins: int = 5
+    staff_lockout_s: int = 900
+
+    @property
+    def browser_url(self) -> str:
+        return (self.public_url or self.issuer).rstrip("/")
+
+    @property
+    def test_client_active(self) -> bool:
+        return self.test_client_enabled if self.test_client_enabled is not None \
+            else self.environment in ("development", "test")
+
+    @property
+    def test_eid_active(self) -> bool:
+        if self.environment == "production":
+            return False  # even if asked for: it would let anyone log in as anyone
+        return self.test_eid_enabled if self.test_eid_enabled is not None else True
 
     # --- staff catalogue (services/identity/catalogue) -------------------------------------
     # How often validity dates are re-checked, so a person whose validity ends is revoked

@@ -1,7 +1,7 @@
 """Issuing access tokens (one per audience) and verifying identity's own audience.
 
-The development login uses TokenService now; the OIDC provider will use the same service,
-so tokens look the same whichever way a person logged in."""
+The OpenID Provider (oidc/server.py) signs the same claims (domain.access_claims) with the
+same keys, so tokens look the same whichever way a person logged in."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from tests.e2e import oidc_flow
 from tests.unit.forms.samples import SAMPLES
 
 SEED = json.loads((Path(__file__).resolve().parents[2]
@@ -63,14 +64,23 @@ def _append_to_first_string(node: Any, suffix: str) -> bool:
 class Person:
     """A logged-in user talking to the system through the gateway."""
 
-    def __init__(self, http: httpx.AsyncClient, login: dict) -> None:
+    def __init__(self, http: httpx.AsyncClient, login: dict,
+                 oidc: oidc_flow.Tokens | None = None) -> None:
         self.http, self.id, self.tokens = http, login["subject"], login["tokens"]
+        self.oidc = oidc  # refresh and id token, when logged in through the provider
 
     @classmethod
-    async def login(cls, http: httpx.AsyncClient, **who: Any) -> Person:
-        response = await http.post("/api/identity/v1/dev/login", json=who)
-        assert response.status_code == 200, response.text
-        return cls(http, response.json())
+    async def login(cls, http: httpx.AsyncClient, *, personnummer: str | None = None,
+                    hsa_id: str | None = None, loa: int = 3,
+                    password: str | None = None) -> Person:
+        """Through identity's real login (tests/e2e/oidc_flow.py): staff with password +
+        TOTP, patients with the test e-ID (loa 3) or their password (loa 2; without one
+        given, the patient is activated through an activation letter first)."""
+        if personnummer is not None and loa == 2 and password is None:
+            password = await oidc_flow.patient_password(http, personnummer)
+        tokens = await oidc_flow.log_in(http, personnummer=personnummer, hsa_id=hsa_id,
+                                        password=password)
+        return cls(http, {"subject": tokens.subject, "tokens": tokens.access}, tokens)
 
     def _headers(self, audience: str) -> dict:
         return {"Authorization": f"Bearer {self.tokens[audience]}"}

@@ -1,5 +1,5 @@
-"""identity's app as configured: the development login exists only in development and test,
-and settings fail closed."""
+"""identity's app as configured: no development login anywhere, the test e-ID and the test
+client only outside production, and settings fail closed."""
 
 import base64
 
@@ -14,35 +14,29 @@ KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
 
 def _settings(environment: str, **overrides) -> IdentitySettings:
     values = {"environment": environment, "key_encryption_key": KEK,
-              "internal_api_key": "a-real-internal-key", **overrides}
+              "internal_api_key": "a-real-internal-key",
+              "gateway_client_secret": "a-real-client-secret", **overrides}
     return IdentitySettings(**values)
 
 
-def test_dev_login_is_not_mounted_in_production() -> None:
-    settings = _settings("production")
-    assert not settings.dev_login_enabled
-    # No lifespan: nothing connects; an unmounted route answers 404 before any dependency.
-    client = TestClient(create_app(settings))
-    response = client.post("/v1/dev/login", json={"personnummer": "191212121212"})
-    assert response.status_code == 404
+@pytest.mark.parametrize("environment", ["production", "development", "test"])
+def test_there_is_no_development_login(environment: str) -> None:
+    client = TestClient(create_app(_settings(environment)))  # no lifespan: nothing connects
+    for path in ("/v1/dev/login", "/dev/login", "/login"):
+        assert client.post(path, json={"personnummer": "191212121212"}).status_code in (404, 405)
 
 
-@pytest.mark.parametrize("environment", ["development", "test"])
-def test_dev_login_is_enabled_in_development_and_test(environment: str) -> None:
-    assert _settings(environment).dev_login_enabled
+def test_test_e_id_and_test_client_are_not_in_production() -> None:
+    production = _settings("production", test_eid_enabled=True)
+    assert not production.test_eid_active and not production.test_client_active
+    assert TestClient(create_app(production)).get("/test-eid/x").status_code == 404
+    assert _settings("test").test_eid_active and _settings("development").test_client_active
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"personnummer": "191212121213"}, {"personnummer": "191212121212", "hsa_id": "x"},
-    {"hsa_id": "SE2321000016-S001", "loa": 2}, {"personnummer": "191212121212", "loa": 1},
-    {"personnummer": "191212121212", "extra": True},
-])
-def test_malformed_login_is_422_without_echoing_input(body: dict) -> None:
-    app = create_app(_settings("test"))
-    app.state.identity = object()  # validation fails before the context is used
-    response = TestClient(app).post("/v1/dev/login", json=body)
-    assert response.status_code == 422
-    assert "191212121213" not in response.text
+def test_gateway_client_secret_fails_closed_in_production() -> None:
+    with pytest.raises(ValueError, match="gateway_client_secret"):
+        IdentitySettings(environment="production", key_encryption_key=KEK,
+                         internal_api_key="a-real-internal-key")
 
 
 def test_placeholder_kek_refused_in_production() -> None:

@@ -1,0 +1,66 @@
+"""Who a login form or an e-ID return identifies: the checks behind the front door.
+
+Patient passwords are the patient side's (patient_login.PatientAuth: activation letter,
+argon2id, throttling and lockout, the same answer for every failure); staff passwords + TOTP
+are staff_login.py's. A refusal is LoginRefused with the (Swedish) text to show."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import Request
+
+from services.identity import domain, personnummer, store
+from services.identity.api_patients import client_ip
+from services.identity.lockout import ClientThrottled
+from services.identity.oidc.web import Door
+from services.identity.patient_login import LoginFailed, PatientAuth
+from services.identity.staff_login import enrol_dev_default, verify_staff
+from shared.auth import LOA_EID
+
+FAILED = "Inloggningen misslyckades. Kontrollera uppgifterna och försök igen. " \
+         "Efter flera misslyckade försök spärras inloggningen en stund."
+THROTTLED = "För många misslyckade inloggningar härifrån. Vänta en stund och försök igen."
+
+
+class LoginRefused(Exception):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.text = text
+
+
+async def patient_password(request: Request, number: str, password: str) -> domain.Subject:
+    auth: PatientAuth = request.app.state.patient_auth
+    try:
+        return await auth.verify_password(number, password, client_ip=_client_ip(request))
+    except personnummer.InvalidPersonnummer as exc:
+        raise LoginRefused(f"Ogiltigt personnummer: {exc.as_dict().get('message_sv', '')}"
+                           ) from None
+    except LoginFailed:
+        raise LoginRefused(FAILED) from None
+    except ClientThrottled:
+        raise LoginRefused(THROTTLED) from None
+
+
+def _client_ip(request: Request) -> str | None:
+    # The same rule as the patient side's JSON API (trusted proxies' X-Forwarded-For).
+    return client_ip(request, request.app.state.identity.settings.trusted_proxies)
+
+
+def staff_password(door: Door, hsa_id: str, password: str, otp: str) -> domain.Subject:
+    settings = door.settings
+    with door.db.begin() as conn:
+        if door.dev_staff_default is not None:
+            enrol_dev_default(conn, door.wrapper, hsa_id.strip(), door.dev_staff_default)
+        who = verify_staff(conn, door.wrapper, hsa_id=hsa_id.strip(), password=password,
+                           otp=otp, max_failures=settings.staff_max_failed_logins,
+                           lockout=timedelta(seconds=settings.staff_lockout_s))
+    if who is None:
+        raise LoginRefused(FAILED)
+    return who
+
+
+async def patient_by_eid(door: Door, number: str, loa: int) -> domain.Subject | None:
+    async with door.engine.connect() as conn:
+        patient_id = await store.patient_by_personnummer(conn, number)
+    return domain.patient_subject(patient_id, min(loa, LOA_EID)) if patient_id else None
