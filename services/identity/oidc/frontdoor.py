@@ -61,6 +61,7 @@ def authorize(request: Request, http: HttpDep, door: DoorDep) -> Response:
     except OAuth2Error as error:
         return oauth_error(door, request, error)
     secret = browser_secret(request) or requests.new_secret()
+    door.provider.purge_now_and_then()
     with door.db.begin() as conn:
         request_id, csrf = requests.start(conn, http.query, secret,
                                           timedelta(seconds=door.settings.login_request_ttl_s))

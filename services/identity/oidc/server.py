@@ -35,6 +35,7 @@ from services.identity.settings import IdentitySettings
 from shared.ids import uuid7
 
 log = logging.getLogger(__name__)
+PURGE_EVERY_S = 600
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ class Provider(AuthorizationServer):
         self.settings, self.db, self.keys, self.clients = settings, db, signing_keys, clients
         self.issuer = settings.issuer
         self._plain_http_ok = settings.environment in ("development", "test")
+        self._purged_at = float("-inf")
         self.register_grant(grants.CodeGrant, [grants.S256Challenge(), grants.IdTokens(self)])
         self.register_grant(grants.RefreshGrant)
         self.register_endpoint(grants.Revocation)
@@ -177,6 +179,15 @@ class Provider(AuthorizationServer):
         if at_hash is not None:
             claims["at_hash"] = at_hash.decode()
         return jwt.encode({"alg": keys.ALGORITHM, "kid": key.kid, "typ": "JWT"}, claims, key)
+
+    def purge_now_and_then(self) -> None:
+        """Expired rows go at most every PURGE_EVERY_S per replica (from /authorize, so an
+        idle provider does no work)."""
+        if time.monotonic() - self._purged_at < PURGE_EVERY_S:
+            return
+        self._purged_at = time.monotonic()
+        with self.db.begin() as conn:
+            store.purge_expired(conn, timedelta(days=1))
 
     def jwks(self) -> dict[str, Any]:
         with self.db.connect() as conn:

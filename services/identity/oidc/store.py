@@ -16,7 +16,13 @@ from typing import Any
 from sqlalchemy import Connection, Update, select, update
 
 from services.identity.oidc.models import ACR, CodeRecord, LoginUser, RefreshRecord
-from services.identity.oidc.tables import codes, refresh_tokens, sessions
+from services.identity.oidc.tables import (
+    codes,
+    login_requests,
+    refresh_tokens,
+    sessions,
+    test_eid_orders,
+)
 
 log = logging.getLogger(__name__)
 
@@ -129,3 +135,13 @@ def revoke_subject_sessions(subject: str, reason: str) -> Update:
     return (update(sessions).where(sessions.c.subject == subject,
                                    sessions.c.revoked_at.is_(None))
             .values(revoked_at=datetime.now(UTC), revoked_reason=reason))
+
+
+def purge_expired(conn: Connection, older_than: timedelta) -> None:
+    """Forget what expired more than `older_than` ago: codes, refresh tokens, login
+    requests, test e-ID orders and ended sessions (reuse of a purged token is then simply
+    an unknown token, long after its family ended anyway)."""
+    cutoff = datetime.now(UTC) - older_than
+    for table in (codes, refresh_tokens, login_requests, test_eid_orders):
+        conn.execute(table.delete().where(table.c.expires_at < cutoff))
+    conn.execute(sessions.delete().where(sessions.c.expires_at < cutoff))

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import FastAPI
+from authlib.oauth2.rfc6749.errors import InsecureTransportError
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, create_engine
 
 from services.identity.context import IdentityContext
@@ -32,6 +34,13 @@ def mount(app: FastAPI, settings: IdentitySettings) -> None:
     app.include_router(routes.router)
     if settings.test_eid_active:
         app.include_router(test_eid.router)
+    app.add_exception_handler(InsecureTransportError, _insecure_transport)
+
+
+async def _insecure_transport(request: Request, exc: Exception) -> Response:
+    # authlib refuses OAuth over plain HTTP (but loopback) outside development: say so.
+    return JSONResponse({"error": "insecure_transport",
+                         "error_description": "OAuth needs TLS: use https"}, 400)
 
 
 def start(app: FastAPI, ctx: IdentityContext) -> Engine:

@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from fastapi.testclient import TestClient
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from sqlalchemy import func, select
 
+from services.identity.oidc import store
+from services.identity.oidc.tables import codes, refresh_tokens, sessions
 from tests.unit.identity.oidc_support import (
     GATEWAY_REDIRECT,
     GATEWAY_SECRET,
@@ -185,3 +190,21 @@ def test_discovery_names_the_endpoints() -> None:
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert {"authorization_code", "refresh_token"} == set(meta["grant_types_supported"])
     assert meta["revocation_endpoint"] and meta["end_session_endpoint"]
+
+
+def test_plain_http_is_refused_in_production() -> None:
+    prod = world(environment="production", identity_url="http://identity.internal:8001")
+    c = TestClient(prod.app, base_url="http://identity.internal:8001")
+    response = c.post("/token", data={"grant_type": "refresh_token", "refresh_token": "x",
+                                      "client_id": "gateway"})
+    assert response.status_code == 400 and response.json()["error"] == "insecure_transport"
+
+
+def test_expired_rows_are_purged(w: World) -> None:
+    logged_in(client(w))
+    with w.db.begin() as conn:
+        store.purge_expired(conn, timedelta(days=1))
+        assert conn.execute(select(func.count()).select_from(sessions)).scalar() == 1
+        store.purge_expired(conn, timedelta(days=-2))  # as if two days had passed
+        for table in (codes, refresh_tokens, sessions):
+            assert conn.execute(select(func.count()).select_from(table)).scalar() == 0

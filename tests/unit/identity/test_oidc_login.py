@@ -4,18 +4,26 @@ and cancelling."""
 
 from __future__ import annotations
 
+import base64
 import re
+import time
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from services.identity import domain
+from services.identity import domain, tables
+from services.identity.catalogue.tables import catalogue_staff
 from services.identity.oidc import frontdoor
 from services.identity.patient_login import LoginFailed
+from services.identity.staff_login import DevSecrets, totp_code
 from tests.htmlforms import form
 from tests.unit.identity.oidc_support import (
     PATIENT_PNR,
     STAFF_PNR,
+    TOTP_SECRET,
     World,
     authorize_params,
     client,
@@ -174,3 +182,22 @@ def test_cancel_returns_access_denied_to_the_client(w: World) -> None:
     response = c.post("/login/cancel", data=form(page.text, "/login/cancel").fields)
     query = parse_qs(urlsplit(response.headers["location"]).query)
     assert query["error"] == ["access_denied"] and query["state"] == [params["state"]]
+
+
+def test_staff_imported_later_get_the_dev_default_credentials(w: World) -> None:
+    with w.db.begin() as conn:  # as a catalogue import adds them: no credentials yet
+        staff_id = uuid.uuid4()
+        conn.execute(tables.staff.insert().values(staff_id=staff_id, hsa_id="HSA-NEW",
+                                                  given_name="N", family_name="N",
+                                                  profession="nurse"))
+        conn.execute(catalogue_staff.insert().values(staff_id=staff_id, active=True,
+                                                     updated_at=datetime.now(UTC)))
+    c = client(w)
+    assert staff_login(c, authorize_params(pkce()[1]), hsa_id="HSA-NEW").status_code == 401
+    default = DevSecrets(password="dev-default-password",
+                         totp_secret_base32=base64.b32encode(TOTP_SECRET).decode())
+    w.app.state.door = replace(w.door, dev_staff_default=default)
+    params = authorize_params(pkce()[1])
+    otp = totp_code(TOTP_SECRET, time.time())
+    answer = staff_login(c, params, hsa_id="HSA-NEW", password="dev-default-password", otp=otp)
+    assert code_from(answer, params)
