@@ -10,7 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from services.gateway import proxy
 from services.gateway.auth import csrf_ok, current_session
-from services.gateway.oidc_client import LoginError
+from services.gateway.oidc_client import IdentityUnavailable, LoginError
 from services.gateway.session import SESSION_COOKIE
 from services.gateway.settings import GatewaySettings
 
@@ -66,3 +66,5 @@ async def session_token(request: Request, audience: str) -> str | None:
     except LoginError as exc:
         request.app.state.sessions.drop(request.cookies.get(SESSION_COOKIE))
         raise HTTPException(401, "the login has ended; log in again") from exc
+    except IdentityUnavailable as exc:  # keep the session: the login may well be fine
+        raise HTTPException(503, "identity is unavailable; try again shortly") from exc

@@ -32,7 +32,11 @@ EARLY_S = 30  # refresh an access token this long before it expires
 
 
 class LoginError(Exception):
-    """The login could not be completed (refused, tampered with, identity unavailable)."""
+    """The login could not be completed, or has ended (refused, revoked, tampered with)."""
+
+
+class IdentityUnavailable(Exception):
+    """identity did not answer: try again later, the login itself may well be fine."""
 
 
 class IdTokenVerifier(TokenVerifier):
@@ -126,13 +130,18 @@ class OidcClient:
             cached = session.access.get(audience)
             if cached is not None and cached.expires_at - EARLY_S > time.time():
                 return cached.value
-            meta = await self.metadata()
+            try:
+                meta = await self.metadata()
+            except httpx.HTTPError as exc:
+                raise IdentityUnavailable(type(exc).__name__) from exc
             try:
                 token = await self._oauth.refresh_token(
                     meta["token_endpoint"], refresh_token=session.refresh_token,
                     resource=resource_indicator(audience))
-            except (OAuthError, httpx.HTTPError, ValueError) as exc:
-                raise LoginError(f"refresh failed ({type(exc).__name__})") from exc
+            except OAuthError as exc:  # invalid_grant: revoked, reused, expired, person gone
+                raise LoginError(f"refresh refused ({exc.error})") from exc
+            except (httpx.HTTPError, ValueError) as exc:
+                raise IdentityUnavailable(type(exc).__name__) from exc
             session.refresh_token = token["refresh_token"]
             session.access[audience] = AccessToken(token["access_token"],
                                                    time.time() + int(token["expires_in"]))

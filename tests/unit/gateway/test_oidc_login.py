@@ -163,3 +163,21 @@ def test_cookies_are_secure_off_loopback() -> None:
     assert GatewaySettings(environment="test", public_url="https://vard.example").secure_cookies
     assert not GatewaySettings(environment="test",
                                public_url="http://localhost:8000").secure_cookies
+
+
+def test_identity_down_keeps_the_session_but_a_revoked_login_ends_it(w, gateway,
+                                                                      upstreams) -> None:
+    log_in(w, gateway)
+    real = upstreams.identity
+
+    class Down(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            raise httpx.ConnectError("refused")
+    upstreams.identity = Down()
+    assert gateway.get("/api/careunit/v1/x").status_code == 503
+    assert gateway.get("/session").json()["authenticated"]
+    upstreams.identity = real
+    with w.db.begin() as conn:  # revoked at identity, e.g. staff removed from the catalogue
+        conn.execute(sessions.update().values(revoked_at=sessions.c.auth_time))
+    assert gateway.get("/api/forms/v1/x").status_code == 401
+    assert gateway.get("/session").json() == {"authenticated": False}
