@@ -6,7 +6,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.e2e.support import SEED, Person, sample_answers, staff_of
+from tests.e2e.support import SEED, Person, eventually, sample_answers, staff_of
 
 pytestmark = pytest.mark.e2e
 
@@ -33,10 +33,22 @@ async def row_counts(stack) -> dict[str, int]:
     return counts
 
 
+async def reached_unit(stack, message_id: str) -> bool:
+    dsn = stack.cfg.database_url("careunit", "careunit_mailbox").replace("+psycopg", "")
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        row = await (await conn.execute(
+            "SELECT count(*) FROM outbox o JOIN unit_messages m ON o.key = m.conversation_id "
+            "WHERE m.message_id = %s", (message_id,))).fetchone()
+    return row[0] > 0  # stored and its MessageReceived written
+
+
 async def test_bad_submissions_are_refused_with_reasons_and_write_nothing(stack, http):
     patient = await Person.login(http, personnummer=SEED["patients"][2]["personnummer"])
     ok = await patient.submit(UNIT, "advice")  # the unit's forms and keys are in place
     assert ok.status_code == 201, ok.text
+    # Let that one settle on both sides first, so the counts below only see the bad ones.
+    await eventually(lambda: reached_unit(stack, ok.json()["message_id"]),
+                     what="the good message in the care-unit database")
     offers = {o["service_type"]: o for o in (await patient.patient(
         "GET", f"/v1/units/{UNIT}/services")).json()}
     form = {"form_id": offers["advice"]["form_id"], "version": offers["advice"]["form_version"]}
