@@ -63,14 +63,16 @@ async def identity_url(gateway: httpx.AsyncClient) -> str:
 
 
 def staff_totp(hsa_id: str) -> tuple[str, str]:
-    """The staff member's dev password and a TOTP code for a step not used yet (identity
-    accepts each step once, with one step of drift: wait when all three are used)."""
+    """The staff member's dev password and a TOTP code for a step not used yet. identity
+    accepts each step once, and one step of drift: so the current step or the next (never
+    the previous one, which a step boundary on the way would make two steps old), and when
+    both are used, wait."""
     secrets_ = CREDENTIALS.for_staff(hsa_id)
     assert secrets_ is not None, f"no dev credentials for {hsa_id}"
     secret = base64.b32decode(secrets_.totp_secret_base32)
     while True:
         current = int(time.time()) // 30
-        step = max(current - 1, _used_steps.get(hsa_id, -1) + 1)
+        step = max(current, _used_steps.get(hsa_id, -1) + 1)
         if step <= current + 1:
             _used_steps[hsa_id] = step
             return secrets_.password, totp_code(secret, step * 30)

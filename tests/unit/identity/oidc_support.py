@@ -154,10 +154,11 @@ _last_step: dict[int, int] = {}
 
 def next_totp(c: TestClient) -> str:
     """A code the provider has not seen yet: each TOTP step is accepted once, one step of
-    drift either way, so a test with several logins walks the steps (or waits for one)."""
+    drift either way, so a test with several logins walks the steps (or waits for one).
+    Never the previous step: crossing a step boundary would make it two steps old."""
     while True:
         current = int(time.time()) // 30
-        step = max(current - 1, _last_step.get(id(c.app), -1) + 1)
+        step = max(current, _last_step.get(id(c.app), -1) + 1)
         if step <= current + 1:
             _last_step[id(c.app)] = step
             return totp_code(TOTP_SECRET, step * 30)
