@@ -22,11 +22,11 @@ def _initial(conn: Connection) -> None:
 MIGRATIONS = [Migration(1, "identity: units, patients, staff, memberships, keys, outbox",
                         _initial)]
 
-# The staff catalogue's tables (versions 30–39) are defined next to it.
-MIGRATIONS += CATALOGUE_MIGRATIONS
-
 # The patient side's tables (versions 10–19): register, codes, passwords, letters, throttle.
 MIGRATIONS += PATIENT_MIGRATIONS
 
 # The OpenID Provider's tables (versions 20–29) are defined next to it.
 MIGRATIONS += OIDC_MIGRATIONS
+
+# The staff catalogue's tables (versions 30–39) are defined next to it.
+MIGRATIONS += CATALOGUE_MIGRATIONS

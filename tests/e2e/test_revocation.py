@@ -13,6 +13,7 @@ import pytest
 
 from services.identity.seed import SEED_DIR
 from tests.e2e.staffing import Staff, hsa_id, import_catalogue, write_ldif
+from tests.e2e import oidc_flow
 from tests.e2e.support import SEED, Person
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +84,10 @@ async def test_removal_from_a_unit_and_revocation_reach_running_sessions(stack, 
           + ", ".join(f"{k} {v:.2f}" for k, v in revoked.items()))
     for probe in probes(who, UNIT_A).values():
         assert (await probe()).status_code == 401
-    # ...and they cannot log in again (the development login, while it is mounted).
-    again = await http.post("/api/identity/v1/dev/login", json={"hsa_id": me})
-    assert again.status_code in (401, 404)
+    # ...their login session is over (refresh refused), and they cannot log in again.
+    async with oidc_flow.Browser(await oidc_flow.identity_url(http)) as browser:
+        refreshed = await browser.refresh(who.oidc.refresh_token, "careunit-mailbox")
+        assert refreshed.status_code in (400, 401) and "invalid_grant" in refreshed.text
+        again = await browser.staff(me)
+        assert "code=" not in again.headers.get("location", ""), again.status_code
 
