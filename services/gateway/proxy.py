@@ -2,7 +2,14 @@
 forwarding itself (one shared httpx client; bodies are small JSON, so no streaming).
 
 Internal endpoints (/internal/...) exist for service-to-service calls inside the
-deployment and are never reachable through the gateway, however the path is spelt."""
+deployment and are never reachable through the gateway, however the path is spelt.
+
+The address the gateway sees is appended to X-Forwarded-For, so that services behind it
+(identity throttles patient logins and letter requests per client) can tell one client
+from another; they believe the header only from proxies they trust, and read it from the
+right. Logins do not come through here: /login redirects the browser to identity, which then
+sees the browser itself, and the gateway's own calls to identity (token, refresh, revoke)
+are not made on a client's behalf."""
 
 from __future__ import annotations
 
@@ -35,6 +42,13 @@ def _allowed(path: str) -> bool:
     return segments[0].lower() != "internal"
 
 
+def forwarded_for(request: Request) -> str:
+    """The chain the caller sent (if any) with the caller's own address appended."""
+    hops = [*request.headers.getlist("x-forwarded-for"),
+            request.client.host if request.client else "unknown"]
+    return ", ".join(h.strip() for h in hops if h.strip())
+
+
 async def forward(client: httpx.AsyncClient, request: Request, service: str, url: str,
                   bearer: str | None = None) -> Response:
     """`bearer`: the session's access token, when the caller sent no Authorization."""
@@ -45,6 +59,7 @@ async def forward(client: httpx.AsyncClient, request: Request, service: str, url
     # The same correlation id on both hops, generated here if the caller sent none.
     headers["x-correlation-id"] = (request.headers.get("x-correlation-id")
                                    or logs.correlation_id.get() or "")
+    headers["x-forwarded-for"] = forwarded_for(request)
     if request.url.query:
         url = f"{url}?{request.url.query}"
     try:

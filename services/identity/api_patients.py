@@ -20,7 +20,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.identity import api_letters, domain, personnummer, register
+from services.identity import api_letters, client_address, domain, personnummer, register
 from services.identity.activation import Activation, ActivationFailed, PasswordRejected
 from services.identity.api_letters import ActivationDep
 from services.identity.context import ContextDep, IdentityContext
@@ -85,13 +85,9 @@ async def _import_register(ctx: IdentityContext) -> None:
     log.info("population register imported", extra={"count": result.added + result.updated})
 
 
-def client_ip(request: Request, trusted_proxies: tuple[str, ...]) -> str | None:
-    """The caller's address; behind a trusted proxy, the address that proxy saw."""
-    peer = request.client.host if request.client else None
-    forwarded = request.headers.get("x-forwarded-for")
-    if peer in trusted_proxies and forwarded:
-        return forwarded.split(",")[-1].strip() or peer
-    return peer
+def client_ip(request: Request, ctx: IdentityContext) -> str | None:
+    """The caller's address (behind the gateway, the one the gateway saw)."""
+    return client_address.of(request, ctx.settings.trusted_proxy_networks)
 
 
 def _number(text: str) -> personnummer.Personnummer:
@@ -147,7 +143,7 @@ patients = APIRouter(prefix="/v1/patients", tags=["patients"])
 async def request_letter(body: LetterRequest, request: Request, ctx: ContextDep,
                          activation: ActivationDep) -> dict[str, str]:
     number = _number(body.personnummer)
-    ip = client_ip(request, ctx.settings.trusted_proxies)
+    ip = client_ip(request, ctx)
     try:
         await throttle(ctx.engine, f"letters:{ip}", LETTER_REQUESTS)
     except ClientThrottled as exc:
@@ -162,7 +158,7 @@ async def activate(body: Activate, request: Request, ctx: ContextDep,
     number = _number(body.personnummer)
     try:
         who = await activation.activate(number, body.activation_code, body.password,
-                                        client_ip=client_ip(request, ctx.settings.trusted_proxies))
+                                        client_ip=client_ip(request, ctx))
     except PasswordRejected as exc:
         raise HTTPException(422, {"code": "password_rejected",
                                   "problems": [p.as_dict() for p in exc.problems]}) from None
@@ -180,7 +176,7 @@ async def password_login(body: PasswordLogin, request: Request, ctx: ContextDep,
     number = _number(body.personnummer)
     try:
         who = await auth.verify_password(number.value, body.password,
-                                         client_ip=client_ip(request, ctx.settings.trusted_proxies))
+                                         client_ip=client_ip(request, ctx))
     except LoginFailed:
         raise HTTPException(401, LOGIN_FAILED) from None
     except ClientThrottled as exc:

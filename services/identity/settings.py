@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import binascii
+from typing import Annotated, Any
 
-from pydantic import SecretStr
-from pydantic_settings import SettingsConfigDict
+from pydantic import SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
+from services.identity.client_address import LOOPBACK, Network, networks
 from shared.crypto.keyring import KeyWrapper
 from shared.settings import PLACEHOLDER, DatabaseSettings
 
@@ -32,9 +34,26 @@ class IdentitySettings(DatabaseSettings):
     # Letters to people with protected identity go here, for Skatteverket to forward.
     letter_forwarding_address: str = "Skatteverket, Box 2820, 403 20 Göteborg"
     letter_login_url: str = "http://127.0.0.1:8000/"  # printed in letters: the web UI
-    # Peers whose X-Forwarded-For is believed (the gateway); anyone else is the client.
-    trusted_proxies: tuple[str, ...] = ()
+    # Peers whose X-Forwarded-For is believed (the gateway, an ingress in front of identity):
+    # addresses or CIDR ranges, comma-separated. Unset: loopback in development and test,
+    # none in production. Anyone else is the client (services/identity/client_address.py).
+    trusted_proxies: Annotated[tuple[str, ...] | None, NoDecode] = None
     patient_login_client_free_failures: int = 100  # per address, before delays begin
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = tuple(v.strip() for v in value.split(",") if v.strip())
+        if value is not None:
+            networks(value)  # a typo fails at start-up, not as a silently shared address
+        return value
+
+    @property
+    def trusted_proxy_networks(self) -> tuple[Network, ...]:
+        if self.trusted_proxies is not None:
+            return networks(self.trusted_proxies)
+        return networks(LOOPBACK) if self.environment in ("development", "test") else ()
 
     @property
     def effective_population_register_file(self) -> str | None:

@@ -10,8 +10,7 @@ from datetime import timedelta
 
 from fastapi import Request
 
-from services.identity import domain, personnummer, store
-from services.identity.api_patients import client_ip
+from services.identity import client_address, domain, personnummer, store
 from services.identity.lockout import ClientThrottled
 from services.identity.oidc.web import Door
 from services.identity.patient_login import LoginFailed, PatientAuth
@@ -43,8 +42,8 @@ async def patient_password(request: Request, number: str, password: str) -> doma
 
 
 def _client_ip(request: Request) -> str | None:
-    # The same rule as the patient side's JSON API (trusted proxies' X-Forwarded-For).
-    return client_ip(request, request.app.state.identity.settings.trusted_proxies)
+    # Browsers post here directly; an ingress in front of identity is a trusted proxy.
+    return client_address.of(request, request.app.state.identity.settings.trusted_proxy_networks)
 
 
 def staff_password(door: Door, hsa_id: str, password: str, otp: str) -> domain.Subject:

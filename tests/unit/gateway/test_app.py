@@ -99,3 +99,15 @@ def test_index_is_swedish_and_links_docs_and_mail_sink(client) -> None:
     assert '<html lang="sv">' in response.text
     assert 'href="http://id.test/docs"' in response.text
     assert 'href="http://mail.test:8025/"' in response.text
+
+
+def test_appends_the_client_address_to_x_forwarded_for(upstream) -> None:
+    app = create_app(SETTINGS, transport=httpx.MockTransport(upstream))
+    with TestClient(app, client=("203.0.113.9", 50000)) as c:
+        c.get("/api/identity/v1/units")
+        c.post("/api/identity/v1/patients/register", json={},
+               headers={"x-forwarded-for": "198.51.100.1"})
+    plain, spoofed = (r.headers["x-forwarded-for"] for r in upstream.requests)
+    assert plain == "203.0.113.9"
+    # Whatever the caller claims stays to the left: identity reads the chain from the right.
+    assert spoofed == "198.51.100.1, 203.0.113.9"

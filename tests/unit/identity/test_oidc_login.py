@@ -166,7 +166,7 @@ def test_patient_password_login_uses_the_patient_side_check(w: World) -> None:
 
     class Ctx:
         class settings:  # stands in for IdentitySettings
-            trusted_proxies = ()
+            trusted_proxy_networks = ()
     w.app.state.identity = Ctx
     c, params, page = start(w)
     login = form(page.text, "/login/password")
