@@ -1,5 +1,6 @@
-"""The patient side of identity's HTTP API: ask for an activation letter, activate with its
-code (sets a password), and log in with personnummer + password (reduced access, loa 2).
+"""The patient side of identity's HTTP API: ask for an activation letter, and activate with
+its code (sets a password). Tokens come only from the OpenID Provider: the patient then logs
+in with personnummer + password at /authorize (reduced access, loa 2; oidc/frontdoor.py).
 Mounted by bootstrap as one router, together with api_letters (the operators' print
 queue); its lifespan builds these parts after identity's own start-up (migrations, keys,
 seed) and imports the population register file.
@@ -17,16 +18,16 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request
+from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.identity import api_letters, client_address, domain, personnummer, register
+from services.identity import api_letters, client_address, personnummer, register
 from services.identity.activation import Activation, ActivationFailed, PasswordRejected
 from services.identity.api_letters import ActivationDep
 from services.identity.context import ContextDep, IdentityContext
 from services.identity.lockout import CLIENT, ClientThrottled, Guard, Policy, purge, throttle
 from services.identity.passwords import Hasher
-from services.identity.patient_login import LoginFailed, PatientAuth, PatientAuthDep
+from services.identity.patient_login import PatientAuth
 from services.identity.print_queue import PrintQueue
 from services.identity.seed import SEED_DIR
 from services.identity.tables import outbox as outbox_table
@@ -37,11 +38,6 @@ log = logging.getLogger(__name__)
 
 LETTER_REQUESTS = Policy(free_failures=50, first_delay=timedelta(seconds=1),
                          max_block=timedelta(hours=1), forget_after=timedelta(hours=1))
-LOGIN_FAILED = {"code": "login_failed",
-                "message_sv": "Inloggningen misslyckades. Kontrollera personnummer och lösenord. "
-                              "Efter flera misslyckade försök spärras inloggningen en stund.",
-                "message_en": "Login failed. Check your personnummer and password. After "
-                              "several failed attempts, login is blocked for a while."}
 ACTIVATION_FAILED = {"code": "activation_failed",
                      "message_sv": "Aktiveringen misslyckades. Kontrollera personnummer och kod; "
                                    "en kod gäller en gång och bara den senast beställda.",
@@ -118,24 +114,6 @@ class Activate(_Body):
     password: str = Field(min_length=1, max_length=1024)
 
 
-class PasswordLogin(_Body):
-    password: str = Field(min_length=1, max_length=1024)
-
-
-class LoginResult(BaseModel):
-    """The same shape as every other login, so a client handles them alike."""
-
-    subject: str
-    kind: domain.Kind
-    expires_in: int
-    tokens: dict[str, str]
-
-
-async def _login_result(ctx: IdentityContext, who: domain.Subject) -> LoginResult:
-    return LoginResult(subject=who.subject, kind=who.kind, expires_in=ctx.tokens.ttl_s,
-                       tokens=await ctx.tokens.issue_all(who))
-
-
 patients = APIRouter(prefix="/v1/patients", tags=["patients"])
 
 
@@ -152,13 +130,14 @@ async def request_letter(body: LetterRequest, request: Request, ctx: ContextDep,
     return LETTER_ACCEPTED
 
 
-@patients.post("/activate")
+@patients.post("/activate", status_code=204)
 async def activate(body: Activate, request: Request, ctx: ContextDep,
-                   activation: ActivationDep) -> LoginResult:
+                   activation: ActivationDep) -> Response:
+    """Sets the password; no tokens: the patient logs in with it at /authorize."""
     number = _number(body.personnummer)
     try:
-        who = await activation.activate(number, body.activation_code, body.password,
-                                        client_ip=client_ip(request, ctx))
+        await activation.activate(number, body.activation_code, body.password,
+                                  client_ip=client_ip(request, ctx))
     except PasswordRejected as exc:
         raise HTTPException(422, {"code": "password_rejected",
                                   "problems": [p.as_dict() for p in exc.problems]}) from None
@@ -166,22 +145,7 @@ async def activate(body: Activate, request: Request, ctx: ContextDep,
         raise HTTPException(401, ACTIVATION_FAILED) from None
     except ClientThrottled as exc:
         raise _throttled(exc) from None
-    return await _login_result(ctx, who)
-
-
-@patients.post("/login")
-async def password_login(body: PasswordLogin, request: Request, ctx: ContextDep,
-                         auth: PatientAuthDep) -> LoginResult:
-    """Personnummer + password: reduced access (loa 2) - the mailbox lists, never reads."""
-    number = _number(body.personnummer)
-    try:
-        who = await auth.verify_password(number.value, body.password,
-                                         client_ip=client_ip(request, ctx))
-    except LoginFailed:
-        raise HTTPException(401, LOGIN_FAILED) from None
-    except ClientThrottled as exc:
-        raise _throttled(exc) from None
-    return await _login_result(ctx, who)
+    return Response(status_code=204)
 
 
 router = APIRouter(lifespan=_lifespan)

@@ -1,5 +1,5 @@
 """Composition root of identity: builds the engine, event runtime, signing keys and token
-service inside the app's lifespan (nothing connects at import time), seeds, and mounts the
+verifier inside the app's lifespan (nothing connects at import time), seeds, and mounts the
 routers, among them the OpenID Provider and its login pages (services/identity/oidc)."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from services.identity.migrations import MIGRATIONS
 from services.identity.oidc import wiring as oidc
 from services.identity.seed import SEED_DIR, Seeder, load_seed
 from services.identity.settings import IdentitySettings
-from services.identity.tokens import LocalTokenVerifier, TokenService
+from services.identity.tokens import LocalTokenVerifier
 from shared import web
 from shared.db import make_engine
 from shared.events import Source
@@ -48,8 +48,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
                                bootstrap=settings.kafka_bootstrap_servers, outbox=outbox)
         app.state.readiness = runtime.readiness
         keys = SigningKeys(wrapper, grace=timedelta(seconds=settings.token_ttl_s) + CLOCK_SKEW)
-        ctx = IdentityContext(settings=settings, engine=engine, keys=keys, tokens=TokenService(
-            keys, engine, issuer=settings.issuer, ttl_s=settings.token_ttl_s))
+        ctx = IdentityContext(settings=settings, engine=engine, keys=keys)
         app.state.identity = ctx
         app.state.token_verifier = LocalTokenVerifier(keys, engine, issuer=settings.issuer)
         # Staff are authorized against the catalogue as it is now, not as their token says.
@@ -73,7 +72,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     app.include_router(api.public)
     app.include_router(api.internal)
     oidc.mount(app, settings)
-    app.include_router(patients_router)  # activation letters, password login, print queue
+    app.include_router(patients_router)  # activation letters, print queue
     return app
 
 

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.identity.keys import SigningKeys
 from services.identity.settings import IdentitySettings
-from services.identity.tokens import TokenService
 
 
 @dataclass(frozen=True)
@@ -18,7 +17,6 @@ class IdentityContext:
     settings: IdentitySettings
     engine: AsyncEngine
     keys: SigningKeys
-    tokens: TokenService
 
 
 def _context(request: Request) -> IdentityContext:

@@ -1,7 +1,6 @@
 """Patient login with personnummer and password (set with an activation letter's code).
 
-The credential check lives here so every way in (the JSON login endpoint now, the OIDC
-authorize flow later) uses the same rules:
+The credential check behind the OpenID Provider's password login (oidc/login_checks.py):
 
     subject = await request.app.state.patient_auth.verify_password(
         personnummer, password, client_ip=...)       # -> domain.Subject at loa 2

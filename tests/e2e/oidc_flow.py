@@ -203,7 +203,8 @@ with (Path(__file__).resolve().parents[2] / "services/identity/seed/population_s
 
 async def patient_password(gateway: httpx.AsyncClient, personnummer: str) -> str:
     """A password for the patient: asks for an activation letter, reads its code from the
-    print queue (as the print operator would) and activates with a new password."""
+    print queue (as the print operator would) and activates with a new password (which sets
+    it and nothing more: the login itself is at /authorize, see `log_in`)."""
     if personnummer in _passwords:
         return _passwords[personnummer]
     assert STACK is not None, "password logins need the running stack"
@@ -214,7 +215,7 @@ async def patient_password(gateway: httpx.AsyncClient, personnummer: str) -> str
     password = f"Sju sorters kakor {secrets.randbelow(10**6)}"
     activated = await gateway.post("/api/identity/v1/patients/activate", json={
         "personnummer": personnummer, "activation_code": code, "password": password})
-    assert activated.status_code == 200, activated.text
+    assert activated.status_code == 204, activated.text
     _passwords[personnummer] = password
     return password
 

@@ -1,8 +1,9 @@
 """The activation-letter way in, against the running system: a person from the population
 register asks for a letter, it is queued as a PDF for printing (with no address for
-protected identity), the code sets a password (weak ones refused with reasons), password
-login gives reduced access that the patient mailbox enforces, wrong passwords lock the
-account, and an unknown personnummer is answered exactly like a wrong password."""
+protected identity), the code sets a password (weak ones refused with reasons) and gives no
+tokens; the password login at identity's OpenID Provider gives reduced access that the
+patient mailbox enforces, wrong passwords lock the account, and an unknown personnummer is
+answered exactly like a wrong password."""
 
 from __future__ import annotations
 
@@ -22,8 +23,10 @@ import pytest
 
 from devstack.services import service_url
 from services.identity.personnummer import check_digit
-from tests.e2e import inspect
+from tests.e2e import inspect, oidc_flow
+from tests.e2e.oidc_flow import Browser
 from tests.e2e.support import SEED, Person, eventually
+from tests.htmlforms import form
 
 pytestmark = pytest.mark.e2e
 
@@ -75,7 +78,7 @@ def claims(token: str) -> dict:
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
-async def register_and_activate(stack, http: httpx.AsyncClient, person: dict) -> Person:
+async def register_and_activate(stack, http: httpx.AsyncClient, person: dict) -> None:
     asked = await http.post("/api/identity/v1/patients/register",
                             json={"personnummer": person["personnummer"]})
     assert asked.status_code == 202, asked.text
@@ -83,8 +86,7 @@ async def register_and_activate(stack, http: httpx.AsyncClient, person: dict) ->
     activated = await http.post("/api/identity/v1/patients/activate", json={
         "personnummer": person["personnummer"], "activation_code": code_in(text),
         "password": GOOD})
-    assert activated.status_code == 200, activated.text
-    return Person(http, activated.json())
+    assert activated.status_code == 204, activated.text
 
 
 async def test_letter_activation_and_reduced_access(stack, http) -> None:
@@ -116,19 +118,19 @@ async def test_letter_activation_and_reduced_access(stack, http) -> None:
     assert [p["code"] for p in named.json()["detail"]["problems"]] == ["contains_name"]
     activated = await http.post("/api/identity/v1/patients/activate", json={
         "personnummer": LUDVIG["personnummer"], "activation_code": code, "password": GOOD})
-    assert activated.status_code == 200, activated.text
+    assert activated.status_code == 204 and not activated.content  # a password, no tokens
     reused = await http.post("/api/identity/v1/patients/activate", json={
         "personnummer": LUDVIG["personnummer"], "activation_code": code, "password": GOOD})
     assert reused.status_code == 401
+    gone = await http.post("/api/identity/v1/patients/login",
+                           json={"personnummer": LUDVIG["personnummer"], "password": GOOD})
+    assert gone.status_code == 404  # no tokens outside the OpenID Provider
 
-    # Password login: the same token bundle as any login, at loa 2.
-    login = await http.post("/api/identity/v1/patients/login",
-                            json={"personnummer": LUDVIG["personnummer"], "password": GOOD})
-    assert login.status_code == 200, login.text
-    body = login.json()
-    assert body["kind"] == "patient" and body["subject"] == activated.json()["subject"]
-    assert {claims(t)["loa"] for t in body["tokens"].values()} == {2}
-    patient = Person(http, body)
+    # Password login through the provider's login page: tokens like any login's, at loa 2.
+    patient = await Person.login(http, personnummer=LUDVIG["personnummer"], loa=2,
+                                 password=GOOD)
+    assert patient.oidc is not None and patient.oidc.kind == "patient"
+    assert {claims(t)["loa"] for t in patient.tokens.values()} == {2}
     assert (await patient.patient("GET", "/v1/conversations")).status_code == 200
     read = await patient.patient("GET", "/v1/conversations/0190d5e4-0000-7000-8000-000000000000")
     assert read.status_code == 403
@@ -157,31 +159,40 @@ async def test_protected_identity_letter_has_no_address(stack, http) -> None:
     assert SKYDDO["postal_code"] not in text and SKYDDO["city"] not in text
 
 
-async def login(http: httpx.AsyncClient, number: str, password: str) -> tuple[httpx.Response, float]:
-    started = time.perf_counter()
-    response = await http.post("/api/identity/v1/patients/login",
-                               json={"personnummer": number, "password": password})
-    return response, time.perf_counter() - started
+async def login(identity: str, number: str, password: str) -> tuple[int, str, float]:
+    """One attempt at the provider's password form: the status, the page answered (without
+    the login request's own id and CSRF token, which differ each time) and the time taken."""
+    async with Browser(identity) as browser:
+        fields = form(await browser.login_page(), "/login/password").fields
+        started = time.perf_counter()
+        response = await browser.http.post("/login/password", data={
+            **fields, "personnummer": number, "password": password})
+        elapsed = time.perf_counter() - started
+    page = response.text
+    for name in ("request_id", "csrf_token"):
+        page = page.replace(fields[name], f"<{name}>")
+    return response.status_code, page, elapsed
 
 
 async def test_lockout_without_revealing_who_has_an_account(stack, http) -> None:
     await register_and_activate(stack, http, AKTIVA)
+    identity = await oidc_flow.identity_url(http)
     known, unknown = [], []
     # Interleaved, so load on the machine affects both alike. Failures 3 and 4 start a
     # delay (1 s, 2 s) that is waited out, so every known attempt checks the real hash.
     for i in range(5):
-        known.append(await login(http, AKTIVA["personnummer"], f"Fel lösenord {i}"))
-        unknown.append(await login(http, unknown_number(10 + i), f"Fel lösenord {i}"))
+        known.append(await login(identity, AKTIVA["personnummer"], f"Fel lösenord {i}"))
+        unknown.append(await login(identity, unknown_number(10 + i), f"Fel lösenord {i}"))
         await asyncio.sleep({2: 1.1, 3: 2.1}.get(i, 0))
     # Five failures locked the account: even the right password is refused, alike.
-    right, _ = await login(http, AKTIVA["personnummer"], GOOD)
+    right = await login(identity, AKTIVA["personnummer"], GOOD)
     for i in range(5):
-        known.append(await login(http, AKTIVA["personnummer"], f"Fel igen {i}"))
-        unknown.append(await login(http, unknown_number(20 + i), f"Fel igen {i}"))
+        known.append(await login(identity, AKTIVA["personnummer"], f"Fel igen {i}"))
+        unknown.append(await login(identity, unknown_number(20 + i), f"Fel igen {i}"))
 
-    responses = [r for r, _ in known + unknown] + [right]
-    assert {r.status_code for r in responses} == {401}
-    assert len({r.content for r in responses}) == 1  # byte for byte the same body
-    assert responses[0].json()["detail"]["code"] == "login_failed"
-    ratio = statistics.median(t for _, t in unknown) / statistics.median(t for _, t in known)
+    answers = known + unknown + [right]
+    assert {status for status, _, _ in answers} == {401}
+    assert len({page for _, page, _ in answers}) == 1  # the same page, byte for byte
+    assert "Inloggningen misslyckades" in right[1]
+    ratio = statistics.median(t for *_, t in unknown) / statistics.median(t for *_, t in known)
     assert 0.5 < ratio < 2, f"unknown/known median time ratio {ratio:.2f}"

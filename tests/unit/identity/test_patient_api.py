@@ -29,7 +29,6 @@ def client() -> TestClient:
 
 @pytest.mark.parametrize(("path", "extra"), [
     ("/v1/patients/register", {}),
-    ("/v1/patients/login", {"password": "x"}),
     ("/v1/patients/activate", {"password": "x", "activation_code": "ABCD"}),
 ])
 @pytest.mark.parametrize(("number", "code"), [
@@ -46,11 +45,18 @@ def test_invalid_personnummer_is_422_with_its_reason(client: TestClient, path: s
 
 @pytest.mark.parametrize("body", [
     {}, {"personnummer": ""}, {"personnummer": "191212121212", "extra": 1},
-    {"personnummer": "191212121212", "password": ""},
-    {"personnummer": "191212121212", "password": "x" * 1025},
+    {"personnummer": "191212121212", "activation_code": "ABCD", "password": ""},
+    {"personnummer": "191212121212", "activation_code": "ABCD", "password": "x" * 1025},
+    {"personnummer": "191212121212", "activation_code": "", "password": "Sju sorters kakor"},
 ])
-def test_malformed_login_is_422(client: TestClient, body: dict) -> None:
-    assert client.post("/v1/patients/login", json=body).status_code == 422
+def test_malformed_activation_is_422(client: TestClient, body: dict) -> None:
+    assert client.post("/v1/patients/activate", json=body).status_code == 422
+
+
+def test_the_json_password_login_is_gone(client: TestClient) -> None:
+    # Tokens come only from the OpenID Provider: its password login is at /authorize.
+    body = {"personnummer": "191212121212", "password": "Sju sorters kakor"}
+    assert client.post("/v1/patients/login", json=body).status_code == 404
 
 
 @pytest.mark.parametrize(("method", "path"), [
