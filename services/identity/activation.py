@@ -1,5 +1,5 @@
 """Activation letters: a person in the population register asks for one (self-service, by
-personnummer); identity makes them a patient if they are not yet (PatientRegistered), makes
+personnummer); identity makes them a patient if they are not yet (accounts.py), makes
 a one-time code (only its argon2 hash is kept; a new letter revokes older codes) and queues
 the letter for printing. The letter goes to the address in the register, or via
 Skatteverket's forwarding for protected identity, so asking for someone else's letter only
@@ -23,15 +23,14 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.identity import domain, letters, passwords, personnummer, register
+from services.identity.accounts import PatientAccounts
 from services.identity.lockout import AccountBlocked
 from services.identity.patient_login import PatientAuth
 from services.identity.print_queue import PrintQueue, Routing
 from services.identity.tables import patients
 from services.identity.tables_patients import activation_codes, patient_credentials
 from shared.auth import LOA_PASSWORD
-from shared.events import Actor, Source, new_event, topics
-from shared.events.contracts import PatientActivated, PatientRegistered
-from shared.outbox import Outbox
+from shared.events.contracts import PatientActivated
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +65,7 @@ class PasswordRejected(Exception):
 class Activation:
     auth: PatientAuth
     queue: PrintQueue
-    outbox: Outbox
-    source: Source
+    accounts: PatientAccounts
     login_url: str
     code_ttl: timedelta = timedelta(days=30)
     letters_per_window: int = 3
@@ -89,7 +87,7 @@ class Activation:
             elif not entry.protected_identity and not entry.has_address:
                 outcome = "no_address"
             else:
-                patient_id = await self._ensure_patient(conn, entry)
+                patient_id = await self.accounts.ensure(conn, entry)
                 if await self.queue.sent_since(conn, patient_id,
                                                now - self.letter_window) >= self.letters_per_window:
                     outcome = "letter_limit"
@@ -105,19 +103,6 @@ class Activation:
         log.info("activation letter requested", extra={"status": outcome})
         return outcome
 
-    async def _ensure_patient(self, conn: AsyncConnection,
-                              entry: register.RegisterEntry) -> uuid.UUID:
-        existing = (await conn.execute(select(patients.c.patient_id).where(
-            patients.c.personnummer == entry.personnummer))).scalar_one_or_none()
-        if existing is not None:
-            return existing
-        patient_id = uuid.uuid4()  # random, not time-ordered: the pseudonym tells nothing
-        await conn.execute(patients.insert().values(
-            patient_id=patient_id, personnummer=entry.personnummer,
-            given_name=entry.given_name, family_name=entry.family_name))
-        await self._emit(conn, patient_id, PatientRegistered(patient_id=str(patient_id)))
-        return patient_id
-
     async def _replace_codes(self, conn: AsyncConnection, patient_id: uuid.UUID,
                              code_hash: str, now: datetime) -> None:
         c = activation_codes
@@ -126,11 +111,6 @@ class Activation:
         await conn.execute(c.insert().values(
             code_id=uuid.uuid4(), patient_id=patient_id, code_hash=code_hash, created_at=now,
             expires_at=now + self.code_ttl))
-
-    async def _emit(self, conn: AsyncConnection, patient_id: uuid.UUID, data) -> None:
-        event = new_event(data, source=self.source, subject=str(patient_id),
-                          actor=Actor(id=str(patient_id), role="patient"))
-        await self.outbox.enqueue(conn, topics.IDENTITY, str(patient_id), event)
 
     async def activate(self, number: personnummer.Personnummer, code: str, password: str, *,
                        client_ip: str | None = None) -> domain.Subject:
@@ -170,8 +150,8 @@ class Activation:
             values = {"password_hash": password_hash, "activated_at": now, "password_set_at": now}
             await conn.execute(insert(patient_credentials).values(patient_id=patient_id, **values)
                                .on_conflict_do_update(index_elements=["patient_id"], set_=values))
-            await self._emit(conn, patient_id,
-                             PatientActivated(patient_id=str(patient_id), activated_at=now))
+            await self.accounts.emit(conn, patient_id,
+                                     PatientActivated(patient_id=str(patient_id), activated_at=now))
 
 
 async def _pending_code(conn: AsyncConnection, number: str, now: datetime):

@@ -22,6 +22,7 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.identity import api_letters, client_address, personnummer, register
+from services.identity.accounts import PatientAccounts
 from services.identity.activation import Activation, ActivationFailed, PasswordRejected
 from services.identity.api_letters import ActivationDep
 from services.identity.context import ContextDep, IdentityContext
@@ -57,11 +58,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     auth = PatientAuth(ctx.engine, Hasher(), Guard(client=replace(
         CLIENT, free_failures=settings.patient_login_client_free_failures)))
     app.state.patient_auth = auth
+    # Also the login front door's: a first e-ID login makes the account (oidc/login_checks.py).
+    app.state.patient_accounts = accounts = PatientAccounts(
+        outbox=Outbox(outbox_table, channel="identity_outbox"),
+        source=Source(service="identity", region=settings.region))
     app.state.patient_activation = Activation(
         auth=auth, queue=PrintQueue(settings.key_wrapper(), settings.letter_forwarding_address),
-        outbox=Outbox(outbox_table, channel="identity_outbox"),
-        source=Source(service="identity", region=settings.region),
-        login_url=settings.letter_login_url,
+        accounts=accounts, login_url=settings.letter_login_url,
         code_ttl=timedelta(days=settings.activation_code_ttl_days))
     await _import_register(ctx)
     await purge(ctx.engine)  # at each start; throttle rows are short-lived by design

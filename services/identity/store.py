@@ -20,12 +20,6 @@ def _uuid(value: str) -> uuid.UUID | None:
         return None
 
 
-async def patient_by_personnummer(conn: AsyncConnection, personnummer: str) -> str | None:
-    row = (await conn.execute(select(patients.c.patient_id)
-                              .where(patients.c.personnummer == personnummer))).first()
-    return str(row.patient_id) if row else None
-
-
 async def staff_units(conn: AsyncConnection, staff_id: uuid.UUID) -> dict[str, list[str]]:
     rows = await conn.execute(select(memberships.c.unit_id, memberships.c.roles)
                               .where(memberships.c.staff_id == staff_id)

@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from tests.e2e import oidc_flow
+from tests.e2e import inspect, oidc_flow
 from tests.e2e.oidc_flow import Browser, tokens_for_all
-from tests.e2e.support import SEED, Person, staff_of
+from tests.e2e.support import SEED, Person, eventually, staff_of
 from tests.htmlforms import form
 
 pytestmark = pytest.mark.e2e
@@ -123,6 +123,28 @@ async def test_redirect_uri_and_pkce_rules_at_authorize(identity) -> None:
         answer = await browser.http.get("/authorize", params=browser.params)
         assert parse_qs(urlsplit(answer.headers["location"]).query)["error"] == [
             "invalid_request"]
+
+
+async def test_a_first_e_id_login_makes_the_account(stack, http, identity) -> None:
+    """As on 1177: someone in the population register who has never been here gets their
+    account by logging in with e-ID; someone not in the register does not."""
+    exempla = "199506309302"  # Exempla Postberg: in the register file, not in the seed
+    first = await Person.login(http, personnummer=exempla)
+    assert claims(first.tokens["patient-mailbox"])["loa"] == 3
+    me = await http.get("/api/identity/v1/me",
+                        headers={"Authorization": f"Bearer {first.tokens['identity']}"})
+    assert me.status_code == 200 and me.json()["name"] == "Exempla Postberg"
+    assert (await first.patient("GET", "/v1/conversations")).json() == []
+    again = await Person.login(http, personnummer=exempla)
+    assert again.id == first.id  # the same account from then on
+    records = await eventually(lambda: inspect.audit_records(
+        stack, first.id, {"identity.patient_registered"}), what="PatientRegistered audited")
+    assert exempla not in json.dumps(records) and "Postberg" not in json.dumps(records)
+
+    async with Browser(identity) as browser:
+        nobody = await browser.test_eid("193101019002")  # valid, in no register
+    assert nobody.status_code == 403 and "location" not in nobody.headers
+    assert "Det finns inget konto" in nobody.text and "193101019002" not in nobody.text
 
 
 async def test_password_login_gives_reduced_access(http) -> None:

@@ -1,6 +1,7 @@
 """Patient accounts on a real PostgreSQL (identity's schema in a private schema of the
 scratch database): register import, activation letters, activation, password login,
-lockout and throttling, and the events each step emits through the outbox."""
+lockout and throttling, accounts made at a first e-ID login, and the events each step emits
+through the outbox."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.identity import register, tables
+from services.identity.accounts import PatientAccounts
 from services.identity.activation import Activation, ActivationFailed, PasswordRejected
 from services.identity.lockout import ClientThrottled, Guard, Policy, purge
 from services.identity.migrations import MIGRATIONS
@@ -61,9 +63,12 @@ def make(engine, client_free: int = 100) -> Activation:
         free_failures=client_free, first_delay=timedelta(seconds=60),
         max_block=timedelta(minutes=15), forget_after=timedelta(minutes=15))))
     return Activation(auth=auth, queue=PrintQueue(KeyWrapper(b"k" * 32), "Skatteverket, Box 1"),
-                      outbox=Outbox(tables.outbox, channel="it_patients"),
-                      source=Source(service="identity", region="stockholm"),
-                      login_url="https://e.example/")
+                      accounts=accounts(), login_url="https://e.example/")
+
+
+def accounts() -> PatientAccounts:
+    return PatientAccounts(outbox=Outbox(tables.outbox, channel="it_patients"),
+                           source=Source(service="identity", region="stockholm"))
 
 
 async def events(engine) -> list[tuple[str, dict]]:
@@ -267,3 +272,27 @@ async def test_purge_forgets_only_what_no_policy_remembers(engine) -> None:
         await conn.execute(login_throttle.update().values(
             last_failure_at=datetime.now(UTC) - timedelta(days=3)))
     assert await purge(engine) == 2
+
+
+async def test_a_first_e_id_login_makes_an_account_for_people_in_the_register(engine) -> None:
+    # Two first logins at once (two tabs): one account, announced once.
+    made = await asyncio.gather(*(accounts().for_eid(engine, BREVIA.value) for _ in range(2)))
+    assert made[0] is not None and made[0] == made[1]
+    assert await events(engine) == [("identity.patient_registered.v1",
+                                     {"patient_id": str(made[0])})]
+    assert await accounts().for_eid(engine, BREVIA.value) == made[0]  # later logins find it
+    # A letter later goes to the same account.
+    assert await make(engine).request_letter(BREVIA) == "queued"
+    async with engine.connect() as conn:
+        ids = (await conn.execute(select(tables.patients.c.patient_id).where(
+            tables.patients.c.personnummer == BREVIA.value))).scalars().all()
+    assert ids == [made[0]] and len(await events(engine)) == 1
+
+
+async def test_no_account_for_someone_not_in_the_register(engine) -> None:
+    outsider = parse("19310101-9002").value  # valid, and in no register
+    assert await accounts().for_eid(engine, outsider) is None
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(tables.patients.c.patient_id).where(
+            tables.patients.c.personnummer == outsider))).first() is None
+    assert await events(engine) == []

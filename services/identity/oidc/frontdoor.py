@@ -1,6 +1,7 @@
 """The login front door: GET /authorize shows the ways in, each form posts back here.
 
-  patients  e-ID (full access, loa 3) or personnummer + password (reduced access, loa 2)
+  patients  e-ID (full access, loa 3; a first e-ID login of someone in the population
+            register makes their account) or personnummer + password (reduced access, loa 2)
   staff     HSA-id + password + TOTP, or e-ID (loa 3)
 
 Every form carries the pending request's id and CSRF token, and the request is bound to the
@@ -195,7 +196,7 @@ async def eid_return(name: str, request: Request, door: DoorDep) -> Response:
     except EidError:
         return message(door, request, "E-legitimeringen avbröts",
                        "Inloggningen med e-legitimation avbröts eller misslyckades.", 401, again)
-    who = await _eid_subject(door, pending.kind, identity.personnummer, identity.loa)
+    who = await _eid_subject(door, request, pending.kind, identity.personnummer, identity.loa)
     if who is None:
         return message(door, request, "Inget konto",
                        "Det finns inget konto i Mina vårdkontakter för den e-legitimationen.",
@@ -203,11 +204,11 @@ async def eid_return(name: str, request: Request, door: DoorDep) -> Response:
     return await finish(door, request, pending, who, ("mfa", "swk"))
 
 
-async def _eid_subject(door: Door, kind: Any, personnummer: str,
+async def _eid_subject(door: Door, request: Request, kind: Any, personnummer: str,
                        loa: int) -> domain.Subject | None:
     if kind == "staff":
         def find() -> domain.Subject | None:
             with door.db.connect() as conn:
                 return staff_by_eid(conn, personnummer)
         return await run_in_threadpool(find)
-    return await patient_by_eid(door, personnummer, loa)
+    return await patient_by_eid(request, personnummer, loa)

@@ -1,8 +1,9 @@
 """Who a login form or an e-ID return identifies: the checks behind the front door.
 
 Patient passwords are the patient side's (patient_login.PatientAuth: activation letter,
-argon2id, throttling and lockout, the same answer for every failure); staff passwords + TOTP
-are staff_login.py's. A refusal is LoginRefused with the (Swedish) text to show."""
+argon2id, throttling and lockout, the same answer for every failure), and so are patient
+accounts (accounts.py: a first e-ID login makes one); staff passwords + TOTP are
+staff_login.py's. A refusal is LoginRefused with the (Swedish) text to show."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from datetime import timedelta
 
 from fastapi import Request
 
-from services.identity import client_address, domain, personnummer, store
+from services.identity import client_address, domain, personnummer
+from services.identity.accounts import PatientAccounts
 from services.identity.lockout import ClientThrottled
 from services.identity.oidc.web import Door
 from services.identity.patient_login import LoginFailed, PatientAuth
@@ -59,7 +61,9 @@ def staff_password(door: Door, hsa_id: str, password: str, otp: str) -> domain.S
     return who
 
 
-async def patient_by_eid(door: Door, number: str, loa: int) -> domain.Subject | None:
-    async with door.engine.connect() as conn:
-        patient_id = await store.patient_by_personnummer(conn, number)
-    return domain.patient_subject(patient_id, min(loa, LOA_EID)) if patient_id else None
+async def patient_by_eid(request: Request, number: str, loa: int) -> domain.Subject | None:
+    """The patient an e-ID login proves, with an account made at their first login if they
+    are in the population register (as on 1177); None for anyone else."""
+    accounts: PatientAccounts = request.app.state.patient_accounts
+    patient_id = await accounts.for_eid(request.app.state.door.engine, number)
+    return domain.patient_subject(str(patient_id), min(loa, LOA_EID)) if patient_id else None

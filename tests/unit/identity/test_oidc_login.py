@@ -140,7 +140,7 @@ def test_test_e_id_page_belongs_to_the_browser_that_started_it(w: World) -> None
 
 
 def test_patient_e_id_uses_the_register_and_gives_loa_3(w: World, monkeypatch) -> None:
-    async def patient_by_eid(door, number, loa):
+    async def patient_by_eid(request, number, loa):
         return domain.patient_subject(w.patient_id, loa) if number == PATIENT_PNR else None
     monkeypatch.setattr(frontdoor, "patient_by_eid", patient_by_eid)
     c, params, page = start(w)
