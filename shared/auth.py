@@ -29,6 +29,9 @@ class Principal(BaseModel):
     loa: int
     units: dict[str, list[str]] = {}  # staff: unit id -> roles
     issued_at: int | None = None  # `iat`: compared with a staff member's revocation time
+    # Patients: the care unit they are listed at (a unit id), for e-services a unit offers
+    # to its listed patients only; None when not listed anywhere.
+    listed_unit: str | None = None
 
     def has_role(self, unit_id: str, role: str) -> bool:
         return self.kind == "staff" and role in self.units.get(unit_id, [])
@@ -72,7 +75,7 @@ class TokenVerifier:
             claims = decoded.claims
             return Principal(subject=claims["sub"], kind=claims.get("kind"),
                              loa=claims.get("loa", 0), units=claims.get("units") or {},
-                             issued_at=claims.get("iat"))
+                             issued_at=claims.get("iat"), listed_unit=claims.get("listed_unit"))
         except (JoseError, ValueError, KeyError, ValidationError) as exc:
             raise InvalidToken(type(exc).__name__) from exc
 

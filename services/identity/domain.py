@@ -37,12 +37,14 @@ class Subject:
     loa: int
     units: dict[str, list[str]] = field(default_factory=dict)  # staff: unit id -> roles
     profession: str | None = None
+    listed_unit: str | None = None  # patients: the care unit they are listed at, if any
 
 
-def patient_subject(patient_id: str, loa: int = LOA_EID) -> Subject:
+def patient_subject(patient_id: str, loa: int = LOA_EID,
+                    listed_unit: str | None = None) -> Subject:
     if loa not in (LOA_PASSWORD, LOA_EID):
         raise ValueError(f"unsupported level of assurance {loa}")
-    return Subject(subject=patient_id, kind="patient", loa=loa)
+    return Subject(subject=patient_id, kind="patient", loa=loa, listed_unit=listed_unit)
 
 
 def staff_subject(staff_id: str, profession: str, units: dict[str, list[str]]) -> Subject:
@@ -54,7 +56,9 @@ def staff_subject(staff_id: str, profession: str, units: dict[str, list[str]]) -
 def access_claims(who: Subject, *, issuer: str, audience: str, now: datetime, ttl_s: int,
                   jti: str) -> dict[str, Any]:
     """Claims of a short-lived, audience-bound access token. Ids only: no name, no
-    personnummer, no address, since tokens are readable by anyone holding them."""
+    personnummer, no address, since tokens are readable by anyone holding them. A patient
+    listed at a care unit carries its id (`listed_unit`), which the mailbox checks against
+    services offered to listed patients only."""
     issued = int(now.timestamp())
     claims: dict[str, Any] = {
         "iss": issuer, "sub": who.subject, "aud": audience,
@@ -64,4 +68,6 @@ def access_claims(who: Subject, *, issuer: str, audience: str, now: datetime, tt
     if who.kind == "staff":
         claims["units"] = {unit: list(roles) for unit, roles in who.units.items()}
         claims["profession"] = who.profession
+    elif who.listed_unit is not None:
+        claims["listed_unit"] = who.listed_unit
     return claims

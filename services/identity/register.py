@@ -1,12 +1,15 @@
 """identity's copy of the population register (folkbokföringen): who may register, their
-name, postal address and protected identity (sekretessmarkering).
+name, postal address and protected identity (sekretessmarkering), and the care centre they
+are listed at (listad vid; a unit id, which goes into their access tokens as `listed_unit`
+so that units can offer e-services to their listed patients only).
 
 A person with protected identity has no address stored at all: an import drops whatever
 address the file carries for them, and the table refuses one (a check constraint), so no
 API, letter or log can show it. Imports are idempotent upserts keyed by personnummer.
 
 File formats: CSV with the header `personnummer,given_name,family_name,care_of,street,
-postal_code,city,protected_identity`, or JSON (a list of such objects, or {"persons": [...]}).
+postal_code,city,protected_identity,listed_unit` (listed_unit may be empty or left out), or
+JSON (a list of such objects, or {"persons": [...]}).
 Run `python -m services.identity.register import FILE [--check]` (IDENTITY_DATABASE_URL);
 identity also imports IDENTITY_POPULATION_REGISTER_FILE at start-up."""
 
@@ -51,6 +54,8 @@ class RegisterEntry(BaseModel):
     postal_code: str | None = Field(default=None, max_length=10)
     city: str | None = Field(default=None, max_length=100)
     protected_identity: bool = False
+    # The care unit's HSA-id (e.g. SE2321000016-TEST1); None: not listed anywhere.
+    listed_unit: str | None = Field(default=None, max_length=100, pattern=r"^[A-Za-z0-9-]+$")
 
     @model_validator(mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
+    text,
 )
 
 from services.identity.tables import patients
@@ -40,6 +41,7 @@ population_register = Table(
     # Sekretessmarkering: the address is not stored at all, so it cannot be shown anywhere.
     Column("protected_identity", Boolean, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("listed_unit", String(100)),  # listad vid: a care unit's id (migration 11)
     CheckConstraint("NOT protected_identity OR (care_of IS NULL AND street IS NULL"
                     " AND postal_code IS NULL AND city IS NULL)",
                     name="protected_identity_has_no_address"),
@@ -93,5 +95,12 @@ def _create(conn: Connection) -> None:
     metadata.create_all(conn, tables=ALL)
 
 
+def _listing(conn: Connection) -> None:
+    # IF NOT EXISTS: on a new database, migration 10 creates the table with the column.
+    conn.execute(text("ALTER TABLE population_register "
+                      "ADD COLUMN IF NOT EXISTS listed_unit VARCHAR(100)"))
+
+
 MIGRATIONS = [Migration(10, "identity: population register, activation codes, patient "
-                            "passwords, print queue, login throttle", _create)]
+                            "passwords, print queue, login throttle", _create),
+              Migration(11, "identity: the care unit each person is listed at", _listing)]

@@ -51,7 +51,7 @@ async def engine(infra):
         await conn.execute(text(f"CREATE SCHEMA {schema}"))
     await admin.dispose()
     engine = create_async_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    await db.migrate(engine, [m for m in MIGRATIONS if m.version in (1, 10)])
+    await db.migrate(engine, [m for m in MIGRATIONS if m.version in (1, 10, 11)])
     async with engine.begin() as conn:
         await register.import_entries(conn, POPULATION)
     yield engine
@@ -296,3 +296,18 @@ async def test_no_account_for_someone_not_in_the_register(engine) -> None:
         assert (await conn.execute(select(tables.patients.c.patient_id).where(
             tables.patients.c.personnummer == outsider))).first() is None
     assert await events(engine) == []
+
+
+async def test_listings_are_imported_and_the_migration_adds_the_column(engine) -> None:
+    tolvan = parse("19121212-1212").value
+    async with engine.begin() as conn:
+        assert (await register.lookup(conn, tolvan)).listed_unit == "SE2321000016-TEST1"
+        assert (await register.lookup(conn, BREVIA.value)).listed_unit is None
+        # A register made before listings existed: migration 11 adds the column.
+        await conn.execute(text("ALTER TABLE population_register DROP COLUMN listed_unit"))
+        listing = next(m for m in MIGRATIONS if m.version == 11)
+        await conn.run_sync(listing.apply)
+        await conn.run_sync(listing.apply)  # and a new database, which has it already
+        changed = await register.import_entries(conn, POPULATION)
+        assert (await register.lookup(conn, tolvan)).listed_unit == "SE2321000016-TEST1"
+    assert changed.updated == sum(e.listed_unit is not None for e in POPULATION)

@@ -70,6 +70,8 @@ def userinfo(request: Request) -> Response:
     claims: dict[str, Any] = {"sub": who.subject, "kind": who.kind, "loa": who.loa}
     if who.kind == "staff":
         claims["units"] = who.units
+    elif who.listed_unit is not None:
+        claims["listed_unit"] = who.listed_unit
     return JSONResponse(claims, headers=NO_STORE)
 
 

@@ -1,5 +1,6 @@
 """Who a session's person is *now*, read from the catalogue at every token issue, so that a
-membership change reaches the next access token and a revoked person gets none (sync SQL)."""
+membership change (or a patient's listing, from the population register) reaches the next
+access token and a revoked person gets none (sync SQL)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import Connection, select
 from services.identity import domain
 from services.identity.catalogue.tables import catalogue_staff
 from services.identity.tables import memberships, patients, staff
+from services.identity.tables_patients import population_register
 
 
 def current_subject(conn: Connection, session: Any) -> domain.Subject | None:
@@ -19,9 +21,13 @@ def current_subject(conn: Connection, session: Any) -> domain.Subject | None:
     except ValueError:
         return None
     if session.kind == "patient":
-        found = conn.execute(select(patients.c.patient_id)
-                             .where(patients.c.patient_id == pseudonym)).first()
-        return domain.patient_subject(session.subject, session.loa) if found else None
+        found = conn.execute(
+            select(patients.c.patient_id, population_register.c.listed_unit)
+            .join(population_register,
+                  population_register.c.personnummer == patients.c.personnummer, isouter=True)
+            .where(patients.c.patient_id == pseudonym)).first()
+        return domain.patient_subject(session.subject, session.loa,
+                                      found.listed_unit) if found else None
     row = conn.execute(select(staff.c.profession)
                        .join(catalogue_staff, catalogue_staff.c.staff_id == staff.c.staff_id)
                        .where(staff.c.staff_id == pseudonym, catalogue_staff.c.active)).first()

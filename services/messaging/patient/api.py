@@ -36,6 +36,7 @@ class OfferPublic(BaseModel):
     service_type: str
     form_id: str | None
     form_version: int | None
+    audience: str  # all_residents | listed_patients (those listed at the unit)
 
 
 class Submitted(BaseModel):
@@ -92,7 +93,8 @@ async def offered(request: Request, unit_id: str, _: PatientDep) -> list[OfferPu
     if offers is None:
         raise HTTPException(404, f"unknown care unit {unit_id}")
     return [OfferPublic(service_type=o.service_type, form_id=o.form_id,
-                        form_version=o.form_version) for o in offers.values()]
+                        form_version=o.form_version, audience=o.audience)
+            for o in offers.values()]
 
 
 @router.post("/conversations", status_code=201)

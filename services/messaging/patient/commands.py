@@ -11,7 +11,7 @@ from services.messaging.body import (Content, patient_recipient, seal_content, s
                                      sealed_from_row, unit_recipient)
 from services.messaging.context import CommandError, MailboxContext
 from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
-from services.messaging.patient.offers import Offer, unit_offers_for
+from services.messaging.patient.offers import Offer, refusal, unit_offers_for
 from services.messaging.patient.tables import care_units, conversations, messages
 from shared.auth import Principal
 from shared.crypto.sealing import Binding
@@ -35,6 +35,8 @@ async def submit_message(box: MailboxContext, forms: FormsClient, patient: Princ
         raise CommandError(404, f"unknown care unit {care_unit_id}")
     if service_type not in offers:
         raise CommandError(422, f"care unit {care_unit_id} does not offer {service_type}")
+    if (reason := refusal(offers[service_type], care_unit_id, patient.listed_unit)) is not None:
+        raise CommandError(403, reason)
     # Checked before the transaction: no lock is held while forms answers.
     await _check_against_form(forms, offers[service_type], content, language)
     return await _store_and_send(box, patient, care_unit_id, service_type, content)

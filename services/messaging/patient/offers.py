@@ -1,8 +1,11 @@
-"""Which e-services a care unit offers, and with which form, as the patient mailbox knows it.
+"""Which e-services a care unit offers, to whom, and with which form, as the patient mailbox
+knows it.
 
 forms is the authority once it has spoken about a unit (UnitServicesChanged snapshots);
-before that, the services the unit registered with at identity apply. A service with a
-published, active form must be sent as answers to that exact form version."""
+before that, the services the unit registered with at identity apply, to all residents. A
+service with a published, active form must be sent as answers to that exact form version. A
+service offered to listed patients only is for those listed at the unit (the `listed_unit`
+of their access token, from identity's copy of the population register)."""
 
 from __future__ import annotations
 
@@ -13,12 +16,29 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.patient.tables import care_units, unit_forms, unit_offers
 
+ALL_RESIDENTS = "all_residents"
+LISTED_PATIENTS = "listed_patients"
+
 
 @dataclass(frozen=True)
 class Offer:
     service_type: str
     form_id: str | None
     form_version: int | None
+    audience: str = ALL_RESIDENTS
+
+
+def refusal(offer: Offer, unit_id: str, listed_unit: str | None) -> str | None:
+    """Why a patient listed at `listed_unit` (None: nowhere) may not use the unit's offer,
+    or None if they may."""
+    if offer.audience == ALL_RESIDENTS:
+        return None
+    if offer.audience == LISTED_PATIENTS:
+        if listed_unit == unit_id:
+            return None
+        return (f"care unit {unit_id} offers {offer.service_type} only to patients listed "
+                "there, and you are not listed at this care unit")
+    return f"care unit {unit_id} does not offer {offer.service_type} to you"  # unknown: closed
 
 
 async def unit_offers_for(conn: AsyncConnection, unit_id: str) -> dict[str, Offer] | None:
@@ -29,8 +49,10 @@ async def unit_offers_for(conn: AsyncConnection, unit_id: str) -> dict[str, Offe
         return None
     snapshot = (await conn.execute(select(unit_offers.c.services).where(
         unit_offers.c.unit_id == unit_id))).scalar_one_or_none()
-    offered = [s["service_type"] for s in snapshot] if snapshot is not None else unit.services
+    offered = ({s["service_type"]: s["audience"] for s in snapshot}
+               if snapshot is not None else dict.fromkeys(unit.services, ALL_RESIDENTS))
     forms = {r.service_type: r for r in (await conn.execute(select(unit_forms).where(
         unit_forms.c.unit_id == unit_id, unit_forms.c.retired.is_(False)))).all()}
     return {s: Offer(s, forms[s].form_id if s in forms else None,
-                     forms[s].version if s in forms else None) for s in sorted(offered)}
+                     forms[s].version if s in forms else None, offered[s])
+            for s in sorted(offered)}

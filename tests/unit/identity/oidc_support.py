@@ -20,7 +20,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import StaticPool
 
-from services.identity import keys, tables
+from services.identity import keys, tables, tables_patients
 from services.identity.catalogue import tables as catalogue
 from services.identity.keys import SigningKeys
 from services.identity.oidc import tables as oidc_tables
@@ -70,6 +70,8 @@ def _database() -> Engine:
                                            tables.memberships, tables.signing_keys])
     catalogue.metadata.create_all(db)
     oidc_tables.metadata.create_all(db)
+    # Patients' listings (listed_unit in their tokens) come from the register copy.
+    tables_patients.metadata.create_all(db, tables=[tables_patients.population_register])
     return db
 
 

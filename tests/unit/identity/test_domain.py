@@ -33,6 +33,13 @@ def test_patient_claims() -> None:
     }
 
 
+def test_a_listed_patient_carries_the_unit_id() -> None:
+    who = domain.patient_subject("p-123", listed_unit="SE-U1")
+    claims = domain.access_claims(who, issuer="http://i", audience="patient-mailbox",
+                                  now=NOW, ttl_s=900, jti="j1")
+    assert claims["listed_unit"] == "SE-U1" and "units" not in claims
+
+
 def test_staff_claims_carry_units_and_profession() -> None:
     who = domain.staff_subject("s-1", "nurse", {"SE-U1": ["clinician"], "SE-U2": ["auditor"]})
     claims = domain.access_claims(who, issuer="http://i", audience="careunit-mailbox",

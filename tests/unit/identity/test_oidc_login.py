@@ -13,8 +13,10 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
 
-from services.identity import domain, tables
+from services.identity import domain, tables, tables_patients
 from services.identity.catalogue.tables import catalogue_staff
 from services.identity.oidc import frontdoor
 from services.identity.patient_login import LoginFailed
@@ -28,8 +30,10 @@ from tests.unit.identity.oidc_support import (
     authorize_params,
     client,
     code_from,
+    exchange,
     next_totp,
     pkce,
+    refresh,
     staff_login,
     world,
 )
@@ -148,6 +152,42 @@ def test_patient_e_id_uses_the_register_and_gives_loa_3(w: World, monkeypatch) -
     c, _, page = start(w)
     unknown = _test_eid(c, page, "patient", "194507049817")
     assert unknown.status_code == 403
+
+
+def _listing(w: World, listed_unit: str | None) -> None:
+    register = tables_patients.population_register
+    with w.db.begin() as conn:
+        conn.execute(register.delete())
+        conn.execute(register.insert().values(
+            personnummer=PATIENT_PNR, samordningsnummer=False, given_name="T", family_name="T",
+            protected_identity=False, imported_at=datetime.now(UTC), listed_unit=listed_unit))
+
+
+def test_patient_tokens_carry_the_unit_they_are_listed_at(w: World, monkeypatch) -> None:
+    async def patient_by_eid(request, number, loa):
+        return domain.patient_subject(w.patient_id, loa)
+    monkeypatch.setattr(frontdoor, "patient_by_eid", patient_by_eid)
+    _listing(w, "U1")
+    c = client(w)
+    verifier, challenge = pkce()
+    params = authorize_params(challenge)
+    page = c.get("/authorize", params=params)
+    token = exchange(c, code_from(_test_eid(c, page, "patient", PATIENT_PNR), params),
+                     verifier).json()
+
+    def listed(access_token: str) -> str | None:
+        return jwt.decode(access_token, KeySet.import_key_set(w.door.provider.jwks()),
+                          algorithms=["ES256"]).claims.get("listed_unit")
+    assert listed(token["access_token"]) == "U1"
+    info = c.get("/userinfo", headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert info.json()["listed_unit"] == "U1"
+    # Read from the register at every token issue: a new listing reaches the next token.
+    _listing(w, "U2")
+    token = refresh(c, token["refresh_token"], "patient-mailbox").json()
+    assert listed(token["access_token"]) == "U2"
+    _listing(w, None)  # listed nowhere: no claim at all
+    token = refresh(c, token["refresh_token"], "patient-mailbox").json()
+    assert listed(token["access_token"]) is None
 
 
 class FakePatientAuth:

@@ -43,6 +43,18 @@ def test_samordningsnummer_is_recognized() -> None:
     assert entry.personnummer == "197010632391" and entry.samordningsnummer
 
 
+def test_listing_is_a_unit_id_or_nothing() -> None:
+    listed, unlisted, left_out = parse_rows([
+        ROW | {"listed_unit": "SE2321000016-TEST1"},
+        ROW | {"personnummer": "19121212-1212", "listed_unit": ""},
+        {k: v for k, v in ROW.items()} | {"personnummer": "19811228-9874"}])
+    assert listed.listed_unit == "SE2321000016-TEST1"
+    assert unlisted.listed_unit is None and left_out.listed_unit is None
+    with pytest.raises(RegisterFileError) as caught:
+        parse_rows([ROW | {"listed_unit": "Vårdcentralen <Solna>"}])
+    assert "listed_unit" in str(caught.value) and "Solna" not in str(caught.value)
+
+
 def test_bad_rows_are_reported_by_row_without_their_content() -> None:
     rows = [ROW, ROW | {"personnummer": "19640512-9121"}, ROW | {"given_name": ""},
             ROW | {"extra": "x"}, ROW]
@@ -82,6 +94,11 @@ def test_shipped_persons_are_fictitious_and_varied() -> None:
     seed = json.loads((SEED_DIR / "stockholm.json").read_text())
     register_numbers = {e.personnummer for e in POPULATION}
     assert {p["personnummer"] for p in seed["patients"]} <= register_numbers
+    # A few are listed at a care centre, always one of the region's units.
+    listings = {e.listed_unit for e in POPULATION} - {None}
+    assert listings and listings <= {u["unit_id"] for u in seed["care_units"]}
+    assert next(e for e in POPULATION if e.personnummer == "191212121212"
+                ).listed_unit == "SE2321000016-TEST1"
 
 
 def test_activation_codes() -> None:

@@ -59,6 +59,13 @@ async def test_patient_token_verifies_with_password_loa(key, serve_jwks) -> None
     principal = await _verifier("patient-mailbox").verify(
         _token(key, domain.patient_subject("p-1", loa=2), "patient-mailbox"))
     assert (principal.kind, principal.loa, principal.units) == ("patient", 2, {})
+    assert principal.listed_unit is None
+
+
+async def test_patient_token_names_the_unit_the_patient_is_listed_at(key, serve_jwks) -> None:
+    who = domain.patient_subject("p-1", listed_unit="SE-U1")
+    principal = await _verifier("patient-mailbox").verify(_token(key, who, "patient-mailbox"))
+    assert principal.listed_unit == "SE-U1"
 
 
 @pytest.mark.parametrize("audience, overrides", [
