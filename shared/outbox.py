@@ -11,9 +11,10 @@ delivered at commit) with a short fallback poll."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 from aiokafka import AIOKafkaProducer
@@ -68,11 +69,17 @@ def _libpq_dsn(engine: AsyncEngine) -> str:
 
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, outbox: Outbox, producer: AIOKafkaProducer, *,
-                 name: str, batch_size: int = 200, fallback_poll_s: float = 0.5) -> None:
+                 name: str, batch_size: int = 200, fallback_poll_s: float = 0.5,
+                 retention: timedelta = timedelta(days=7)) -> None:
         self._engine, self._outbox, self._producer = engine, outbox, producer
         self.name, self._batch_size, self._poll = name, batch_size, fallback_poll_s
         self._wake = asyncio.Event()
         self._last_backlog_check = 0.0
+        self._last_purge = 0.0
+        self._retention = retention
+        self._lock_key = int.from_bytes(
+            hashlib.sha256(f"outbox:{outbox.channel}".encode()).digest()[:8], "big",
+            signed=True)
 
     async def run(self) -> None:
         listener = asyncio.create_task(self._listen())
@@ -90,6 +97,7 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 5.0)
                     continue
                 if published < self._batch_size:
+                    await self._purge_now_and_then()
                     await self._wait()
         finally:
             listener.cancel()
@@ -116,6 +124,11 @@ class OutboxRelay:
     async def publish_batch(self) -> int:
         t = self._outbox.table
         async with self._engine.begin() as conn:
+            # One relay publishes at a time per outbox (replicas queue behind this lock), so
+            # two relays never publish interleaved batches and per-key order holds.
+            if not (await conn.execute(text("SELECT pg_try_advisory_xact_lock(:k)"),
+                                       {"k": self._lock_key})).scalar_one():
+                return 0
             rows = (await conn.execute(
                 select(t.c.id, t.c.topic, t.c.key, t.c.event_type, t.c.payload)
                 .where(t.c.published_at.is_(None)).order_by(t.c.id)
@@ -135,6 +148,20 @@ class OutboxRelay:
             r.topic, value=r.payload, key=r.key.encode(),
             headers=[("event_type", r.event_type.encode())]) for r in rows]
         await asyncio.gather(*futures)
+
+    async def purge_published(self) -> int:
+        """Delete rows published longer ago than the retention (kept a while for operators
+        tracing an event); returns how many went."""
+        t = self._outbox.table
+        async with self._engine.begin() as conn:
+            result = await conn.execute(t.delete().where(
+                t.c.published_at < datetime.now(UTC) - self._retention))
+        return result.rowcount
+
+    async def _purge_now_and_then(self) -> None:
+        if time.monotonic() - self._last_purge >= 3600:
+            self._last_purge = time.monotonic()
+            await self.purge_published()
 
     async def _refresh_backlog(self) -> None:
         now = time.monotonic()

@@ -92,3 +92,51 @@ async def test_relay_is_woken_by_notify_and_keeps_order_per_key(infra, scratch_e
         await producer.stop()
     assert [str(e.event_id).encode() in r.value for e, r in zip(events, records)] == [True] * 20
     assert len(records) == 20
+
+
+async def test_two_relays_on_one_outbox_keep_order_per_key(infra, scratch_engine, outbox, topic):
+    """Replicas each run a relay; one publishes at a time, so order per key holds."""
+    producers = [make_producer(infra.cfg.kafka_bootstrap, f"it-relay-{i}") for i in range(2)]
+    for p in producers:
+        await p.start()
+    relays = [OutboxRelay(scratch_engine, outbox, p, name="it", batch_size=3,
+                          fallback_poll_s=0.05) for p in producers]
+    events = [new_event(PatientRegistered(patient_id=f"p-{i}"), source=SOURCE, subject="conv")
+              for i in range(60)]
+    async with scratch_engine.begin() as conn:
+        for e in events:
+            await outbox.enqueue(conn, topic, "conv", e)
+    tasks = [asyncio.create_task(r.run()) for r in relays]
+    try:
+        records = await read_all(infra.cfg.kafka_bootstrap, topic, expect=60, timeout=20)
+    finally:
+        for task in tasks:
+            task.cancel()
+        for p in producers:
+            await p.stop()
+    order = [next(i for i, e in enumerate(events) if str(e.event_id).encode() in r.value)
+             for r in records]
+    assert order == list(range(60))
+
+
+async def test_published_rows_are_purged_after_the_retention(infra, scratch_engine, outbox,
+                                                             topic):
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import update
+
+    old, recent = (new_event(PatientRegistered(patient_id=p), source=SOURCE, subject=p)
+                   for p in ("old", "recent"))
+    async with scratch_engine.begin() as conn:
+        for e in (old, recent):
+            await outbox.enqueue(conn, topic, "k", e)
+        await conn.execute(update(outbox_table).where(outbox_table.c.event_id == old.event_id)
+                           .values(published_at=datetime.now(UTC) - timedelta(days=8)))
+        await conn.execute(update(outbox_table).where(
+            outbox_table.c.event_id == recent.event_id).values(published_at=datetime.now(UTC)))
+    relay = OutboxRelay(scratch_engine, outbox, HangingProducer(), name="it")
+    assert await relay.purge_published() >= 1
+    async with scratch_engine.connect() as conn:
+        left = set((await conn.execute(select(outbox_table.c.event_id).where(
+            outbox_table.c.event_id.in_([old.event_id, recent.event_id])))).scalars())
+    assert left == {recent.event_id}
