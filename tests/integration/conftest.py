@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table
+from sqlalchemy import Column, Integer, MetaData, String, Table, text
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from shared import db
 from shared.inbox import define_inbox
@@ -25,6 +26,28 @@ async def scratch_engine(infra):
     await db.migrate(engine, [db.Migration(1, "shared-library test tables", metadata.create_all)])
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+async def fresh_schema(infra):
+    """Factory: an engine on its own new schema of the scratch database, so a test migrates a
+    service's tables from nothing without touching anyone else's (unique names, no cleanup)."""
+    engines = []
+
+    async def make(prefix: str):
+        schema = f"it_{prefix}_{uuid.uuid4().hex[:10]}"
+        url = infra.cfg.database_url("platform", "scratch")
+        admin = create_async_engine(url)
+        async with admin.begin() as conn:
+            await conn.execute(text(f"CREATE SCHEMA {schema}"))
+        await admin.dispose()
+        engine = create_async_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        await engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.identity import tables
 from services.identity.catalogue import (
@@ -35,16 +34,8 @@ OURS = [m for m in MIGRATIONS if m.version in (1, 30)]  # identity's base and th
 
 
 @pytest.fixture
-async def engine(infra):
-    schema = f"it_catalogue_{uuid.uuid4().hex[:10]}"
-    url = infra.cfg.database_url("platform", "scratch")
-    admin = create_async_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    await admin.dispose()
-    engine = create_async_engine(url, connect_args={"options": f"-csearch_path={schema}"})
-    yield engine
-    await engine.dispose()
+async def engine(fresh_schema):
+    return await fresh_schema("catalogue")
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.identity import register, tables
 from services.identity.accounts import PatientAccounts
@@ -43,19 +42,12 @@ FAST = Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture
-async def engine(infra):
-    schema = f"it_patients_{uuid.uuid4().hex[:10]}"
-    url = infra.cfg.database_url("platform", "scratch")
-    admin = create_async_engine(url)
-    async with admin.begin() as conn:
-        await conn.execute(text(f"CREATE SCHEMA {schema}"))
-    await admin.dispose()
-    engine = create_async_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+async def engine(fresh_schema):
+    engine = await fresh_schema("patients")
     await db.migrate(engine, [m for m in MIGRATIONS if m.version in (1, 10, 11)])
     async with engine.begin() as conn:
         await register.import_entries(conn, POPULATION)
-    yield engine
-    await engine.dispose()
+    return engine
 
 
 def make(engine, client_free: int = 100) -> Activation:
