@@ -1,31 +1,26 @@
 """Seeding from a committed data file (services/identity/seed/*.json), idempotent.
 
-Only what is missing is inserted (units by unit id, patients by personnummer, staff by
-HSA-id), and each newly inserted unit, patient or staff member emits its registration event
-through the outbox in the same transaction. Events carry pseudonymous ids only."""
+Only what is missing is inserted (patients by personnummer; units and staff go through the
+staff catalogue as a merge), and each newly inserted unit, patient or staff member emits its
+registration event through the outbox in the same transaction. Events carry pseudonymous ids only."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.identity import domain
 from services.identity.catalogue import Catalogue, CatalogueStaff, CatalogueSync, read_catalogue
-from services.identity.tables import care_units, patients
+from services.identity.catalogue.model import CatalogueUnit
+from services.identity.tables import patients
 from shared.events import EventData, Source, new_event, topics
-from shared.events.contracts import (
-    CareUnitRegistered,
-    PatientRegistered,
-    Role,
-    ServiceType,
-)
+from shared.events.contracts import PatientRegistered
 from shared.outbox import Outbox
 
 SEED_DIR = Path(__file__).parent / "seed"
@@ -34,14 +29,6 @@ _SEED_LOCK = 7342101  # serialises seeding between replicas that start together
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SeedUnit(_Strict):
-    unit_id: str = Field(min_length=1, max_length=100)
-    name: str
-    region: str
-    functional_email: str
-    services: list[ServiceType]
 
 
 class SeedPatient(_Strict):
@@ -59,29 +46,11 @@ class SeedPatient(_Strict):
         return normalized
 
 
-class SeedMembership(_Strict):
-    unit_id: str
-    roles: list[Role]
-    valid_from: date | None = None
-    valid_to: date | None = None
-
-
-class SeedStaff(_Strict):
-    hsa_id: str = Field(min_length=1, max_length=64)
-    given_name: str
-    family_name: str
-    profession: str
-    email: str | None = None
-    memberships: list[SeedMembership]
-    valid_from: date | None = None
-    valid_to: date | None = None
-
-
 class SeedData(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)  # allows a "_comment"
-    care_units: list[SeedUnit] = []
+    care_units: list[CatalogueUnit] = []  # units and staff are a catalogue like any other
     patients: list[SeedPatient] = []
-    staff: list[SeedStaff] = []
+    staff: list[CatalogueStaff] = []
     # A staff catalogue file beside the seed (LDIF, CSV or JSON), merged after the above.
     catalogue: str | None = None
 
@@ -105,9 +74,12 @@ class Seeder:
     async def seed(self, conn: AsyncConnection, data: SeedData) -> SeedResult:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SEED_LOCK})
         result = SeedResult()
-        result.care_units = await self._units(conn, data.care_units)
+        # Through the catalogue (merge): new units and people are registered, changed
+        # people announced; the seed never revokes anyone.
+        listed = await self._catalogue.apply(
+            conn, Catalogue(care_units=data.care_units, staff=data.staff), full=False)
+        result.care_units, result.staff = listed["units"], listed["registered"]
         result.patients = await self._patients(conn, data.patients)
-        result.staff = await self._staff(conn, data.staff)
         if data.catalogue:
             report = await self._catalogue.apply(
                 conn, read_catalogue(SEED_DIR / data.catalogue), full=False)
@@ -118,14 +90,6 @@ class Seeder:
     async def _emit(self, conn: AsyncConnection, key: str, payload: EventData) -> None:
         event = new_event(payload, source=self._source, subject=key)
         await self._outbox.enqueue(conn, topics.IDENTITY, key, event)
-
-    async def _units(self, conn: AsyncConnection, units: list[SeedUnit]) -> int:
-        known = set((await conn.execute(select(care_units.c.unit_id))).scalars())
-        new = [u for u in units if u.unit_id not in known]
-        for unit in new:
-            await conn.execute(care_units.insert().values(**unit.model_dump()))
-            await self._emit(conn, unit.unit_id, CareUnitRegistered(**unit.model_dump()))
-        return len(new)
 
     async def _patients(self, conn: AsyncConnection, people: list[SeedPatient]) -> int:
         known = set((await conn.execute(select(patients.c.personnummer))).scalars())
@@ -138,7 +102,3 @@ class Seeder:
             await self._emit(conn, str(patient_id), PatientRegistered(patient_id=str(patient_id)))
         return len(new)
 
-    async def _staff(self, conn: AsyncConnection, people: list[SeedStaff]) -> int:
-        """Through the catalogue (merge): new people are registered, changed ones announced."""
-        listed = Catalogue(staff=[CatalogueStaff.model_validate(p.model_dump()) for p in people])
-        return (await self._catalogue.apply(conn, listed, full=False))["registered"]
