@@ -102,34 +102,36 @@ async def finish(door: Door, request: Request, pending: requests.Pending, who: d
     return await run_in_threadpool(_finish, door, request, pending, who, amr)
 
 
-@router.post("/login/password")
-async def password_login(request: Request, http: HttpDep, door: DoorDep) -> Response:
+async def _credential_login(request: Request, http, door: Door, check,
+                            amr: tuple[str, ...]) -> Response:
+    """The password-shaped front doors: check the form's credentials, then finish or show
+    the page again with the (account-neutral) reason."""
     form = dict(http.form)
     pending = await _pending(door, request, http)
     if pending is None:
         return message(door, request, "Inloggningen har gått ut", EXPIRED, 400)
     try:
-        who = await patient_password(request, form.get("personnummer", ""),
-                                     form.get("password", ""))
+        who = await check(form)
     except LoginRefused as refused:
         return login_page(door, request, pending.request_id, form["csrf_token"], refused.text,
                           401)
-    return await finish(door, request, pending, who, ("pwd",))
+    return await finish(door, request, pending, who, amr)
+
+
+@router.post("/login/password")
+async def password_login(request: Request, http: HttpDep, door: DoorDep) -> Response:
+    async def check(form: dict) -> domain.Subject:
+        return await patient_password(request, form.get("personnummer", ""),
+                                      form.get("password", ""))
+    return await _credential_login(request, http, door, check, ("pwd",))
 
 
 @router.post("/login/staff")
 async def staff_login(request: Request, http: HttpDep, door: DoorDep) -> Response:
-    form = dict(http.form)
-    pending = await _pending(door, request, http)
-    if pending is None:
-        return message(door, request, "Inloggningen har gått ut", EXPIRED, 400)
-    try:
-        who = await run_in_threadpool(staff_password, door, form.get("hsa_id", ""),
-                                      form.get("password", ""), form.get("otp", ""))
-    except LoginRefused as refused:
-        return login_page(door, request, pending.request_id, form["csrf_token"], refused.text,
-                          401)
-    return await finish(door, request, pending, who, ("pwd", "otp", "mfa"))
+    async def check(form: dict) -> domain.Subject:
+        return await run_in_threadpool(staff_password, door, form.get("hsa_id", ""),
+                                       form.get("password", ""), form.get("otp", ""))
+    return await _credential_login(request, http, door, check, ("pwd", "otp", "mfa"))
 
 
 @router.post("/login/cancel")
