@@ -10,6 +10,7 @@ import contextvars
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 
 correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
@@ -39,8 +40,16 @@ class JsonFormatter(logging.Formatter):
             entry["correlation_id"] = cid
         entry |= {k: v for k, v in record.__dict__.items() if k in SAFE_FIELDS}
         if record.exc_info:
-            entry["exc"] = self.formatException(record.exc_info)
+            entry["exc"] = _exception_without_values(record.exc_info)
         return json.dumps(entry, default=str)
+
+
+def _exception_without_values(exc_info) -> str:
+    """Where it failed and what kind of error, never the error's message: messages carry
+    values (SQL parameters, pydantic's input_value, a person's number in a lookup)."""
+    kind, _, tb = exc_info
+    frames = "".join(traceback.format_tb(tb)) if tb else ""
+    return f"{frames}{kind.__module__}.{kind.__qualname__} (message withheld)"
 
 
 def configure(service: str, level: str = "INFO") -> None:

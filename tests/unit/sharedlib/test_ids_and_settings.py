@@ -1,3 +1,4 @@
+import sys
 import uuid
 
 import pytest
@@ -26,3 +27,21 @@ def test_settings_fail_closed_on_placeholder_secrets_in_production():
     MailboxSettings(environment="development")  # placeholders are fine locally
     MailboxSettings(environment="production", internal_api_key="k" * 32,
                     key_encryption_key="a" * 44)
+
+
+def test_logged_exceptions_keep_the_traceback_but_not_the_message():
+    import json
+    import logging
+
+    from shared.logs import JsonFormatter
+
+    number = "19121212" + "1212"  # a value, as at run time (not in the source line)
+    try:
+        raise ValueError(f"personnummer {number} not found")
+    except ValueError:
+        record = logging.getLogger("t").makeRecord(
+            "t", logging.ERROR, __file__, 1, "lookup failed", (), sys.exc_info())
+    line = JsonFormatter("test").format(record)
+    assert "191212121212" not in line
+    entry = json.loads(line)
+    assert "builtins.ValueError" in entry["exc"] and "test_logged_exceptions" in entry["exc"]
