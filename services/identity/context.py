@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.identity.keys import SigningKeys
 from services.identity.settings import IdentitySettings
+from services.identity.signing.keys import SigningKeys
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from services.identity import personnummer
+from services.identity.patients import personnummer
 from shared.auth import LOA_EID, LOA_PASSWORD
 
 # One token per service that owns data; each service accepts only its own audience.
@@ -18,7 +18,7 @@ Kind = Literal["patient", "staff"]
 
 def normalize_personnummer(value: str) -> str | None:
     """Compatibility wrapper: the 12-digit form of a valid personnummer or samordningsnummer
-    (any form services.identity.personnummer accepts), None otherwise."""
+    (any form services.identity.patients.personnummer accepts), None otherwise."""
     try:
         return personnummer.normalize(value)
     except personnummer.InvalidPersonnummer:

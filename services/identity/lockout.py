@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.identity.tables_patients import login_throttle
+from services.identity.patients.tables import login_throttle
 
 _MAX_DOUBLINGS = 30  # keeps 2**n finite; every block is capped long before
 

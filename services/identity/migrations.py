@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from services.identity import tables as t
 from services.identity.catalogue.tables import MIGRATIONS as CATALOGUE_MIGRATIONS
 from services.identity.oidc.migrations import MIGRATIONS as OIDC_MIGRATIONS
-from services.identity.tables_patients import MIGRATIONS as PATIENT_MIGRATIONS
+from services.identity.patients.tables import MIGRATIONS as PATIENT_MIGRATIONS
 from shared.db import Migration
 
 

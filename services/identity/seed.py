@@ -2,26 +2,32 @@
 
 Only what is missing is inserted (patients by personnummer; units and staff go through the
 staff catalogue as a merge), and each newly inserted unit, patient or staff member emits its
-registration event through the outbox in the same transaction. Events carry pseudonymous ids only."""
+registration event through the outbox in the same transaction. Events carry pseudonymous ids only.
+Also the import of the configured population register file at start-up."""
 
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, field_validator
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.identity import domain
 from services.identity.catalogue import Catalogue, CatalogueStaff, CatalogueSync, read_catalogue
 from services.identity.catalogue.model import CatalogueUnit
+from services.identity.patients import register
+from services.identity.settings import IdentitySettings
 from services.identity.tables import patients
 from shared.events import EventData, Source, new_event, topics
 from shared.events.contracts import PatientRegistered
 from shared.outbox import Outbox
+
+log = logging.getLogger(__name__)
 
 SEED_DIR = Path(__file__).parent / "seed"
 _SEED_LOCK = 7342101  # serialises seeding between replicas that start together
@@ -102,3 +108,17 @@ class Seeder:
             await self._emit(conn, str(patient_id), PatientRegistered(patient_id=str(patient_id)))
         return len(new)
 
+
+
+async def import_population_register(engine: AsyncEngine, settings: IdentitySettings) -> None:
+    """Imports the configured population register file (a seed name or a path), if any."""
+    name = settings.effective_population_register_file
+    if name is None:
+        return
+    path = Path(name) if "/" in name else SEED_DIR / name
+    if not path.exists():
+        log.warning("no population register file", extra={"reason": path.name})
+        return
+    async with engine.begin() as conn:
+        result = await register.import_entries(conn, register.load_file(path))
+    log.info("population register imported", extra={"count": result.added + result.updated})

@@ -26,7 +26,7 @@ import httpx
 import pypdf
 
 from services.identity.domain import AUDIENCES
-from services.identity.staff_login import load_dev_credentials, totp_code
+from services.identity.oidc.staff_login import load_dev_credentials, totp_code
 from shared.auth import resource_indicator
 from tests.htmlforms import form
 

@@ -25,7 +25,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OctKey
 
 from devstack.services import _dev_kek
-from services.identity import keys as identity_keys
+from services.identity.signing import keys as identity_keys
 from shared.crypto.keyring import KeyWrapper
 from tests.e2e.staffing import Staff, Unit, hsa_id, import_catalogue, write_ldif
 from tests.e2e.support import SEED, Person, eventually, sample_answers

@@ -22,7 +22,7 @@ import pypdf
 import pytest
 
 from devstack.services import service_url
-from services.identity.personnummer import check_digit
+from services.identity.patients.personnummer import check_digit
 from tests.e2e import inspect, oidc_flow
 from tests.e2e.oidc_flow import Browser
 from tests.e2e.support import SEED, Person, eventually

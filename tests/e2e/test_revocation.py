@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from services.identity.seed import SEED_DIR
-from tests.e2e.staffing import Staff, hsa_id, import_catalogue, write_ldif
 from tests.e2e import oidc_flow
+from tests.e2e.staffing import Staff, hsa_id, import_catalogue, write_ldif
 from tests.e2e.support import SEED, Person
 
 pytestmark = pytest.mark.e2e

@@ -17,17 +17,18 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from services.identity import register, tables
-from services.identity.accounts import PatientAccounts
-from services.identity.activation import Activation, ActivationFailed, PasswordRejected
+from services.identity import tables
 from services.identity.lockout import ClientThrottled, Guard, Policy, purge
 from services.identity.migrations import MIGRATIONS
 from services.identity.passwords import Hasher
-from services.identity.patient_login import LoginFailed, PatientAuth
-from services.identity.personnummer import parse
-from services.identity.print_queue import IllegalMove, PrintQueue
+from services.identity.patients import register
+from services.identity.patients.accounts import PatientAccounts
+from services.identity.patients.activation import Activation, ActivationFailed, PasswordRejected
+from services.identity.patients.login import LoginFailed, PatientAuth
+from services.identity.patients.personnummer import parse
+from services.identity.patients.print_queue import IllegalMove, PrintQueue
+from services.identity.patients.tables import activation_codes, login_throttle, population_register
 from services.identity.seed import SEED_DIR
-from services.identity.tables_patients import activation_codes, login_throttle, population_register
 from shared import db
 from shared.crypto.keyring import KeyWrapper
 from shared.events import Source

@@ -12,7 +12,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from services.identity import tables
+from services.identity.bootstrap import outbox
 from services.identity.catalogue.formats import read_all
 from services.identity.catalogue.model import Catalogue, CatalogueError
 from services.identity.catalogue.sync import CatalogueSync
@@ -20,7 +20,6 @@ from services.identity.migrations import MIGRATIONS
 from services.identity.settings import IdentitySettings
 from shared import db
 from shared.events import Source
-from shared.outbox import Outbox
 
 SERVICE = "identity"
 
@@ -40,7 +39,7 @@ async def _import(catalogue: Catalogue, *, full: bool) -> dict[str, int]:
     engine = db.make_engine(settings.database_url, pool_size=1)
     try:
         await db.migrate(engine, MIGRATIONS)
-        sync = CatalogueSync(Outbox(tables.outbox, channel="identity_outbox"),
+        sync = CatalogueSync(outbox(),
                              Source(service=SERVICE, region=settings.region))
         async with engine.begin() as conn:
             return dict(await sync.apply(conn, catalogue, full=full))

@@ -29,8 +29,8 @@ from services.identity.oidc.login_checks import (
 )
 from services.identity.oidc.models import LoginUser
 from services.identity.oidc.server import HttpRequest
+from services.identity.oidc.staff_login import staff_by_eid
 from services.identity.oidc.web import Door, DoorDep, HttpDep, browser_secret, message, page
-from services.identity.staff_login import staff_by_eid
 
 router = APIRouter(tags=["login"])
 

@@ -1,9 +1,9 @@
 """Who a login form or an e-ID return identifies: the checks behind the front door.
 
-Patient passwords are the patient side's (patient_login.PatientAuth: activation letter,
+Patient passwords are the patient side's (patients/login.py PatientAuth: activation letter,
 argon2id, throttling and lockout, the same answer for every failure), and so are patient
-accounts (accounts.py: a first e-ID login makes one); staff passwords + TOTP are
-staff_login.py's. A refusal is LoginRefused with the (Swedish) text to show."""
+accounts (patients/accounts.py: a first e-ID login makes one); staff passwords + TOTP are
+oidc/staff_login.py's. A refusal is LoginRefused with the (Swedish) text to show."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ from datetime import timedelta
 
 from fastapi import Request
 
-from services.identity import client_address, domain, personnummer
-from services.identity.accounts import PatientAccounts
+from services.identity import client_address, domain
 from services.identity.lockout import ClientThrottled
+from services.identity.oidc.staff_login import enrol_dev_default, verify_staff
 from services.identity.oidc.web import Door
-from services.identity.patient_login import LoginFailed, PatientAuth
-from services.identity.staff_login import enrol_dev_default, verify_staff
+from services.identity.patients import personnummer
+from services.identity.patients.accounts import PatientAccounts
+from services.identity.patients.login import LoginFailed, PatientAuth
 from shared.auth import LOA_EID
 
 FAILED = "Inloggningen misslyckades. Kontrollera uppgifterna och försök igen. " \

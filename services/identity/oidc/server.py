@@ -26,12 +26,13 @@ from fastapi.responses import JSONResponse
 from joserfc import jwt
 from sqlalchemy import Engine
 
-from services.identity import domain, keys
-from services.identity.keys import SigningKeys
+from services.identity import domain
 from services.identity.oidc import grants, store
 from services.identity.oidc.models import Client, LoginUser
 from services.identity.oidc.subjects import current_subject
 from services.identity.settings import IdentitySettings
+from services.identity.signing import keys
+from services.identity.signing.keys import SigningKeys
 from shared.ids import uuid7
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from sqlalchemy import Connection, select
 
 from services.identity import domain
 from services.identity.catalogue.tables import catalogue_staff
+from services.identity.patients.tables import population_register
 from services.identity.tables import memberships, patients, staff
-from services.identity.tables_patients import population_register
 
 
 def current_subject(conn: Connection, session: Any) -> domain.Subject | None:

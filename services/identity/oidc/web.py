@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.identity.eid import EidProvider
 from services.identity.oidc.requests import BROWSER_COOKIE
 from services.identity.oidc.server import HttpRequest, Provider
+from services.identity.oidc.staff_login import DevSecrets
 from services.identity.settings import IdentitySettings
-from services.identity.staff_login import DevSecrets
 from shared.crypto.keyring import KeyWrapper
 
 MAX_FORM_BYTES = 16 * 1024

@@ -1,6 +1,6 @@
-"""How bootstrap mounts and builds the OpenID Provider: its routers, then (in the lifespan)
-its own synchronous engine on the same DATABASE_URL, the authlib server, the e-ID
-providers and the Door the routes depend on; at start-up, dev staff credentials."""
+"""The OpenID Provider's parts, for identity's composition root (bootstrap.py): its routers,
+the Door the routes depend on (authlib server, e-ID providers) built from dependencies that
+bootstrap makes once, and the dev staff credentials written at start-up."""
 
 from __future__ import annotations
 
@@ -9,24 +9,26 @@ from datetime import timedelta
 from authlib.oauth2.rfc6749.errors import InsecureTransportError
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.identity.context import IdentityContext
 from services.identity.eid import EidProvider
 from services.identity.eid import test_provider as test_eid
 from services.identity.eid.oidc_broker import OidcBroker
 from services.identity.oidc import frontdoor, routes
 from services.identity.oidc.clients import registered_clients
 from services.identity.oidc.server import Provider
-from services.identity.oidc.web import Door, origin
-from services.identity.seed import SEED_DIR
-from services.identity.settings import IdentitySettings
-from services.identity.staff_login import (
+from services.identity.oidc.staff_login import (
     DevSecrets,
     credentials_file,
     load_dev_credentials,
     seed_credentials,
 )
+from services.identity.oidc.web import Door, origin
+from services.identity.seed import SEED_DIR
+from services.identity.settings import IdentitySettings
+from services.identity.signing.keys import SigningKeys
+from shared.crypto.keyring import KeyWrapper
 
 
 def mount(app: FastAPI, settings: IdentitySettings) -> None:
@@ -43,22 +45,18 @@ async def _insecure_transport(request: Request, exc: Exception) -> Response:
                          "error_description": "OAuth needs TLS: use https"}, 400)
 
 
-def start(app: FastAPI, ctx: IdentityContext) -> Engine:
-    """Builds the provider into app.state.door; returns the sync engine to dispose of."""
-    settings = ctx.settings
-    # authlib is synchronous: its storage callbacks run in the thread pool on this engine.
-    db = create_engine(settings.database_url, pool_size=5, max_overflow=10, pool_pre_ping=True)
+def build_door(settings: IdentitySettings, engine: AsyncEngine, db: Engine, keys: SigningKeys,
+               wrapper: KeyWrapper) -> Door:
+    """The provider and its login front door; `db` is the synchronous engine authlib needs."""
     clients = registered_clients(settings)
-    provider = Provider(settings=settings, db=db, signing_keys=ctx.keys, clients=clients)
+    provider = Provider(settings=settings, db=db, signing_keys=keys, clients=clients)
     eid = _eid_providers(settings, db)
     targets = {"'self'"} | {origin(uri) for c in clients.values() for uri in c.redirect_uris}
     if settings.eid_broker_issuer:
         targets.add(origin(settings.eid_broker_issuer))
-    app.state.door = Door(provider=provider, settings=settings, engine=ctx.engine,
-                          wrapper=settings.key_wrapper(), eid=eid,
-                          form_action=" ".join(sorted(targets)),
-                          dev_staff_default=_dev_staff_default(settings))
-    return db
+    return Door(provider=provider, settings=settings, engine=engine, wrapper=wrapper, eid=eid,
+                form_action=" ".join(sorted(targets)),
+                dev_staff_default=_dev_staff_default(settings))
 
 
 def _dev_staff_default(settings: IdentitySettings) -> DevSecrets | None:
@@ -82,11 +80,12 @@ def _eid_providers(settings: IdentitySettings, db: Engine) -> dict[str, EidProvi
     return providers
 
 
-async def seed_staff_credentials(ctx: IdentityContext, seed_file: str) -> int:
+async def seed_staff_credentials(engine: AsyncEngine, wrapper: KeyWrapper,
+                                 seed_file: str) -> int:
     """Development credentials for seeded staff (the file next to the seed), if there is one."""
     path = credentials_file(SEED_DIR, seed_file)
     if not path.exists():
         return 0
-    data, wrapper = load_dev_credentials(path), ctx.settings.key_wrapper()
-    async with ctx.engine.begin() as conn:
+    data = load_dev_credentials(path)
+    async with engine.begin() as conn:
         return await conn.run_sync(seed_credentials, wrapper, data)

@@ -20,16 +20,18 @@ from joserfc.jwk import KeySet
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.pool import StaticPool
 
-from services.identity import keys, tables, tables_patients
+from services.identity import tables
 from services.identity.catalogue import tables as catalogue
-from services.identity.keys import SigningKeys
 from services.identity.oidc import tables as oidc_tables
 from services.identity.oidc import wiring
 from services.identity.oidc.clients import registered_clients
 from services.identity.oidc.server import Provider
+from services.identity.oidc.staff_login import DevCredentials, seed_credentials, totp_code
 from services.identity.oidc.web import Door
+from services.identity.patients import tables as tables_patients
 from services.identity.settings import IdentitySettings
-from services.identity.staff_login import DevCredentials, seed_credentials, totp_code
+from services.identity.signing import keys
+from services.identity.signing.keys import SigningKeys
 from shared.auth import TokenVerifier, resource_indicator
 from shared.crypto.keyring import KeyWrapper
 from tests.htmlforms import form

@@ -16,11 +16,12 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from services.identity import domain, tables, tables_patients
+from services.identity import domain, tables
 from services.identity.catalogue.tables import catalogue_staff
 from services.identity.oidc import frontdoor
-from services.identity.patient_login import LoginFailed
-from services.identity.staff_login import DevSecrets, totp_code
+from services.identity.oidc.staff_login import DevSecrets, totp_code
+from services.identity.patients import tables as tables_patients
+from services.identity.patients.login import LoginFailed
 from tests.htmlforms import form
 from tests.unit.identity.oidc_support import (
     PATIENT_PNR,

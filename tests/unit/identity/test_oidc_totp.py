@@ -7,8 +7,8 @@ import base64
 
 from sqlalchemy import select
 
+from services.identity.oidc.staff_login import accepted_step, totp_code
 from services.identity.oidc.tables import staff_credentials
-from services.identity.staff_login import accepted_step, totp_code
 from tests.unit.identity.oidc_support import PASSWORD, TOTP_SECRET, world
 
 NOW = 1_700_000_015.0  # inside step 56_666_667

@@ -10,7 +10,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from services.identity import domain
-from services.identity.personnummer import (
+from services.identity.patients.personnummer import (
     InvalidPersonnummer,
     Personnummer,
     check_digit,

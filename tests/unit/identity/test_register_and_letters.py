@@ -11,8 +11,8 @@ from pathlib import Path
 import pypdf
 import pytest
 
-from services.identity import activation, letters, register
-from services.identity.register import RegisterFileError, load_file, parse_rows
+from services.identity.patients import activation, letters, register
+from services.identity.patients.register import RegisterFileError, load_file, parse_rows
 from services.identity.seed import SEED_DIR
 
 POPULATION = load_file(SEED_DIR / "population_stockholm.csv")

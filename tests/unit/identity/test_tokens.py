@@ -10,7 +10,8 @@ from cryptography.exceptions import InvalidTag
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from services.identity import domain, keys
+from services.identity import domain
+from services.identity.signing import keys
 from shared import auth
 from shared.crypto.keyring import KeyWrapper
 

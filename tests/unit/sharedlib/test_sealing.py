@@ -1,8 +1,15 @@
 import pytest
 
 from shared.crypto.keyring import KeyWrapper
-from shared.crypto.sealing import (Binding, Sealed, SealError, generate_private_key, open_sealed,
-                                   public_bytes, seal)
+from shared.crypto.sealing import (
+    Binding,
+    Sealed,
+    SealError,
+    generate_private_key,
+    open_sealed,
+    public_bytes,
+    seal,
+)
 
 BINDING = Binding("m1", "c1", "careunit:U1")
 

@@ -10,9 +10,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict
 
-from services.identity.activation import Activation
 from services.identity.context import ContextDep
-from services.identity.print_queue import IllegalMove, State
+from services.identity.patients.activation import Activation
+from services.identity.patients.print_queue import IllegalMove, State
 from shared.auth import require_internal_key
 
 

@@ -10,7 +10,7 @@ API, letter or log can show it. Imports are idempotent upserts keyed by personnu
 File formats: CSV with the header `personnummer,given_name,family_name,care_of,street,
 postal_code,city,protected_identity,listed_unit` (listed_unit may be empty or left out), or
 JSON (a list of such objects, or {"persons": [...]}).
-Run `python -m services.identity.register import FILE [--check]` (IDENTITY_DATABASE_URL);
+Run `python -m services.identity.patients.register import FILE [--check]` (IDENTITY_DATABASE_URL);
 identity also imports IDENTITY_POPULATION_REGISTER_FILE at start-up."""
 
 from __future__ import annotations
@@ -31,10 +31,10 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.identity import personnummer
 from services.identity.migrations import MIGRATIONS
+from services.identity.patients import personnummer
+from services.identity.patients.tables import population_register
 from services.identity.settings import IdentitySettings
-from services.identity.tables_patients import population_register
 from shared.db import make_engine, migrate
 
 ADDRESS_FIELDS = ("care_of", "street", "postal_code", "city")
@@ -157,7 +157,7 @@ async def _import_into_database(entries: list[RegisterEntry]) -> ImportResult:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m services.identity.register",
+    parser = argparse.ArgumentParser(prog="python -m services.identity.patients.register",
                                      description="Population register copy of identity.")
     commands = parser.add_subparsers(dest="command", required=True)
     importing = commands.add_parser("import", help="import (upsert) a CSV or JSON file")

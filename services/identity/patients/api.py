@@ -1,7 +1,7 @@
 """The patient side of identity's HTTP API: ask for an activation letter, and activate with
 its code (sets a password). Tokens come only from the OpenID Provider: the patient then logs
 in with personnummer + password at /authorize (reduced access, loa 2; oidc/frontdoor.py).
-Mounted by bootstrap as one router, together with api_letters (the operators' print
+Mounted by bootstrap as one router, together with letters_api (the operators' print
 queue); its lifespan builds these parts after identity's own start-up (migrations, keys,
 seed) and imports the population register file.
 
@@ -12,28 +12,17 @@ letter was made, so the endpoint tells nobody who is registered or who has an ac
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
-from fastapi import APIRouter, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.identity import api_letters, client_address, personnummer, register
-from services.identity.accounts import PatientAccounts
-from services.identity.activation import Activation, ActivationFailed, PasswordRejected
-from services.identity.api_letters import ActivationDep
+from services.identity import client_address
 from services.identity.context import ContextDep, IdentityContext
-from services.identity.lockout import CLIENT, ClientThrottled, Guard, Policy, purge, throttle
-from services.identity.passwords import Hasher
-from services.identity.patient_login import PatientAuth
-from services.identity.print_queue import PrintQueue
-from services.identity.seed import SEED_DIR
-from services.identity.tables import outbox as outbox_table
-from shared.events import Source
-from shared.outbox import Outbox
+from services.identity.lockout import ClientThrottled, Policy, throttle
+from services.identity.patients import letters_api, personnummer
+from services.identity.patients.activation import ActivationFailed, PasswordRejected
+from services.identity.patients.letters_api import ActivationDep
 
 log = logging.getLogger(__name__)
 
@@ -49,39 +38,6 @@ LETTER_ACCEPTED = {"status": "accepted",
                                  "en aktiveringskod till din folkbokföringsadress.",
                    "message_en": "If the personnummer is in the population register, a letter "
                                  "with an activation code is sent to the registered address."}
-
-
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    ctx: IdentityContext = app.state.identity  # set by identity's own lifespan, which runs first
-    settings = ctx.settings
-    auth = PatientAuth(ctx.engine, Hasher(), Guard(client=replace(
-        CLIENT, free_failures=settings.patient_login_client_free_failures)))
-    app.state.patient_auth = auth
-    # Also the login front door's: a first e-ID login makes the account (oidc/login_checks.py).
-    app.state.patient_accounts = accounts = PatientAccounts(
-        outbox=Outbox(outbox_table, channel="identity_outbox"),
-        source=Source(service="identity", region=settings.region))
-    app.state.patient_activation = Activation(
-        auth=auth, queue=PrintQueue(settings.key_wrapper(), settings.letter_forwarding_address),
-        accounts=accounts, login_url=settings.letter_login_url,
-        code_ttl=timedelta(days=settings.activation_code_ttl_days))
-    await _import_register(ctx)
-    await purge(ctx.engine)  # at each start; throttle rows are short-lived by design
-    yield
-
-
-async def _import_register(ctx: IdentityContext) -> None:
-    name = ctx.settings.effective_population_register_file
-    if name is None:
-        return
-    path = Path(name) if "/" in name else SEED_DIR / name
-    if not path.exists():
-        log.warning("no population register file", extra={"reason": path.name})
-        return
-    async with ctx.engine.begin() as conn:
-        result = await register.import_entries(conn, register.load_file(path))
-    log.info("population register imported", extra={"count": result.added + result.updated})
 
 
 def client_ip(request: Request, ctx: IdentityContext) -> str | None:
@@ -151,6 +107,6 @@ async def activate(body: Activate, request: Request, ctx: ContextDep,
     return Response(status_code=204)
 
 
-router = APIRouter(lifespan=_lifespan)
+router = APIRouter()
 router.include_router(patients)
-router.include_router(api_letters.router)
+router.include_router(letters_api.router)

@@ -8,7 +8,7 @@ from typing import Any
 from joserfc.jwk import KeySet
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.identity.keys import SigningKeys
+from services.identity.signing.keys import SigningKeys
 from shared.auth import TokenVerifier
 
 

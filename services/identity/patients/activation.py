@@ -22,13 +22,14 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.identity import domain, letters, passwords, personnummer, register
-from services.identity.accounts import PatientAccounts
+from services.identity import domain, passwords
 from services.identity.lockout import AccountBlocked
-from services.identity.patient_login import PatientAuth
-from services.identity.print_queue import PrintQueue, Routing
+from services.identity.patients import letters, personnummer, register
+from services.identity.patients.accounts import PatientAccounts
+from services.identity.patients.login import PatientAuth
+from services.identity.patients.print_queue import PrintQueue, Routing
+from services.identity.patients.tables import activation_codes, patient_credentials
 from services.identity.tables import patients
-from services.identity.tables_patients import activation_codes, patient_credentials
 from shared.auth import LOA_PASSWORD
 from shared.events.contracts import PatientActivated
 

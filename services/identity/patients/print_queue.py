@@ -14,7 +14,7 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.identity.tables_patients import print_queue
+from services.identity.patients.tables import print_queue
 from shared.crypto.keyring import KeyWrapper
 
 State = Literal["queued", "printing", "posted", "withdrawn"]

@@ -6,7 +6,7 @@ Someone who is not in the register never gets an account.
 
     patient_id = await request.app.state.patient_accounts.for_eid(engine, personnummer)
 
-Built in api_patients' lifespan; the login front door reaches it through the app."""
+Built once in bootstrap; the login front door reaches it through the app."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.identity import register
+from services.identity.patients import register
 from services.identity.tables import patients
 from shared.events import Actor, EventData, Source, new_event, topics
 from shared.events.contracts import PatientRegistered

@@ -21,11 +21,12 @@ from fastapi import Depends, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.identity import domain, personnummer
+from services.identity import domain
 from services.identity.lockout import AccountBlocked, Guard
 from services.identity.passwords import Hasher
+from services.identity.patients import personnummer
+from services.identity.patients.tables import patient_credentials
 from services.identity.tables import patients
-from services.identity.tables_patients import patient_credentials
 from shared.auth import LOA_PASSWORD
 
 
