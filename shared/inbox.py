@@ -4,7 +4,8 @@ only after the database commit.
 
 A record that cannot be decoded, fails its contract, or is rejected by its handler goes to
 the consumer's dead-letter topic with the reason, and the consumer goes on. Events of types
-the consumer has no handler for are skipped (several types share a topic)."""
+the consumer declared "ignored" are skipped (several types share a topic); any other type with
+no handler is dead-lettered (see shared.events.wiring for the check at start-up)."""
 
 from __future__ import annotations
 
@@ -51,10 +52,12 @@ def define_inbox(metadata: MetaData) -> Table:
 class EventConsumer:
     def __init__(self, *, name: str, topics: list[str], bootstrap: str, engine: AsyncEngine,
                  inbox: Table, handlers: Mapping[str, Handler], producer: AIOKafkaProducer,
-                 max_handler_attempts: int = 3) -> None:
+                 max_handler_attempts: int = 3, ignored: frozenset[str] | None = None) -> None:
         self.name, self._topics, self._bootstrap = name, topics, bootstrap
         self._engine, self._inbox, self._handlers = engine, inbox, handlers
         self._producer, self._max_attempts = producer, max_handler_attempts
+        # None: a legacy wire-name map (no complete declaration), which skips unknown types.
+        self._ignored = ignored
         self.running = False
 
     async def run(self) -> None:
@@ -79,6 +82,8 @@ class EventConsumer:
             return await self._dead_letter(record, f"undecodable envelope: {_summary(exc)}")
         handler = self._handlers.get(envelope.wire_name)
         if handler is None:
+            if self._ignored is not None and envelope.wire_name not in self._ignored:
+                return await self._dead_letter(record, f"no handler for {envelope.wire_name}")
             CONSUMED.labels(self.name, "ignored").inc()
             return
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
@@ -16,7 +16,7 @@ from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import db
-from shared.events import topics
+from shared.events import EventData, topics, wiring
 from shared.inbox import EventConsumer, Handler
 from shared.kafka import ensure_topics, make_producer
 from shared.outbox import Outbox, OutboxRelay
@@ -39,11 +39,15 @@ class EventRuntime:
     def __post_init__(self) -> None:
         self.producer = make_producer(self.bootstrap, self.service)
 
-    def consume(self, name: str, topic_names: list[str], handlers: Mapping[str, Handler]) -> None:
+    def consume(self, name: str, topic_names: list[str], handlers: wiring.Handlers[Handler],
+                ignore: Iterable[type[EventData]] = ()) -> None:
+        """Raises WiringError (the service does not start) when handlers and contracts differ."""
         assert self.inbox is not None, "a consuming service needs an inbox table"
+        binding = wiring.bind(name, topic_names, handlers, ignore)
         self.consumers.append(EventConsumer(
             name=name, topics=topic_names, bootstrap=self.bootstrap, engine=self.engine,
-            inbox=self.inbox, handlers=handlers, producer=self.producer))
+            inbox=self.inbox, handlers=binding.handlers, ignored=binding.ignored,
+            producer=self.producer))
 
     async def start(self) -> None:
         await db.migrate(self.engine, self.migrations)

@@ -1,4 +1,4 @@
-"""Inbox handlers: every registered event type, whatever its topic, becomes one record. The
+"""Inbox handlers: every event type on the audited topics becomes one record. The
 shared inbox makes a redelivered event a no-op, so each event is recorded once."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.audit import store
-from shared.events import REGISTRY, Envelope, EventData
-from shared.events import contracts as _contracts  # noqa: F401 - fills REGISTRY
+from shared.events import Envelope, EventData
 from shared.events.topics import ALL, AUDIT
+from shared.events.wiring import on_topics
 from shared.inbox import Handler
 
 # Everything except the audit service's own topic (it would audit its own audit events).
@@ -19,5 +19,5 @@ async def record_event(conn: AsyncConnection, envelope: Envelope, data: EventDat
     await store.append(conn, envelope)
 
 
-def make_handlers() -> dict[str, Handler]:
-    return {f"{wire_type}.v{version}": record_event for wire_type, version in REGISTRY}
+def make_handlers() -> dict[type[EventData], Handler]:
+    return {contract: record_event for contract in on_topics(AUDITED_TOPICS)}

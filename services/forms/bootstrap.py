@@ -41,7 +41,8 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
         handlers = staff_access.build_handlers(tables.staff_access)
         if settings.provisioning:
             handlers |= provisioning.build_handlers(ctx)
-        runtime.consume(SERVICE, [topics.IDENTITY], handlers)
+        runtime.consume(SERVICE, [topics.IDENTITY], handlers, ignore=[
+            c for c in staff_access.NOT_INTERESTED if c not in handlers])
         # Designers are authorized against their current units, not only their token's.
         app.state.staff_access = StaffAccess(engine, projection_loader(tables.staff_access))
         app.state.readiness.extend(runtime.readiness)

@@ -13,7 +13,7 @@ from services.forms import commands
 from services.forms.context import FormsContext
 from services.forms.ports import Offer
 from shared.auth import Principal
-from shared.events import Envelope
+from shared.events import Envelope, EventData
 from shared.events.contracts import CareUnitRegistered
 from shared.inbox import Handler
 
@@ -43,8 +43,8 @@ async def provision_unit(ctx: FormsContext, unit_id: str, services: list[str]) -
             ctx, who, unit_id, [Offer(s, ALL_RESIDENTS) for s in sorted(set(services))])
 
 
-def build_handlers(ctx: FormsContext) -> dict[str, Handler]:
+def build_handlers(ctx: FormsContext) -> dict[type[EventData], Handler]:
     async def unit_registered(_: AsyncConnection, __: Envelope, data: CareUnitRegistered):
         await provision_unit(ctx, data.unit_id, list(data.services))
 
-    return {"identity.care_unit_registered.v1": unit_registered}
+    return {CareUnitRegistered: unit_registered}

@@ -10,15 +10,13 @@ from contextlib import asynccontextmanager
 import httpx
 from fastapi import FastAPI
 
-from services.notifier import api, tables
+from services.notifier import api, handlers, tables
 from services.notifier.contacts import IdentityContacts
-from services.notifier.handlers import make_handlers
 from services.notifier.mail import SmtpMailer, template_env
 from services.notifier.migrations import MIGRATIONS
 from services.notifier.sender import Contacts, Mailer, Sender
 from services.notifier.settings import NotifierSettings
 from shared.db import make_engine
-from shared.events import topics
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
 from shared.web import create_app as create_web_app
@@ -39,8 +37,8 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
         runtime = EventRuntime(service="notifier", engine=engine,
                                bootstrap=settings.kafka_bootstrap_servers,
                                migrations=MIGRATIONS, outbox=outbox, inbox=tables.inbox)
-        runtime.consume(CONSUMER, [topics.CAREUNIT_MAILBOX, topics.PATIENT_MAILBOX],
-                        make_handlers())
+        runtime.consume(CONSUMER, handlers.TOPICS, handlers.make_handlers(),
+                        ignore=handlers.NOT_INTERESTED)
         async with httpx.AsyncClient(timeout=5.0) as client:
             sender = Sender(
                 engine=engine, outbox=outbox, templates=template_env(), settings=settings,

@@ -12,7 +12,6 @@ from services.routing.web import register_views
 from shared.events import Source
 from shared.events.topics import dead_letter
 
-
 DIRECTORY_TABLE = "unit_directory"
 DIRECTORY_CHANGELOG = f"{CONSUMER}-{DIRECTORY_TABLE}-changelog"  # faust's naming
 

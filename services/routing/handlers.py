@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,9 +18,23 @@ from pydantic import ValidationError
 
 from services.routing.domain import Routed, decide, directory_entry, with_offered_services
 from shared import logs
-from shared.events import Envelope, Source, decode_data, new_event
-from shared.events.contracts import CareUnitRegistered, MessageSubmitted, UnitServicesChanged
-from shared.events.topics import ROUTING, dead_letter
+from shared.events import Envelope, EventData, Source, decode_data, new_event, wiring
+from shared.events.contracts import (
+    CareUnitRegistered,
+    FormPublished,
+    FormRetired,
+    MailboxKeyPublished,
+    MessageRead,
+    MessageSubmitted,
+    PatientActivated,
+    PatientRegistered,
+    ReplyDelivered,
+    StaffMembershipChanged,
+    StaffRegistered,
+    StaffRevoked,
+    UnitServicesChanged,
+)
+from shared.events.topics import FORMS, IDENTITY, PATIENT_MAILBOX, ROUTING, dead_letter
 from shared.ids import derived_uuid7
 from shared.inbox import dead_letter_value, validation_summary
 from shared.kafka import encode
@@ -28,9 +42,13 @@ from shared.kafka import encode
 log = logging.getLogger(__name__)
 
 CONSUMER = "routing"
-SUBMITTED = "messaging.message_submitted.v1"
-UNIT_REGISTERED = "identity.care_unit_registered.v1"
-SERVICES_CHANGED = "forms.unit_services_changed.v1"
+# Per agent's topic: the contracts routing does not act on (checked by wiring.bind at start).
+NOT_INTERESTED = {
+    IDENTITY: (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
+               PatientActivated),
+    FORMS: (FormPublished, FormRetired),
+    PATIENT_MAILBOX: (MailboxKeyPublished, MessageRead, ReplyDelivered),
+}
 
 DECISIONS = Counter("routing_decisions_total", "Submitted messages routed or refused",
                     ["outcome"])
@@ -56,6 +74,9 @@ class OutRecord:
     headers: tuple[tuple[str, bytes], ...] = ()
 
 
+Handle = Callable[[Envelope], Awaitable[list[OutRecord]]]
+
+
 class Router:
     def __init__(self, *, directory: MutableMapping[str, Any], source: Source,
                  empty_directory_wait_s: float = 15.0, unknown_unit_wait_s: float = 2.0,
@@ -63,21 +84,33 @@ class Router:
         self.directory, self.source = directory, source
         self._empty_wait, self._unknown_wait, self._poll = (
             empty_directory_wait_s, unknown_unit_wait_s, poll_s)
+        handlers: dict[str, dict[type[EventData], Handle]] = {
+            IDENTITY: {CareUnitRegistered: self._apply_registration},
+            FORMS: {UnitServicesChanged: self._apply_offer},
+            PATIENT_MAILBOX: {MessageSubmitted: self._route}}
+        self._wiring = {topic: wiring.bind(CONSUMER, [topic], by_contract, NOT_INTERESTED[topic])
+                        for topic, by_contract in handlers.items()}
 
     async def on_identity(self, record: InRecord) -> list[OutRecord]:
-        return await self._guarded(record, self._apply_registration)
+        return await self._guarded(record, self._wiring[IDENTITY])
 
     async def on_forms(self, record: InRecord) -> list[OutRecord]:
-        return await self._guarded(record, self._apply_offer)
+        return await self._guarded(record, self._wiring[FORMS])
 
     async def on_submission(self, record: InRecord) -> list[OutRecord]:
-        return await self._guarded(record, self._route)
+        return await self._guarded(record, self._wiring[PATIENT_MAILBOX])
 
-    async def _guarded(self, record: InRecord, handle) -> list[OutRecord]:
+    async def _guarded(self, record: InRecord, binding: wiring.Binding) -> list[OutRecord]:
         try:
             envelope = Envelope.model_validate_json(record.value or b"")
             logs.correlation_id.set(str(envelope.correlation_id))
-            return await handle(envelope)
+            handle = binding.handlers.get(envelope.wire_name)
+            if handle is None:
+                if envelope.wire_name in (binding.ignored or ()):
+                    return []
+                reason = f"no handler for {envelope.wire_name}"
+            else:
+                return await handle(envelope)
         except ValidationError as exc:
             reason = f"does not decode or breaks its contract: {validation_summary(exc)}"
         except Exception as exc:  # never let the agent raise (its event would be lost)
@@ -87,8 +120,6 @@ class Router:
         return [self._dead_letter(record, reason)]
 
     async def _apply_registration(self, envelope: Envelope) -> list[OutRecord]:
-        if envelope.wire_name != UNIT_REGISTERED:
-            return []
         unit = decode_data(envelope)
         assert isinstance(unit, CareUnitRegistered)
         self.directory[unit.unit_id] = directory_entry(unit, self.directory.get(unit.unit_id))
@@ -96,8 +127,6 @@ class Router:
         return []
 
     async def _apply_offer(self, envelope: Envelope) -> list[OutRecord]:
-        if envelope.wire_name != SERVICES_CHANGED:
-            return []
         snapshot = decode_data(envelope)
         assert isinstance(snapshot, UnitServicesChanged)
         entry = with_offered_services(snapshot, self.directory.get(snapshot.unit_id))
@@ -107,8 +136,6 @@ class Router:
         return []
 
     async def _route(self, envelope: Envelope) -> list[OutRecord]:
-        if envelope.wire_name != SUBMITTED:
-            return []  # other patient-mailbox events are not routing's business
         submission = decode_data(envelope)
         assert isinstance(submission, MessageSubmitted)
         decision = decide(submission, await self._lookup(submission.care_unit_id))

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.events import Source, new_event
-from shared.events.contracts import PatientRegistered
+from shared.events.contracts import CareUnitRegistered, PatientActivated, PatientRegistered
 from shared.events.topics import dead_letter
 from shared.inbox import EventConsumer, RejectEvent
 from shared.kafka import encode, make_producer
@@ -81,3 +82,34 @@ async def test_same_event_twice_has_one_effect_and_bad_records_are_dead_lettered
     assert reasons[0].startswith("undecodable envelope")
     assert "breaks its contract" in reasons[1] and "patient_id" in reasons[1]
     assert reasons[2] == "rejected: patient cannot be applied"
+
+
+async def test_a_declared_consumer_skips_ignored_types_and_dead_letters_undeclared_ones(
+        infra, scratch_engine, topic):
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-declared")
+    await producer.start()
+    ignored = new_event(PatientActivated(patient_id="p-3", activated_at=datetime.now(UTC)),
+                        source=SOURCE, subject="p-3")
+    undeclared = new_event(CareUnitRegistered(unit_id="u", name="U", region="r",
+                                              functional_email="u@example.org", services=[]),
+                           source=SOURCE, subject="u")
+    last = new_event(PatientRegistered(patient_id="p-4"), source=SOURCE, subject="p-4")
+    for value in (encode(ignored), encode(undeclared), encode(last)):
+        await producer.send_and_wait(topic, value, key=b"k")
+
+    name = f"declared-{topic}"
+    consumer = EventConsumer(
+        name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap, engine=scratch_engine,
+        inbox=inbox_table, handlers={"identity.patient_registered.v1": apply_effect},
+        ignored=frozenset({"identity.patient_activated.v1"}), producer=producer)
+
+    async def last_applied() -> bool:
+        async with scratch_engine.connect() as conn:
+            return (await conn.execute(select(effects.c.applied).where(
+                effects.c.event_id == str(last.event_id)))).first() is not None
+    await consume_until(consumer, last_applied)
+
+    letters = await read_all(infra.cfg.kafka_bootstrap, dead_letter(name), expect=1)
+    await producer.stop()
+    assert [json.loads(r.value)["reason"] for r in letters] == [
+        "no handler for identity.care_unit_registered.v1"]

@@ -38,7 +38,8 @@ class FakeStore:
 async def test_message_received_records_one_pending_notification_for_the_unit():
     fake, conn, envelope = FakeStore(), object(), received()
     handlers = make_handlers(fake.add)
-    await handlers[envelope.wire_name](conn, envelope, decode_data(envelope))
+    data = decode_data(envelope)
+    await handlers[type(data)](conn, envelope, data)
     [(used_conn, n)] = fake.added
     assert used_conn is conn  # written in the inbox's transaction
     assert (n.recipient_kind, n.recipient_ref, n.conversation_id) == ("care_unit", "unit-1", "c1")
@@ -49,14 +50,14 @@ async def test_message_received_records_one_pending_notification_for_the_unit():
 
 async def test_reply_delivered_notifies_the_patient_by_pseudonym():
     fake, envelope = FakeStore(), delivered()
-    await make_handlers(fake.add)[envelope.wire_name](None, envelope, decode_data(envelope))
+    data = decode_data(envelope)
+    await make_handlers(fake.add)[type(data)](None, envelope, data)
     [(_, n)] = fake.added
     assert (n.recipient_kind, n.recipient_ref) == ("patient", "pat-9")
 
 
 def test_only_the_two_notifying_events_have_handlers():
-    assert set(make_handlers()) == {"messaging.message_received.v1",
-                                    "messaging.reply_delivered.v1"}
+    assert set(make_handlers()) == {MessageReceived, ReplyDelivered}
 
 
 def test_other_events_call_for_no_notification():

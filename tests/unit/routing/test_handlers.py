@@ -2,7 +2,8 @@ import base64
 import json
 
 from services.routing.handlers import InRecord, Router
-from shared.events import Envelope, Source
+from shared.events import Envelope, Source, new_event
+from shared.events.contracts import MessageRead
 from shared.ids import derived_uuid7
 from tests.unit.routing.helpers import raw, registration, services_changed, submission
 
@@ -48,9 +49,17 @@ async def test_unknown_unit_is_unroutable_after_a_short_wait():
     assert "sealed_body" not in emitted.data and emitted.data["reason"] == "unknown care unit"
 
 
-async def test_other_event_types_are_ignored():
-    assert await router().on_submission(record(raw(registration()))) == []
-    assert await router().on_identity(record(raw(submission()), "identity.events")) == []
+async def test_event_types_declared_not_interesting_are_ignored():
+    read = new_event(MessageRead(conversation_id="conv-1", patient_id="p", reply_ids=["r"]),
+                     source=Source(service="patient-mailbox", region="stockholm"), subject="c")
+    assert await router().on_submission(record(raw(read))) == []
+
+
+async def test_an_event_type_not_declared_for_its_topic_is_dead_lettered():
+    # A registration on the patient-mailbox topic is no contract of that topic: never silent.
+    [out] = await router().on_submission(record(raw(registration())))
+    assert out.topic == "dlq.routing"
+    assert "no handler for identity.care_unit_registered.v1" in json.loads(out.value)["reason"]
 
 
 async def test_undecodable_record_goes_to_dead_letter_with_shared_shape():
