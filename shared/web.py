@@ -1,5 +1,6 @@
 """FastAPI application shell shared by every service: health, readiness, metrics, request
-logging with correlation ids, and error bodies that say what was wrong.
+logging with correlation ids, and error bodies that say what was wrong (invalid requests,
+and shared.errors.CommandError from any use case).
 
 `/healthz` answers while the process lives; `/readyz` runs the service's readiness checks
 (database reachable, consumers running, ...) and answers 503 until they pass."""
@@ -16,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram, make_asgi_app
 
-from shared import logs
+from shared import errors, logs
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None =
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.readiness = readiness or []
     app.mount("/metrics", make_asgi_app())
+    errors.install(app)  # CommandError -> its 4xx, for every service
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict:

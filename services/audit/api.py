@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.audit import store
+from services.audit import queries
 from services.audit.domain import ChainVerifier
 from shared.auth import current_principal, require_internal_key
 
@@ -73,7 +73,7 @@ async def list_records(request: Request, subject: Subject = None, event_type: Ev
                        after_seq: Annotated[int, Query(ge=0)] = 0,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> RecordPage:
     async with _engine(request).connect() as conn:
-        rows = await store.find(conn, subject=subject, event_type=event_type,
+        rows = await queries.find(conn, subject=subject, event_type=event_type,
                                 after_seq=after_seq, limit=limit)
     page = [RecordPublic.model_validate(row._mapping) for row in rows]
     return RecordPage(records=page, next_after_seq=page[-1].seq if len(page) == limit else None)
@@ -83,17 +83,17 @@ async def list_records(request: Request, subject: Subject = None, event_type: Ev
 async def count_records(request: Request, subject: Subject = None,
                         event_type: EventType = None) -> dict[str, int]:
     async with _engine(request).connect() as conn:
-        return {"count": await store.count(conn, subject=subject, event_type=event_type)}
+        return {"count": await queries.count(conn, subject=subject, event_type=event_type)}
 
 
 @router.get("/verify", response_model=VerifyResult)
 async def verify_chain(request: Request) -> VerifyResult:
     verifier = ChainVerifier()
     async with _engine(request).connect() as conn:
-        head = await store.head(conn)  # records up to the head never change afterwards
-        async for row in store.walk(conn, up_to_seq=head.seq,
+        head = await queries.head(conn)  # records up to the head never change afterwards
+        async for row in queries.walk(conn, up_to_seq=head.seq,
                                     batch=request.app.state.verify_batch_size):
-            verifier.feed(store.entry_of(row), row.prev_hash, row.hash)
+            verifier.feed(queries.entry_of(row), row.prev_hash, row.hash)
     result = verifier.result(head.seq, head.hash)
     return VerifyResult(ok=result.ok, records=result.records,
                         first_broken_seq=result.first_broken_seq)

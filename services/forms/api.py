@@ -3,21 +3,23 @@
 Designers (role form_designer at the unit) create, edit, preview, publish and retire forms and
 choose the unit's e-services. Anyone logged in reads published versions, the unit's offered
 e-services and the templates, and validates answers against an exact version. Validation
-answers 200 with `valid` and field-level errors; 404 only for an unknown form version."""
+answers 200 with `valid` and field-level errors; 404 only for an unknown form version. Use
+cases raise shared.errors.CommandError, which the shared web shell turns into the 4xx."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Response
+from fastapi import APIRouter, Body, Depends, Response
 from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from services.forms import commands, queries
-from services.forms.context import CommandError, ContextDep
+from services.forms.context import ContextDep
 from services.forms.domain import fhir
 from services.forms.domain.model import FormDefinition, Lang
 from services.forms.domain.render import render_answers, render_html
 from services.forms.domain.validate import validate_response
+from services.forms.library import BUILTIN
 from services.forms.ports import Offer
 from services.forms.schemas import (
     CreateForm,
@@ -29,18 +31,13 @@ from services.forms.schemas import (
     ValidationResult,
     language,
 )
-from services.forms.templates import BUILTIN
 from shared.auth import PrincipalDep, StaffDep
+from shared.errors import CommandError
 from shared.events.contracts import ServiceType
 
 router = APIRouter(prefix="/v1")
 LangDep = Annotated[Lang, Depends(language)]
 AnswersBody = Annotated[Any, Body()]
-
-
-def _fail(exc: CommandError) -> HTTPException:
-    detail: Any = {"reason": exc.reason, "problems": exc.problems} if exc.problems else exc.reason
-    return HTTPException(exc.status, detail)
 
 
 def _shape(definition: FormDefinition, fmt: Format, *, url: str, version: str,
@@ -74,30 +71,21 @@ async def template(service_type: ServiceType, _: PrincipalDep,
 @router.post("/units/{unit_id}/forms", status_code=201)
 async def create_form(unit_id: str, body: CreateForm, ctx: ContextDep,
                       who: StaffDep) -> FormPublic:
-    try:
-        form = await commands.create_form(ctx, who, unit_id=unit_id,
-                                          service_type=body.service_type,
-                                          definition=body.definition)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    form = await commands.create_form(ctx, who, unit_id=unit_id,
+                                      service_type=body.service_type,
+                                      definition=body.definition)
     return FormPublic.of(form)
 
 
 @router.get("/units/{unit_id}/forms")
 async def unit_forms(unit_id: str, ctx: ContextDep, who: StaffDep) -> list[FormPublic]:
-    try:
-        return [FormPublic.of(f) for f in await queries.unit_forms(ctx, who, unit_id)]
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    return [FormPublic.of(f) for f in await queries.unit_forms(ctx, who, unit_id)]
 
 
 @router.get("/forms/{form_id}/draft")
 async def get_draft(form_id: str, ctx: ContextDep, who: StaffDep,
                     format: Format = "native") -> dict[str, Any]:
-    try:
-        form = await queries.draft(ctx, who, form_id)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    form = await queries.draft(ctx, who, form_id)
     return _shape(form.draft, format, url=ctx.canonical(form_id),
                   version=f"{form.latest_version + 1}-draft", status="draft")
 
@@ -108,39 +96,27 @@ async def put_draft(form_id: str, body: Definition, ctx: ContextDep,
     try:
         definition = body.parsed()
     except ValueError as exc:
-        raise HTTPException(422, str(exc)) from exc
-    try:
-        return FormPublic.of(await commands.update_draft(ctx, who, form_id, definition))
-    except CommandError as exc:
-        raise _fail(exc) from exc
+        raise CommandError(422, str(exc)) from exc
+    return FormPublic.of(await commands.update_draft(ctx, who, form_id, definition))
 
 
 @router.get("/forms/{form_id}/draft/preview", response_class=HTMLResponse)
 async def preview(form_id: str, ctx: ContextDep, who: StaffDep, lang: LangDep) -> str:
-    try:
-        return render_html((await queries.draft(ctx, who, form_id)).draft, lang)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    return render_html((await queries.draft(ctx, who, form_id)).draft, lang)
 
 
 @router.post("/forms/{form_id}/draft/validate")
 async def validate_draft(form_id: str, answers: AnswersBody, ctx: ContextDep, who: StaffDep,
                          lang: LangDep) -> ValidationResult:
     """Try answers against the draft while designing it."""
-    try:
-        form = await queries.draft(ctx, who, form_id)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    form = await queries.draft(ctx, who, form_id)
     errors = validate_response(form.draft, answers, lang=lang)
     return validation_result(form_id, form.latest_version + 1, lang, errors)
 
 
 @router.post("/forms/{form_id}/publish")
 async def publish(form_id: str, ctx: ContextDep, who: StaffDep, response: Response) -> Published:
-    try:
-        version, created = await commands.publish(ctx, who, form_id)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    version, created = await commands.publish(ctx, who, form_id)
     response.status_code = 201 if created else 200
     return Published(form_id=form_id, version=version.version,
                      content_hash=version.content_hash, published_at=version.published_at)
@@ -148,20 +124,14 @@ async def publish(form_id: str, ctx: ContextDep, who: StaffDep, response: Respon
 
 @router.post("/forms/{form_id}/retire")
 async def retire(form_id: str, ctx: ContextDep, who: StaffDep) -> FormPublic:
-    try:
-        return FormPublic.of(await commands.retire(ctx, who, form_id))
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    return FormPublic.of(await commands.retire(ctx, who, form_id))
 
 
 @router.put("/units/{unit_id}/services")
 async def set_services(unit_id: str, body: UnitServices, ctx: ContextDep,
                        who: StaffDep) -> list[dict[str, Any]]:
     offers = [Offer(o.service_type, o.audience) for o in body.services]
-    try:
-        await commands.set_unit_services(ctx, who, unit_id, offers)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    await commands.set_unit_services(ctx, who, unit_id, offers)
     return await queries.offered(ctx, unit_id)
 
 
@@ -175,10 +145,7 @@ async def services(unit_id: str, ctx: ContextDep, _: PrincipalDep) -> list[dict[
 @router.get("/forms/{form_id}/versions/{version}")
 async def get_version(form_id: str, version: int, ctx: ContextDep, _: PrincipalDep,
                       response: Response, format: Format = "fhir") -> dict[str, Any]:
-    try:
-        found = await queries.version(ctx, form_id, version)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    found = await queries.version(ctx, form_id, version)
     response.headers["ETag"] = f'"{found.content_hash}"'
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return _shape(found.definition, format, url=ctx.canonical(form_id), version=str(version),
@@ -188,10 +155,7 @@ async def get_version(form_id: str, version: int, ctx: ContextDep, _: PrincipalD
 @router.get("/forms/{form_id}/versions/{version}/render", response_class=HTMLResponse)
 async def render(form_id: str, version: int, ctx: ContextDep, _: PrincipalDep,
                  lang: LangDep) -> str:
-    try:
-        return render_html((await queries.version(ctx, form_id, version)).definition, lang)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    return render_html((await queries.version(ctx, form_id, version)).definition, lang)
 
 
 @router.post("/forms/{form_id}/versions/{version}/render-answers",
@@ -199,18 +163,12 @@ async def render(form_id: str, version: int, ctx: ContextDep, _: PrincipalDep,
 async def render_response(form_id: str, version: int, answers: AnswersBody, ctx: ContextDep,
                           _: PrincipalDep, lang: LangDep) -> str:
     """How a message reads: its answers worded as in the version it was written against."""
-    try:
-        found = await queries.version(ctx, form_id, version)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    found = await queries.version(ctx, form_id, version)
     return render_answers(found.definition, answers if isinstance(answers, dict) else {}, lang)
 
 
 @router.post("/forms/{form_id}/versions/{version}/validate")
 async def validate(form_id: str, version: int, answers: AnswersBody, ctx: ContextDep,
                    _: PrincipalDep, lang: LangDep) -> ValidationResult:
-    try:
-        _found, errors = await queries.validate(ctx, form_id, version, answers, lang)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    _found, errors = await queries.validate(ctx, form_id, version, answers, lang)
     return validation_result(form_id, version, lang, errors)

@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.forms import api, internal_api, provisioning, tables
+from services.forms import api, handlers, internal_api, tables
 from services.forms.context import FormsContext
 from services.forms.settings import FormsSettings
 from services.forms.store import SqlUnitOfWork
@@ -38,11 +38,11 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
             uow=lambda: SqlUnitOfWork(engine, outbox),
             source=Source(service=SERVICE, region=settings.region),
             canonical_base=settings.canonical_base)
-        handlers = staff_access.build_handlers(tables.staff_access)
+        consumed = staff_access.build_handlers(tables.staff_access)
         if settings.provisioning:
-            handlers |= provisioning.build_handlers(ctx)
-        runtime.consume(SERVICE, [topics.IDENTITY], handlers, ignore=[
-            c for c in staff_access.NOT_INTERESTED if c not in handlers])
+            consumed |= handlers.build_handlers(ctx)
+        runtime.consume(SERVICE, [topics.IDENTITY], consumed, ignore=[
+            c for c in staff_access.NOT_INTERESTED if c not in consumed])
         # Designers are authorized against their current units, not only their token's.
         app.state.staff_access = StaffAccess(engine, projection_loader(tables.staff_access))
         app.state.readiness.extend(runtime.readiness)

@@ -11,11 +11,12 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from services.forms.context import CommandError, FormsContext
+from services.forms.context import FormsContext
 from services.forms.domain.model import DefinitionError, FormDefinition, check_definition
+from services.forms.library import BUILTIN
 from services.forms.ports import FormRecord, Offer, UnitOfWork, VersionRecord
-from services.forms.templates import BUILTIN
 from shared.auth import Principal
+from shared.errors import CommandError
 from shared.events import Actor, new_event
 from shared.events.contracts import FormPublished, FormRetired, OfferedService, UnitServicesChanged
 from shared.ids import uuid7

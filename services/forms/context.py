@@ -22,14 +22,6 @@ class FormsContext:
         return f"{self.canonical_base.rstrip('/')}/Questionnaire/{form_id}"
 
 
-class CommandError(Exception):
-    """A request that cannot be carried out; `status` is the HTTP status it maps to."""
-
-    def __init__(self, status: int, reason: str, problems: list[str] | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.problems = status, reason, problems or []
-
-
 def _context(request: Request) -> FormsContext:
     return request.app.state.forms
 

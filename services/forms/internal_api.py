@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, Header, Request
 
 from services.forms import queries
 from services.forms.api import AnswersBody, LangDep, validation_result
-from services.forms.context import CommandError, ContextDep
+from services.forms.context import ContextDep
 from services.forms.schemas import ValidationResult
 from shared.auth import require_internal_key
 
@@ -26,8 +26,5 @@ router = APIRouter(prefix="/internal/v1", tags=["internal"],
 @router.post("/forms/{form_id}/versions/{version}/validate")
 async def validate(form_id: str, version: int, answers: AnswersBody, ctx: ContextDep,
                    lang: LangDep) -> ValidationResult:
-    try:
-        _found, errors = await queries.validate(ctx, form_id, version, answers, lang)
-    except CommandError as exc:
-        raise HTTPException(exc.status, exc.reason) from exc
+    _found, errors = await queries.validate(ctx, form_id, version, answers, lang)
     return validation_result(form_id, version, lang, errors)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from services.forms.commands import designer_form
-from services.forms.context import CommandError, FormsContext
+from services.forms.context import FormsContext
 from services.forms.domain.model import Lang
 from services.forms.domain.validate import FieldError, validate_response
 from services.forms.ports import FormRecord, VersionRecord
 from shared.auth import Principal
+from shared.errors import CommandError
 
 
 async def draft(ctx: FormsContext, who: Principal, form_id: str) -> FormRecord:

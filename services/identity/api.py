@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Response
 
-from services.identity import store
+from services.identity import queries
 from services.identity.context import ContextDep
 from services.identity.oidc.discovery import oidc_metadata
 from shared.auth import PrincipalDep, StaffDep, require_internal_key
@@ -36,7 +36,7 @@ async def openid_configuration(ctx: ContextDep) -> dict[str, Any]:
 @public.get("/v1/units")
 async def units(ctx: ContextDep) -> list[dict[str, Any]]:
     async with ctx.engine.connect() as conn:
-        return await store.list_units(conn)
+        return await queries.list_units(conn)
 
 
 @public.get("/v1/units/{unit_id}/staff")
@@ -45,16 +45,16 @@ async def unit_staff(unit_id: str, ctx: ContextDep, who: StaffDep) -> list[dict[
     if not who.units.get(unit_id):
         raise HTTPException(403, "no role at this care unit")
     async with ctx.engine.connect() as conn:
-        return await store.unit_staff(conn, unit_id)
+        return await queries.unit_staff(conn, unit_id)
 
 
 @public.get("/v1/me")
 async def me(ctx: ContextDep, who: PrincipalDep) -> dict[str, Any]:
     async with ctx.engine.connect() as conn:
         if who.kind == "patient":
-            profile = await store.patient_profile(conn, who.subject)
+            profile = await queries.patient_profile(conn, who.subject)
         else:
-            profile = await store.staff_profile(conn, who.subject)
+            profile = await queries.staff_profile(conn, who.subject)
     if profile is None:
         raise HTTPException(404, "no such person")
     return {"subject": who.subject, "kind": who.kind, "loa": who.loa, **profile}
@@ -73,15 +73,15 @@ internal = APIRouter(prefix="/internal/v1/contacts", tags=["internal"],
 async def patient_contact(patient_id: str, ctx: ContextDep) -> dict[str, str | None]:
     """The notifier addresses e-mail through this, so addresses never travel on Kafka."""
     async with ctx.engine.connect() as conn:
-        if await store.patient_profile(conn, patient_id) is None:
+        if await queries.patient_profile(conn, patient_id) is None:
             raise HTTPException(404, "no such patient")
-        return {"email": await store.patient_email(conn, patient_id)}
+        return {"email": await queries.patient_email(conn, patient_id)}
 
 
 @internal.get("/units/{unit_id}")
 async def unit_contact(unit_id: str, ctx: ContextDep) -> dict[str, str]:
     async with ctx.engine.connect() as conn:
-        email = await store.unit_email(conn, unit_id)
+        email = await queries.unit_email(conn, unit_id)
     if email is None:
         raise HTTPException(404, "no such care unit")
     return {"email": email}

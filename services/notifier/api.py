@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.notifier import store
+from services.notifier import queries
 from shared.auth import require_internal_key
 
 
@@ -43,5 +43,5 @@ async def list_notifications(
 ) -> list[NotificationPublic]:
     engine: AsyncEngine = request.app.state.engine
     async with engine.connect() as conn:
-        rows = await store.for_conversation(conn, conversation_id)
+        rows = await queries.for_conversation(conn, conversation_id)
     return [NotificationPublic.model_validate(row._mapping) for row in rows]

@@ -1,4 +1,4 @@
-"""Queries on the notification log. The inbox handler only inserts; the sender claims due
+"""Writes to the notification log (reads are in queries.py). The inbox handler only inserts; the sender claims due
 rows with a lease, then marks each sent, retried or given up."""
 
 from __future__ import annotations
@@ -55,9 +55,3 @@ async def mark_failed_attempt(conn: AsyncConnection, notification_id: UUID, *, s
 async def mark_final(conn: AsyncConnection, notification_id: UUID, state: str) -> None:
     await conn.execute(update(n).where(n.c.notification_id == notification_id,
                                        n.c.state == PENDING).values(state=state))
-
-
-async def for_conversation(conn: AsyncConnection, conversation_id: str) -> list[Row]:
-    return list((await conn.execute(
-        select(n).where(n.c.conversation_id == conversation_id).order_by(n.c.created_at)
-    )).all())

@@ -1,7 +1,7 @@
 """Small builders for test forms."""
 
 from services.forms.domain.model import FormDefinition, Item, check_definition
-from services.forms.templates.builder import choice, group, q, text, when  # noqa: F401
+from services.forms.library.builder import choice, group, q, text, when  # noqa: F401
 
 
 def form(*items: Item) -> FormDefinition:

@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from services.forms.bootstrap import create_app
 from services.forms.context import FormsContext
 from services.forms.domain.fhir import to_fhir
+from services.forms.library import BUILTIN
 from services.forms.settings import FormsSettings
-from services.forms.templates import BUILTIN
 from shared.auth import Principal
 from shared.events import Source
 from tests.unit.forms.fakes import FakeDatabase

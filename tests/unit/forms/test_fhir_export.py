@@ -8,7 +8,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from services.forms.domain.fhir import TRANSLATION, from_fhir, to_fhir
 from services.forms.domain.model import walk
-from services.forms.templates import BUILTIN
+from services.forms.library import BUILTIN
 from tests.unit.forms.samples import SAMPLES
 
 URL = "https://mina-vardkontakter.example/fhir/Questionnaire/f1"

@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from services.forms.domain.model import DefinitionError, FormDefinition, Item, Text
-from services.forms.templates.builder import display
+from services.forms.library.builder import display
 from tests.unit.forms.helpers import choice, form, group, q, text, when, yes_no
 
 N = ("Tal", "Number")

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from services.forms.domain.enable import enabled_items
 from services.forms.domain.validate import FieldError, validate_response
-from services.forms.templates import BUILTIN
+from services.forms.library import BUILTIN
 from tests.unit.forms.helpers import form, q, when
 from tests.unit.forms.samples import SAMPLES, ans, response, s
 

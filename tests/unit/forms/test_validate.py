@@ -3,7 +3,7 @@
 import pytest
 
 from services.forms.domain.validate import validate_response
-from services.forms.templates.builder import IMAGES_AND_PDF, display
+from services.forms.library.builder import IMAGES_AND_PDF, display
 from tests.unit.forms.helpers import form, group, q, when, yes_no
 from tests.unit.forms.samples import ans, code, grp, response, s
 

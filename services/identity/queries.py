@@ -1,5 +1,6 @@
 """Reads of identity's catalogue: who someone is, which units exist, who works where, and
-contact addresses for the notifier. Writes live in seed.py (and later the admin API)."""
+contact addresses for the notifier. Writes live with their subdomain (seed.py, catalogue/,
+patients/)."""
 
 from __future__ import annotations
 

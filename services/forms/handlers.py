@@ -1,4 +1,4 @@
-"""Gives a newly registered care unit the built-in forms, published and offered, so the unit
+"""Inbox handlers. Gives a newly registered care unit the built-in forms, published and offered, so the unit
 can receive messages from its first day; its form designers customise from there.
 
 Runs on identity.care_unit_registered. The forms use cases open their own unit of work, so

@@ -1,7 +1,7 @@
 """Built-in forms: förnya recept, förnya sjukintyg and rådgivning (nurse or psychologist)."""
 
 from services.forms.domain.model import FormDefinition
-from services.forms.templates.builder import choice, contact_group, display, group, q, text, when
+from services.forms.library.builder import choice, contact_group, display, group, q, text, when
 
 URGENT = ("Om det är akut: ring 112. Vid frågor: ring 1177.",
           "If it is urgent: call 112. For questions: call 1177.")

@@ -1,7 +1,7 @@
 """Built-in forms: boka tid (request an appointment) and av-/omboka tid (change or cancel)."""
 
 from services.forms.domain.model import FormDefinition
-from services.forms.templates.builder import (
+from services.forms.library.builder import (
                                               IMAGES_AND_PDF,
                                               TEN_MB,
                                               choice,

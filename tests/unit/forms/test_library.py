@@ -6,7 +6,7 @@ from services.forms.domain import i18n
 from services.forms.domain.enable import enabled_items
 from services.forms.domain.render import render_answers, render_html
 from services.forms.domain.validate import validate_response
-from services.forms.templates import BUILTIN
+from services.forms.library import BUILTIN
 from shared.events.contracts import ServiceType
 from tests.unit.forms.samples import SAMPLES, ans, code, grp, response
 
@@ -88,7 +88,7 @@ def test_change_care_centre_asks_for_a_centre_unless_only_the_doctor_changes():
 
 def test_rendering_escapes_html():
     from services.forms.domain.model import FormDefinition
-    from services.forms.templates.builder import q, text
+    from services.forms.library.builder import q, text
     form = FormDefinition(title=text(("<b>x</b>", "<b>x</b>")),
                           items=(q("a", "string", ("<script>", "<script>")),))
     html = render_html(form, "sv")

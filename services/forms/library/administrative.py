@@ -1,7 +1,7 @@
 """Built-in forms: beställ journalkopia and byta vårdcentral / fast läkare."""
 
 from services.forms.domain.model import FormDefinition
-from services.forms.templates.builder import choice, display, group, q, text, when
+from services.forms.library.builder import choice, display, group, q, text, when
 
 ORDER_RECORD_COPY = FormDefinition(
     title=text(("Beställ journalkopia", "Order a copy of your medical record")),

@@ -1,9 +1,9 @@
 """The seven built-in forms, one per e-service; a unit's first draft starts from these."""
 
 from services.forms.domain.model import FormDefinition, check_definition
-from services.forms.templates.administrative import CHANGE_CARE_CENTRE, ORDER_RECORD_COPY
-from services.forms.templates.appointments import BOOK_APPOINTMENT, CHANGE_APPOINTMENT
-from services.forms.templates.clinical import ADVICE, RENEW_PRESCRIPTION, RENEW_SICK_LEAVE
+from services.forms.library.administrative import CHANGE_CARE_CENTRE, ORDER_RECORD_COPY
+from services.forms.library.appointments import BOOK_APPOINTMENT, CHANGE_APPOINTMENT
+from services.forms.library.clinical import ADVICE, RENEW_PRESCRIPTION, RENEW_SICK_LEAVE
 
 BUILTIN: dict[str, FormDefinition] = {
     service: check_definition(form) for service, form in {
