@@ -9,23 +9,21 @@ under `<data_dir>/kafka`."""
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import shutil
 import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
+from typing import Any
 
-from devstack.config import CACHE_DIR, REPO_ROOT, StackConfig
-from devstack.procs import ManagedProcess, StackError, port_in_use, run_blocking
+from devstack.config import StackConfig
+from devstack.kafka_jars import KAFKA_VERSION, LIB_DIR, ensure_jars, jars_ready, main
+from devstack.process import ManagedProcess
+from devstack.procs import StackError, port_in_use, run_blocking
 
-KAFKA_VERSION = "4.1.1"  # keep in sync with devstack/kafka/pom.xml
-POM = REPO_ROOT / "devstack" / "kafka" / "pom.xml"
-LIB_DIR = CACHE_DIR / "kafka" / "lib"
-_STAMP = ".pom-sha256"
-_MAIN_JAR = f"kafka_2.13-{KAFKA_VERSION}.jar"
+# The jar helpers stay importable from here (scripts/bootstrap, `python -m devstack.kafka`).
+__all__ = ["KAFKA_VERSION", "LIB_DIR", "KafkaBroker", "ensure_jars", "jars_ready", "main",
+           "metadata_ok"]
 
 # DEVSTACK_KAFKA_JAVA_OPTS (space-separated) replaces these, e.g. to measure peak throughput
 # with the full JIT: DEVSTACK_KAFKA_JAVA_OPTS="-Xmx1g".
@@ -36,61 +34,6 @@ JAVA_OPTS = os.environ.get("DEVSTACK_KAFKA_JAVA_OPTS", "").split() or [
     "-XX:TieredStopAtLevel=1",  # C1 only: less CPU while starting (2.1s vs 2.5-3.2s here)
     "-Djava.awt.headless=true",
 ]
-
-
-def _pom_hash() -> str:
-    return hashlib.sha256(POM.read_bytes()).hexdigest()
-
-
-def jars_ready(lib_dir: Path = LIB_DIR) -> bool:
-    stamp = lib_dir / _STAMP
-    return (
-        stamp.is_file()
-        and stamp.read_text().strip() == _pom_hash()
-        and (lib_dir / _MAIN_JAR).is_file()
-    )
-
-
-def ensure_jars(lib_dir: Path = LIB_DIR, *, quiet: bool = False) -> Path:
-    """Resolve the broker's runtime classpath with Maven into `lib_dir` unless it is there
-    for the current pom. Resolves into a temporary directory first, so an interrupted run
-    never leaves a half-filled classpath that looks complete."""
-    if jars_ready(lib_dir):
-        return lib_dir
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise StackError("Maven (mvn) not found: run scripts/bootstrap (apt-get install maven)")
-    tmp = lib_dir.with_name(lib_dir.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    if not quiet:
-        print(
-            f"devstack: resolving Kafka {KAFKA_VERSION} jars with Maven into {lib_dir}",
-            file=sys.stderr,
-            flush=True,
-        )
-    cmd = [
-        mvn,
-        "-q",
-        "-B",
-        "-f",
-        str(POM),
-        "dependency:copy-dependencies",
-        "-DincludeScope=runtime",
-        f"-DoutputDirectory={tmp}",
-    ]
-    proc = subprocess.run(cmd, check=False, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise StackError(
-            f"Maven could not resolve the Kafka jars (exit {proc.returncode}):\n"
-            f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-        )
-    if not (tmp / _MAIN_JAR).is_file():
-        raise StackError(f"Maven finished but {_MAIN_JAR} is not in {tmp}")
-    (tmp / _STAMP).write_text(_pom_hash() + "\n")
-    shutil.rmtree(lib_dir, ignore_errors=True)
-    tmp.rename(lib_dir)
-    return lib_dir
 
 
 def _java() -> str:
@@ -110,30 +53,8 @@ def _new_cluster_id() -> str:
     return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
 
 
-LOG4J2_XML = """<?xml version="1.0" encoding="UTF-8"?>
-<!-- Written by devstack/kafka.py. Broker log: {log}; state-change and request logs are
-     left at WARN so the file stays readable. log4j2's own shutdown hook is off: it would
-     stop the logging before Kafka's shutdown hook has logged its controlled shutdown. -->
-<Configuration status="WARN" shutdownHook="disable">
-  <Appenders>
-    <RollingFile name="server" fileName="{log}" filePattern="{log}.%i">
-      <PatternLayout pattern="[%d] %p %m (%c)%n"/>
-      <Policies><SizeBasedTriggeringPolicy size="20 MB"/></Policies>
-      <DefaultRolloverStrategy max="3"/>
-    </RollingFile>
-  </Appenders>
-  <Loggers>
-    <Logger name="kafka" level="INFO"/>
-    <Logger name="org.apache.kafka" level="INFO"/>
-    <Logger name="state.change.logger" level="WARN"/>
-    <Logger name="kafka.request.logger" level="WARN"/>
-    <Logger name="org.apache.kafka.raft" level="WARN"/>
-    <Logger name="org.apache.kafka.controller" level="WARN"/>
-    <Logger name="kafka.log.LogCleaner" level="WARN"/>
-    <Root level="INFO"><AppenderRef ref="server"/></Root>
-  </Loggers>
-</Configuration>
-"""
+# Filled in with {log} (the broker log path) when the broker is prepared.
+LOG4J2_XML = (Path(__file__).parent / "kafka" / "log4j2.xml.in").read_text()
 
 
 class KafkaBroker:
@@ -286,6 +207,22 @@ class KafkaBroker:
     def kill(self) -> None:
         self.process.kill()
 
+    # -- the rest of devstack.component.Component ------------------------------------------
+    ready_timeout = 120.0
+
+    @property
+    def log_path(self) -> Path:
+        return self.process.log_path
+
+    def running(self) -> bool:
+        return self.process.running()
+
+    def rss_bytes(self, children: dict[int, list[int]] | None = None) -> int:
+        return self.process.rss_bytes(children)
+
+    def records(self) -> list[dict[str, Any]]:
+        return [self.process.record()] if self.process.running() else []
+
 
 async def metadata_ok(bootstrap: str, timeout: float = 5.0) -> bool:
     """True when the broker answers a metadata request listing itself."""
@@ -302,11 +239,5 @@ async def metadata_ok(bootstrap: str, timeout: float = 5.0) -> bool:
         await client.close()
 
 
-def main() -> None:  # `python -m devstack.kafka` resolves the jars only (used by bootstrap)
-    t = time.monotonic()
-    ensure_jars()
-    print(f"Kafka {KAFKA_VERSION} jars ready in {LIB_DIR} ({time.monotonic() - t:.1f}s)")
-
-
-if __name__ == "__main__":
+if __name__ == "__main__":  # `python -m devstack.kafka` resolves the jars only (bootstrap)
     main()

@@ -9,84 +9,20 @@ password (scram-sha-256)."""
 
 from __future__ import annotations
 
-import glob
 import os
-import pwd
 import shutil
 import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from devstack.config import PgServer, StackConfig
-from devstack.procs import (
-    StackError,
-    descendants,
-    pid_alive,
-    port_in_use,
-    tail,
-    tree_rss_bytes,
-)
+from devstack.pg_os import PG_USER, as_root, chown, find_bindir
+from devstack.procs import StackError, port_in_use, tail
+from devstack.proctree import kill_tree, pid_alive, tree_rss_bytes
 
-PG_USER = "postgres"
 _INCLUDE_LINE = "include_if_exists = 'devstack.conf'"
-
-
-def find_bindir() -> Path:
-    """Directory with initdb/pg_ctl/postgres: $PG_BINDIR, the newest
-    /usr/lib/postgresql/*/bin, `pg_config --bindir`, or PATH."""
-    candidates: list[Path] = []
-    if os.environ.get("PG_BINDIR"):
-        candidates.append(Path(os.environ["PG_BINDIR"]))
-
-    def version(p: str) -> tuple[int, ...]:
-        v = Path(p).parent.name
-        return tuple(int(x) for x in v.split(".") if x.isdigit())
-
-    candidates += [
-        Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True)
-    ]
-    pg_config = shutil.which("pg_config")
-    if pg_config:
-        try:
-            out = subprocess.run(
-                [pg_config, "--bindir"], check=False, capture_output=True, text=True, timeout=10
-            ).stdout.strip()
-            if out:
-                candidates.append(Path(out))
-        except (OSError, subprocess.SubprocessError):
-            pass
-    initdb = shutil.which("initdb")
-    if initdb:
-        candidates.append(Path(initdb).parent)
-    for c in candidates:
-        if (c / "initdb").is_file() and (c / "pg_ctl").is_file() and (c / "postgres").is_file():
-            return c
-    raise StackError(
-        "PostgreSQL server binaries (initdb, pg_ctl) not found: run scripts/bootstrap "
-        "(apt-get install postgresql) or set PG_BINDIR"
-    )
-
-
-def _as_root() -> bool:
-    return os.geteuid() == 0
-
-
-def _pg_ids() -> tuple[int, int]:
-    try:
-        pw = pwd.getpwnam(PG_USER)
-    except KeyError as exc:
-        raise StackError(
-            f"running as root but there is no '{PG_USER}' user to run PostgreSQL as "
-            "(it comes with Debian's postgresql package: run scripts/bootstrap)"
-        ) from exc
-    return pw.pw_uid, pw.pw_gid
-
-
-def _chown(path: Path) -> None:
-    if _as_root():
-        uid, gid = _pg_ids()
-        os.chown(path, uid, gid)
 
 
 class PostgresServer:
@@ -112,22 +48,17 @@ class PostgresServer:
 
     def _cmd(self, tool: str, *args: str) -> list[str]:
         argv = [str(self.bindir / tool), *args]
-        return ["runuser", "-u", PG_USER, "--", *argv] if _as_root() else argv
+        return ["runuser", "-u", PG_USER, "--", *argv] if as_root() else argv
 
     def _run(self, tool: str, *args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            self._cmd(tool, *args),
-            check=False,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd="/",  # runuser keeps the cwd, which the postgres user may not be able to enter
-        )
+        # cwd "/": runuser keeps the cwd, which the postgres user may not be able to enter.
+        return subprocess.run(self._cmd(tool, *args), check=False, capture_output=True,
+                              text=True, timeout=timeout, cwd="/")
 
     def _check_access(self) -> None:
         """The postgres user must be able to reach the data directory; a 0700 parent owned by
         root (e.g. pytest's tmp dirs) is the usual reason it cannot."""
-        if not _as_root():
+        if not as_root():
             return
         probe = subprocess.run(
             ["runuser", "-u", PG_USER, "--", "test", "-w", str(self.root)],
@@ -147,26 +78,16 @@ class PostgresServer:
         """Create the cluster unless it exists. Returns whether it was created."""
         for d in (self.root, self.socket_dir):
             d.mkdir(parents=True, exist_ok=True)
-            _chown(d)
+            chown(d)
         self.root.chmod(0o755)
         self._check_access()
         if (self.datadir / "PG_VERSION").is_file():
             return False
         self.datadir.mkdir(mode=0o700, exist_ok=True)
-        _chown(self.datadir)
-        proc = self._run(
-            "initdb",
-            "-D",
-            str(self.datadir),
-            "-U",
-            PG_USER,
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--auth-local=trust",
-            "--auth-host=scram-sha-256",
-            "--no-instructions",
-        )
+        chown(self.datadir)
+        proc = self._run("initdb", "-D", str(self.datadir), "-U", PG_USER, "-E", "UTF8",
+                         "--locale=C.UTF-8", "--auth-local=trust", "--auth-host=scram-sha-256",
+                         "--no-instructions")
         if proc.returncode != 0:
             shutil.rmtree(self.datadir, ignore_errors=True)
             raise StackError(f"{self.name}: initdb failed:\n{proc.stdout}\n{proc.stderr}")
@@ -197,7 +118,7 @@ class PostgresServer:
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
         path = self.datadir / "devstack.conf"
         path.write_text("\n".join(lines) + "\n")
-        _chown(path)
+        chown(path)
 
     def postmaster_pid(self) -> int | None:
         try:
@@ -227,19 +148,9 @@ class PostgresServer:
                 )
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self.log_path.touch()
-            _chown(self.log_path)
-            proc = self._run(
-                "pg_ctl",
-                "start",
-                "-D",
-                str(self.datadir),
-                "-l",
-                str(self.log_path),
-                "-w",
-                "-t",
-                str(int(timeout)),
-                timeout=timeout + 10,
-            )
+            chown(self.log_path)
+            proc = self._run("pg_ctl", "start", "-D", str(self.datadir), "-l", str(self.log_path),
+                             "-w", "-t", str(int(timeout)), timeout=timeout + 10)
             if proc.returncode != 0:
                 raise StackError(
                     f"{self.name}: pg_ctl start failed:\n{proc.stdout}\n{proc.stderr}\n"
@@ -251,14 +162,8 @@ class PostgresServer:
     def admin_connect(self):
         import psycopg  # lazily: only needed when a server starts
 
-        return psycopg.connect(
-            host=str(self.socket_dir),
-            port=self.port,
-            user=PG_USER,
-            dbname="postgres",
-            autocommit=True,
-            connect_timeout=10,
-        )
+        return psycopg.connect(host=str(self.socket_dir), port=self.port, user=PG_USER,
+                               dbname="postgres", autocommit=True, connect_timeout=10)
 
     def ensure_databases(self) -> None:
         """Each database gets a login role of the same name (password cfg.db_password) that
@@ -285,18 +190,8 @@ class PostgresServer:
     def stop(self, mode: str = "fast", timeout: float = 60.0) -> None:
         if not (self.datadir / "PG_VERSION").is_file() or not self.running():
             return
-        proc = self._run(
-            "pg_ctl",
-            "stop",
-            "-D",
-            str(self.datadir),
-            "-m",
-            mode,
-            "-w",
-            "-t",
-            str(int(timeout)),
-            timeout=timeout + 10,
-        )
+        proc = self._run("pg_ctl", "stop", "-D", str(self.datadir), "-m", mode, "-w", "-t",
+                         str(int(timeout)), timeout=timeout + 10)
         if proc.returncode != 0 and self.running():
             pid = self.postmaster_pid()
             if pid:  # last resort, so no server outlives the stack
@@ -308,22 +203,29 @@ class PostgresServer:
         pid = self.postmaster_pid()
         if not pid:
             return
-        pids = [pid, *descendants(pid)]
-        for p in pids:  # the whole server at once, as a machine crash would
-            try:
-                os.kill(p, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         # Orphaned server processes are reaped by init, on some machines only every second
         # or two; until then the postmaster's zombie keeps postmaster.pid "in use" and a
         # restart would refuse to start. Wait for the reaping, and if it does not come, drop
         # the lock file ourselves (every server process is dead by then).
+        kill_tree(pid, wait_s=5)
         deadline = time.monotonic() + 5
-        while any(Path(f"/proc/{p}").exists() for p in pids) and time.monotonic() < deadline:
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
         if Path(f"/proc/{pid}").exists():
             (self.datadir / "postmaster.pid").unlink(missing_ok=True)
 
-    def rss_bytes(self) -> int:
+    def rss_bytes(self, children: dict[int, list[int]] | None = None) -> int:
         pid = self.postmaster_pid()
-        return tree_rss_bytes(pid) if pid else 0
+        return tree_rss_bytes(pid, children) if pid else 0
+
+    # -- the rest of devstack.component.Component ------------------------------------------
+    ready_timeout = 120.0
+
+    def launch(self) -> None:
+        """Nothing to do before waiting: `pg_ctl start -w` starts and waits in one step."""
+
+    def wait_ready(self, timeout: float) -> float:
+        return self.start(timeout)
+
+    def records(self) -> list[dict[str, Any]]:
+        return []  # a server outlives its supervisor on purpose (leftovers.py handles it)

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from devstack.config import StackConfig
+from devstack.config import REPO_ROOT, StackConfig
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,25 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
                     "CLIENT_SECRET": _dev_client_secret(cfg)}
         specs.append(ServiceSpec(name, module, port, {prefix + k: v for k, v in env.items()}))
     return specs
+
+
+def python_executable() -> str:
+    """The project's venv Python if there is one (what scripts/bootstrap makes), else ours."""
+    venv = REPO_ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.is_file() else sys.executable
+
+
+def module_file(module: str, root: Path = REPO_ROOT) -> Path | None:
+    """The file `python -m module` would run from `root`, or None if there is none."""
+    base = root.joinpath(*module.split("."))
+    for candidate in (base / "__main__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def missing_modules(specs: dict[str, ServiceSpec], names: list[str]) -> list[str]:
+    """One line per service whose `python -m` module does not exist."""
+    return [f"  {n}: `python -m {specs[n].module}` (no {specs[n].module.replace('.', '/')}"
+            f"/__main__.py or .py under {REPO_ROOT})"
+            for n in names if module_file(specs[n].module) is None]

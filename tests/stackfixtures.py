@@ -34,7 +34,8 @@ from typing import Any
 import pytest
 
 from devstack.config import StackConfig, test_config
-from devstack.supervisor import Stack, reap_stale_stacks
+from devstack.leftovers import reap_stale_stacks
+from devstack.supervisor import Stack
 
 TEST_DIR_PREFIX = "devstack-test-"
 _session_dirs: list[Path] = []
