@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER = "changethis"
@@ -24,6 +24,8 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     identity_url: str = "http://127.0.0.1:8001"
     internal_api_key: SecretStr = SecretStr(PLACEHOLDER)
+    # Every request body is capped (413 above it); 256 KiB holds the largest form answers.
+    max_request_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
 
     @model_validator(mode="after")
     def _fail_closed_on_placeholders(self) -> ServiceSettings:

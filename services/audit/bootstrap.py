@@ -43,7 +43,8 @@ def create_app(settings: AuditSettings) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = create_web_app(title="audit", lifespan=lifespan)
+    app = create_web_app(title="audit", lifespan=lifespan,
+                         max_body_bytes=settings.max_request_body_bytes)
     app.state.internal_api_key = settings.internal_api_key.get_secret_value()
     app.state.verify_batch_size = settings.verify_batch_size
     app.state.token_verifier = TokenVerifier(

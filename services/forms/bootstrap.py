@@ -56,7 +56,8 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = web.create_app(title="forms", lifespan=lifespan)
+    app = web.create_app(title="forms", lifespan=lifespan,
+                         max_body_bytes=settings.max_request_body_bytes)
     app.include_router(api.router)
     app.include_router(internal_api.router)
     return app

@@ -75,6 +75,7 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
             for client in clients.values():
                 await client.aclose()
 
-    app = create_app(title=spec.title, lifespan=lifespan)
+    app = create_app(title=spec.title, lifespan=lifespan,
+                     max_body_bytes=settings.max_request_body_bytes)
     app.include_router(spec.router)
     return app

@@ -63,7 +63,8 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
     async def sender_alive() -> bool:
         return "sender" in state and not state["sender"].done()
 
-    app = create_web_app(title="notifier", lifespan=lifespan, readiness=[sender_alive])
+    app = create_web_app(title="notifier", lifespan=lifespan, readiness=[sender_alive],
+                         max_body_bytes=settings.max_request_body_bytes)
     app.state.internal_api_key = settings.internal_api_key.get_secret_value()
     app.include_router(api.router)
     return app
