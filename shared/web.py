@@ -20,6 +20,7 @@ from prometheus_client import Counter, Histogram, make_asgi_app
 
 from shared import logs
 from shared.bodylimit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from shared.supervise import background_tasks_healthy
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,8 @@ def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None =
                max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.readiness = readiness or []
-    app.state.liveness = []  # e.g. EventRuntime.alive: extended in the lifespan
+    # Every supervised background task of the process (shared.supervise); more may be added.
+    app.state.liveness = [background_tasks_healthy]
     app.mount("/metrics", make_asgi_app())
 
     @app.get("/healthz", include_in_schema=False)

@@ -29,7 +29,7 @@ def create_app(settings: AuditSettings) -> FastAPI:
         engine = make_engine(settings.database_url)
         runtime = EventRuntime(service="audit", engine=engine,
                                bootstrap=settings.kafka_bootstrap_servers,
-                               migrations=MIGRATIONS, inbox=tables.inbox)
+                               migrations=MIGRATIONS, inbox=tables.inbox, settings=settings)
         runtime.consume(CONSUMER, AUDITED_TOPICS, make_handlers())
         # Its own consumer group: auditors are authorized against the current catalogue.
         runtime.consume(STAFF_CONSUMER, [topics.IDENTITY],

@@ -33,7 +33,7 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         runtime = EventRuntime(service=SERVICE, engine=engine, migrations=tables.MIGRATIONS,
                                bootstrap=settings.kafka_bootstrap_servers, outbox=outbox,
-                               inbox=tables.inbox)
+                               inbox=tables.inbox, settings=settings)
         ctx = FormsContext(
             uow=lambda: SqlUnitOfWork(engine, outbox),
             source=Source(service=SERVICE, region=settings.region),

@@ -45,7 +45,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         # Built here: aiokafka's producer needs the running event loop.
         runtime = EventRuntime(service=SERVICE, engine=engine, migrations=MIGRATIONS,
-                               bootstrap=settings.kafka_bootstrap_servers, outbox=outbox)
+                               bootstrap=settings.kafka_bootstrap_servers, outbox=outbox,
+                               settings=settings)
         app.state.readiness = runtime.readiness
         keys = SigningKeys(wrapper, grace=timedelta(seconds=settings.token_ttl_s) + CLOCK_SKEW)
         ctx = IdentityContext(settings=settings, engine=engine, keys=keys)

@@ -38,7 +38,8 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
         outbox = Outbox(tables.outbox, channel="notifier_outbox")
         runtime = EventRuntime(service="notifier", engine=engine,
                                bootstrap=settings.kafka_bootstrap_servers,
-                               migrations=MIGRATIONS, outbox=outbox, inbox=tables.inbox)
+                               migrations=MIGRATIONS, outbox=outbox, inbox=tables.inbox,
+                               settings=settings)
         runtime.consume(CONSUMER, [topics.CAREUNIT_MAILBOX, topics.PATIENT_MAILBOX],
                         make_handlers())
         async with httpx.AsyncClient(timeout=5.0) as client:
