@@ -110,3 +110,14 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3,
                     raise for_code(code)(f"creating topic {name}")
     finally:
         await admin.close()
+
+
+async def ensure_event_topics(bootstrap: str, names: list[str], policy: TopicPolicy) -> None:
+    """The platform's topics: state topics (topics.STATE) kept for ever, the others for the
+    policy's retention."""
+    from shared.events.topics import STATE
+
+    state = [n for n in names if n in STATE]
+    if state:
+        await ensure_topics(bootstrap, state, policy=policy, configs={"retention.ms": "-1"})
+    await ensure_topics(bootstrap, [n for n in names if n not in STATE], policy=policy)

@@ -23,7 +23,7 @@ from shared import db
 from shared import migrations as shared_migrations
 from shared.events import topics
 from shared.inbox import EventConsumer, Handler
-from shared.kafka import TopicPolicy, ensure_topics, make_producer
+from shared.kafka import TopicPolicy, ensure_event_topics, make_producer
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
 from shared.supervise import Supervised
@@ -73,8 +73,8 @@ class EventRuntime:
         backoff = first_backoff_s
         while True:
             try:
-                await ensure_topics(self.bootstrap, wanted,
-                                    policy=TopicPolicy.from_settings(self.settings))
+                await ensure_event_topics(self.bootstrap, wanted,
+                                          TopicPolicy.from_settings(self.settings))
                 await asyncio.wait_for(self.producer.start(), 30)
                 break
             except Exception as exc:  # noqa: BLE001 - broker away: serve on, try again

@@ -15,9 +15,9 @@ from aiokafka.errors import InvalidReplicationFactorError
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from shared.events import Source, new_event
+from shared.events import Source, new_event, topics
 from shared.events.contracts import PatientRegistered
-from shared.kafka import TopicPolicy, ensure_topics
+from shared.kafka import TopicPolicy, ensure_event_topics, ensure_topics
 from shared.runtime import EventRuntime
 from shared.settings import ServiceSettings
 from shared.web import create_app
@@ -115,3 +115,24 @@ async def test_topics_are_created_with_the_configured_replication_and_retention(
     with pytest.raises(InvalidReplicationFactorError):
         await ensure_topics(infra.cfg.kafka_bootstrap, [f"{topic}-rf3"], policy=TopicPolicy(
             replication_factor=3, min_insync_replicas=2))
+
+
+async def test_state_sent_once_is_kept_for_ever_and_other_events_for_the_retention(infra):
+    """identity.events (units, staff, patients registered) and forms.events (forms
+    published) can be replayed from the start to rebuild any projection."""
+    await ensure_event_topics(infra.cfg.kafka_bootstrap, list(topics.ALL), TopicPolicy())
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.cfg.kafka_bootstrap)
+    await admin.start()
+    try:
+        for _ in range(50):  # a topic just created takes a moment to be described
+            described = await admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, t) for t in topics.ALL])
+            retention = {r[3]: {c[0]: c[1] for c in r[4]}.get("retention.ms")
+                         for d in described for r in d.resources}
+            if None not in retention.values():
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
+    assert retention[topics.IDENTITY] == retention[topics.FORMS] == "-1"
+    assert retention[topics.PATIENT_MAILBOX] == str(7 * 24 * 3600 * 1000)
