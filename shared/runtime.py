@@ -103,8 +103,10 @@ class EventRuntime:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self.kafka_connected:
+        try:  # also when stopped half-way through starting, while the broker was away
             await self.producer.stop()
+        except Exception as exc:  # noqa: BLE001 - shutting down: nothing left to save
+            log.warning("producer stop failed", extra={"error": type(exc).__name__})
         await self.engine.dispose()
 
     async def tasks_alive(self) -> bool:
