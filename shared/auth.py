@@ -1,8 +1,11 @@
 """Access-token verification for every service that owns data.
 
 identity signs short-lived, audience-bound JWTs (ES256); services fetch its JWKS, cache it,
-and refetch when a token names a key id they have not seen (signing-key rotation). Only
-ES256 is accepted, so `alg: none` and algorithm-confusion tokens fail."""
+and refetch when a token names a key id they have not seen (signing-key rotation). The
+cached set has a lifetime: after `max_age_s` it is fetched again, so a key identity has
+retired stops verifying within minutes (while identity cannot be reached, the old set is
+used for at most `max_stale_s` more). Only ES256 is accepted, so `alg: none` and
+algorithm-confusion tokens fail."""
 
 from __future__ import annotations
 
@@ -43,18 +46,26 @@ class InvalidToken(Exception):
 
 class TokenVerifier:
     def __init__(self, *, jwks_url: str, issuer: str, audience: str,
-                 refetch_interval_s: float = 5.0) -> None:
+                 refetch_interval_s: float = 5.0, max_age_s: float = 300.0,
+                 max_stale_s: float = 900.0, clock=time.monotonic) -> None:
         self._jwks_url, self._issuer, self._audience = jwks_url, issuer, audience
         self._keys: KeySet | None = None
         self._fetched_at = 0.0
-        self._refetch_interval = refetch_interval_s
+        self._refetch_interval, self._max_age, self._max_stale = (
+            refetch_interval_s, max_age_s, max_stale_s)
+        self._clock = clock
 
     async def _keyset(self, kid: str | None) -> KeySet:
         known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
-        stale = time.monotonic() - self._fetched_at > self._refetch_interval
-        if self._keys is None or (not known and stale):
-            self._keys = KeySet.import_key_set(await self.fetch_jwks())
-            self._fetched_at = time.monotonic()
+        age = self._clock() - self._fetched_at
+        if self._keys is None or age > self._max_age or (not known and
+                                                         age > self._refetch_interval):
+            try:
+                self._keys = KeySet.import_key_set(await self.fetch_jwks())
+                self._fetched_at = self._clock()
+            except httpx.HTTPError:
+                if self._keys is None or age > self._max_age + self._max_stale:
+                    raise
         return self._keys
 
     async def fetch_jwks(self) -> dict:

@@ -5,7 +5,13 @@ only after the database commit.
 A record that cannot be decoded, fails its contract, or is rejected by its handler goes to
 the consumer's dead-letter topic with the reason, and the consumer goes on. Events of types
 the consumer declared "ignored" are skipped (several types share a topic); any other type with
-no handler is dead-lettered (see shared.events.wiring for the check at start-up)."""
+no handler is dead-lettered (see shared.events.wiring for the check at start-up).
+
+Nothing here ends the consumer on its own: an offset commit refused because the group has
+moved on (rebalance) is logged and the records come again to their new owner (the inbox drops
+what was applied); a dead letter is retried until the broker takes it, before the offset
+moves past its record. Processed rows are purged after a retention (long enough to recognise
+any redelivery)."""
 
 from __future__ import annotations
 
@@ -13,13 +19,15 @@ import asyncio
 import base64
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from aiokafka import AIOKafkaProducer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from prometheus_client import Counter
 from pydantic import ValidationError
-from sqlalchemy import Column, DateTime, MetaData, String, Table, Uuid, func
+from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -34,6 +42,8 @@ log = logging.getLogger(__name__)
 Handler = Callable[[AsyncConnection, Envelope, EventData], Awaitable[None]]
 
 CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
+COMMITS_REFUSED = Counter("consumer_commits_refused_total",
+                          "Offset commits refused after a rebalance", ["consumer"])
 
 
 class RejectEvent(Exception):
@@ -41,23 +51,28 @@ class RejectEvent(Exception):
 
 
 def define_inbox(metadata: MetaData) -> Table:
-    return Table(
+    table = Table(
         "inbox", metadata,
         Column("consumer", String(100), primary_key=True),
         Column("event_id", Uuid, primary_key=True),
         Column("processed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     )
+    Index("inbox_processed_at", table.c.processed_at)  # for the purge
+    return table
 
 
 class EventConsumer:
     def __init__(self, *, name: str, topics: list[str], bootstrap: str, engine: AsyncEngine,
                  inbox: Table, handlers: Mapping[str, Handler], producer: AIOKafkaProducer,
-                 max_handler_attempts: int = 3, ignored: frozenset[str] | None = None) -> None:
+                 max_handler_attempts: int = 3, ignored: frozenset[str] | None = None,
+                 retention: timedelta = timedelta(days=7), purge_every_s: float = 3600) -> None:
         self.name, self._topics, self._bootstrap = name, topics, bootstrap
         self._engine, self._inbox, self._handlers = engine, inbox, handlers
         self._producer, self._max_attempts = producer, max_handler_attempts
         # None: a legacy wire-name map (no complete declaration), which skips unknown types.
         self._ignored = ignored
+        self._retention, self._purge_every = retention, purge_every_s
+        self._last_purge: float | None = None  # first purge on the first idle round
         self.running = False
 
     async def run(self) -> None:
@@ -70,10 +85,41 @@ class EventConsumer:
                 for tp, records in batches.items():
                     for record in records:
                         await self.process(record)
-                    await consumer.commit({tp: records[-1].offset + 1})
+                    await self._commit(consumer, {tp: records[-1].offset + 1})
+                await self._purge_now_and_then()
         finally:
             self.running = False
             await consumer.stop()
+
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict) -> None:
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError) as exc:
+            # The group moved on (rebalance) or the partition went elsewhere: its new owner
+            # reads these records again and the inbox drops what was applied here.
+            COMMITS_REFUSED.labels(self.name).inc()
+            log.warning("offset commit refused", extra={"consumer": self.name,
+                                                        "error": type(exc).__name__})
+
+    async def purge_processed(self) -> int:
+        """Delete this consumer's processed-event rows older than the retention; returns how
+        many went. Redelivery happens within minutes, so days of rows suffice to dedupe."""
+        cutoff = datetime.now(UTC) - self._retention
+        async with self._engine.begin() as conn:
+            result = await conn.execute(self._inbox.delete().where(
+                self._inbox.c.consumer == self.name, self._inbox.c.processed_at < cutoff))
+        return result.rowcount
+
+    async def _purge_now_and_then(self) -> None:
+        if self._last_purge is not None and (
+                time.monotonic() - self._last_purge < self._purge_every):
+            return
+        self._last_purge = time.monotonic()
+        try:
+            await self.purge_processed()
+        except (OperationalError, OSError) as exc:  # database away: next time
+            log.warning("inbox purge failed", extra={"consumer": self.name,
+                                                     "error": type(exc).__name__})
 
     async def process(self, record: ConsumerRecord) -> None:
         try:
@@ -110,7 +156,7 @@ class EventConsumer:
                 log.warning("consumer waiting for database", extra={
                     "consumer": self.name, "event_id": str(envelope.event_id),
                     "error": type(exc).__name__})
-            except (DBAPIError, Exception) as exc:
+            except (DBAPIError, Exception) as exc:  # noqa: BLE001 - retried, then dead-lettered
                 if attempt >= self._max_attempts:
                     return await self._dead_letter(
                         record, f"handler failed {attempt} times: {type(exc).__name__}")
@@ -138,7 +184,17 @@ class EventConsumer:
         letter = dead_letter_value(
             consumer=self.name, reason=reason, topic=record.topic, partition=record.partition,
             offset=record.offset, key=record.key, value=record.value)
-        await self._producer.send_and_wait(dead_letter(self.name), letter, key=record.key)
+        backoff = 0.1
+        while True:  # the offset must not pass the record before its letter is out
+            try:
+                await self._producer.send_and_wait(dead_letter(self.name), letter,
+                                                   key=record.key)
+                return
+            except (KafkaError, OSError) as exc:
+                log.warning("dead letter not sent, retrying", extra={
+                    "consumer": self.name, "error": type(exc).__name__})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
 
 
 def dead_letter_value(*, consumer: str, reason: str, topic: str, partition: int, offset: int,

@@ -5,11 +5,22 @@ and retry backoff keep recovery quick after a broker restart."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
+from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import (
+    CorruptRecordException,
+    InvalidTopicError,
+    MessageSizeTooLargeError,
+    RecordListTooLargeError,
+    RecordTooLargeError,
+    TopicAlreadyExistsError,
+    for_code,
+)
 
 from shared.events.envelope import Envelope
 
@@ -31,24 +42,82 @@ def make_consumer(bootstrap: str, group_id: str, topics: list[str]) -> AIOKafkaC
         auto_offset_reset="earliest", **_RECOVERY)
 
 
+# Failures that the same record meets again however often it is retried.
+_PERMANENT = {MessageSizeTooLargeError: "too large for the broker",
+              RecordTooLargeError: "too large for the broker",
+              RecordListTooLargeError: "too large for the broker",
+              CorruptRecordException: "rejected by the broker as corrupt",
+              InvalidTopicError: "invalid topic",
+              TypeError: "not serialisable", ValueError: "not serialisable"}
+_TOPIC_NAME = re.compile(r"[a-zA-Z0-9._-]{1,249}")
+
+
+def valid_topic(name: str) -> bool:
+    return bool(_TOPIC_NAME.fullmatch(name)) and name not in (".", "..")
+
+
+def permanent_failure(exc: BaseException) -> str | None:
+    """Why a send can never succeed, or None when a retry may (broker away, timeout, ...)."""
+    for kind, reason in _PERMANENT.items():
+        if isinstance(exc, kind):
+            return reason
+    return None
+
+
 def encode(envelope: Envelope) -> bytes:
     return envelope.model_dump_json().encode()
 
 
+@dataclass(frozen=True)
+class TopicPolicy:
+    """How new topics are made: from settings (ServiceSettings.kafka_topic_*)."""
+
+    replication_factor: int = 1
+    min_insync_replicas: int = 1
+    retention_ms: int = 7 * 24 * 3600 * 1000
+
+    @classmethod
+    def from_settings(cls, settings) -> TopicPolicy:
+        return cls(settings.kafka_topic_replication_factor,
+                   settings.kafka_topic_min_insync_replicas, settings.kafka_topic_retention_ms)
+
+    def configs(self) -> dict[str, str]:
+        return {"min.insync.replicas": str(self.min_insync_replicas),
+                "retention.ms": str(self.retention_ms)}
+
+
 async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3,
-                        configs: dict[str, str] | None = None) -> None:
-    """Create topics up front so consumers subscribe to something that exists."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **_RECOVERY)
-    await admin.start()
+                        configs: dict[str, str] | None = None,
+                        policy: TopicPolicy = TopicPolicy(), timeout_s: float = 15.0) -> None:
+    """Create topics up front so consumers subscribe to something that exists. `configs`
+    (e.g. compaction) go on top of the policy's. Raises (within `timeout_s`) while the
+    broker is away; existing topics are left as they are."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000,
+                                **_RECOVERY)
     try:
-        existing = set(await admin.list_topics())
+        await asyncio.wait_for(admin.start(), timeout_s)
+        existing = set(await asyncio.wait_for(admin.list_topics(), timeout_s))
         missing = [t for t in topics if t not in existing]
         if missing:
-            try:
-                await admin.create_topics(
-                    [NewTopic(t, num_partitions=partitions, replication_factor=1,
-                              topic_configs=configs or {}) for t in missing])
-            except TopicAlreadyExistsError:
-                pass  # another service created it at the same moment
+            response = await asyncio.wait_for(admin.create_topics(
+                [NewTopic(t, num_partitions=partitions,
+                          replication_factor=policy.replication_factor,
+                          topic_configs={**policy.configs(), **(configs or {})})
+                 for t in missing]), timeout_s)
+            for name, code, *_ in response.topic_errors:
+                # Already there: another service created it at the same moment.
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise for_code(code)(f"creating topic {name}")
     finally:
         await admin.close()
+
+
+async def ensure_event_topics(bootstrap: str, names: list[str], policy: TopicPolicy) -> None:
+    """The platform's topics: state topics (topics.STATE) kept for ever, the others for the
+    policy's retention."""
+    from shared.events.topics import STATE
+
+    state = [n for n in names if n in STATE]
+    if state:
+        await ensure_topics(bootstrap, state, policy=policy, configs={"retention.ms": "-1"})
+    await ensure_topics(bootstrap, [n for n in names if n not in STATE], policy=policy)

@@ -6,7 +6,12 @@ the idempotent producer (key = conversation id), and marks them published in the
 transaction. If it dies between commit and publish the rows stay pending and go out on the
 next run; if it dies after publishing but before marking, they go out again and the
 consumers' inboxes drop the duplicate. It is woken by LISTEN/NOTIFY (sent by `enqueue` and
-delivered at commit) with a short fallback poll."""
+delivered at commit) with a short fallback poll.
+
+A row that fails for a reason that will not go away (larger than the broker takes, an
+invalid topic, not serialisable) is parked: marked with the reason and left for an operator
+(`outbox_parked_rows`), while the rows after it flow on. Any other failure (broker or
+database away) keeps the rows pending and retries with backoff, in order."""
 
 from __future__ import annotations
 
@@ -19,18 +24,34 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
-from sqlalchemy import (BigInteger, Column, DateTime, Index, LargeBinary, MetaData, String,
-                        Table, Uuid, func, select, text, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events.envelope import Envelope
-from shared.kafka import encode
+from shared.kafka import encode, permanent_failure, valid_topic
 
 log = logging.getLogger(__name__)
 
 BACKLOG = Gauge("outbox_backlog", "Outbox rows not yet published", ["outbox"])
 PUBLISHED = Counter("outbox_published_total", "Outbox rows published", ["outbox"])
 FAILURES = Counter("outbox_publish_failures_total", "Failed publish attempts", ["outbox"])
+PARKED = Gauge("outbox_parked_rows", "Outbox rows set aside: they can never be published",
+               ["outbox"])
+PARKED_TOTAL = Counter("outbox_parked_total", "Outbox rows parked", ["outbox", "reason"])
 
 
 def define_outbox(metadata: MetaData) -> Table:
@@ -44,6 +65,9 @@ def define_outbox(metadata: MetaData) -> Table:
         Column("payload", LargeBinary, nullable=False),
         Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
         Column("published_at", DateTime(timezone=True)),
+        # Set (with the reason) when the row can never be published; see OutboxRelay.
+        Column("parked_at", DateTime(timezone=True)),
+        Column("park_reason", String(200)),
     )
     Index("outbox_pending", table.c.id, postgresql_where=table.c.published_at.is_(None))
     return table
@@ -75,7 +99,7 @@ class OutboxRelay:
         self.name, self._batch_size, self._poll = name, batch_size, fallback_poll_s
         self._wake = asyncio.Event()
         self._last_backlog_check = 0.0
-        self._last_purge = 0.0
+        self._last_purge: float | None = None  # first purge on the first idle round
         self._retention = retention
         self._lock_key = int.from_bytes(
             hashlib.sha256(f"outbox:{outbox.channel}".encode()).digest()[:8], "big",
@@ -88,8 +112,10 @@ class OutboxRelay:
             while True:
                 try:
                     published = await self.publish_batch()
+                    if published < self._batch_size:
+                        await self._purge_now_and_then()  # inside the try: a DB blip is no crash
                     backoff = 0.1
-                except Exception as exc:  # broker or database away: keep rows, retry later
+                except Exception as exc:  # noqa: BLE001 - broker or database away: retry later
                     FAILURES.labels(self.name).inc()
                     log.warning("outbox publish failed", extra={"reason": type(exc).__name__,
                                                                  "service": self.name})
@@ -97,7 +123,6 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 5.0)
                     continue
                 if published < self._batch_size:
-                    await self._purge_now_and_then()
                     await self._wait()
         finally:
             listener.cancel()
@@ -131,23 +156,52 @@ class OutboxRelay:
                 return 0
             rows = (await conn.execute(
                 select(t.c.id, t.c.topic, t.c.key, t.c.event_type, t.c.payload)
-                .where(t.c.published_at.is_(None)).order_by(t.c.id)
+                .where(t.c.published_at.is_(None), t.c.parked_at.is_(None)).order_by(t.c.id)
                 .limit(self._batch_size).with_for_update(skip_locked=True))).all()
+            parked: dict[int, str] = {}
             if rows:
-                await self._send_all(rows)
-                await conn.execute(update(t).where(t.c.id.in_([r.id for r in rows]))
-                                   .values(published_at=datetime.now(UTC)))
+                parked = await self._send_all(rows)
+                now = datetime.now(UTC)
+                if sent := [r.id for r in rows if r.id not in parked]:
+                    await conn.execute(update(t).where(t.c.id.in_(sent))
+                                       .values(published_at=now))
+                for row_id, reason in parked.items():
+                    await conn.execute(update(t).where(t.c.id == row_id)
+                                       .values(parked_at=now, park_reason=reason))
         if rows:
-            PUBLISHED.labels(self.name).inc(len(rows))
-        await self._refresh_backlog()
+            PUBLISHED.labels(self.name).inc(len(rows) - len(parked))
+        for row_id, reason in parked.items():
+            PARKED_TOTAL.labels(self.name, reason).inc()
+            log.error("outbox row parked", extra={"service": self.name, "row": row_id,
+                                                  "reason": reason})
+        await self._refresh_backlog(force=bool(parked))
         return len(rows)
 
-    async def _send_all(self, rows) -> None:
-        # Sent in id order; the idempotent producer keeps that order per partition.
-        futures = [await self._producer.send(
-            r.topic, value=r.payload, key=r.key.encode(),
-            headers=[("event_type", r.event_type.encode())]) for r in rows]
-        await asyncio.gather(*futures)
+    async def _send_all(self, rows) -> dict[int, str]:
+        """Sends in id order (the idempotent producer keeps that order per partition); returns
+        the rows that failed for good, with the reason. Any other failure raises, and the
+        whole batch stays pending."""
+        parked: dict[int, str] = {}
+        futures: list[tuple[int, asyncio.Future]] = []
+        for r in rows:
+            if not valid_topic(r.topic):  # the client would wait for its metadata for ever
+                parked[r.id] = "invalid topic"
+                continue
+            try:
+                futures.append((r.id, await self._producer.send(
+                    r.topic, value=r.payload, key=r.key.encode(),
+                    headers=[("event_type", r.event_type.encode())])))
+            except Exception as exc:
+                if (reason := permanent_failure(exc)) is None:
+                    raise
+                parked[r.id] = reason
+        results = await asyncio.gather(*(f for _, f in futures), return_exceptions=True)
+        for (row_id, _), result in zip(futures, results, strict=True):
+            if isinstance(result, BaseException):
+                if (reason := permanent_failure(result)) is None:
+                    raise result
+                parked[row_id] = reason
+        return parked
 
     async def purge_published(self) -> int:
         """Delete rows published longer ago than the retention (kept a while for operators
@@ -159,17 +213,20 @@ class OutboxRelay:
         return result.rowcount
 
     async def _purge_now_and_then(self) -> None:
-        if time.monotonic() - self._last_purge >= 3600:
+        if self._last_purge is None or time.monotonic() - self._last_purge >= 3600:
             self._last_purge = time.monotonic()
             await self.purge_published()
 
-    async def _refresh_backlog(self) -> None:
+    async def _refresh_backlog(self, force: bool = False) -> None:
         now = time.monotonic()
-        if now - self._last_backlog_check < 1.0:
+        if now - self._last_backlog_check < 1.0 and not force:
             return
         self._last_backlog_check = now
         t = self._outbox.table
+        unpublished = t.c.published_at.is_(None)
         async with self._engine.connect() as conn:
-            count = (await conn.execute(select(func.count()).select_from(t)
-                                        .where(t.c.published_at.is_(None)))).scalar_one()
-        BACKLOG.labels(self.name).set(count)
+            pending, parked = (await conn.execute(select(
+                func.count().filter(t.c.parked_at.is_(None)),
+                func.count().filter(t.c.parked_at.is_not(None))).where(unpublished))).one()
+        BACKLOG.labels(self.name).set(pending)
+        PARKED.labels(self.name).set(parked)

@@ -1,8 +1,11 @@
 """The moving parts of an event-driven service, started and stopped together in a FastAPI
 lifespan: database engine (migrated), Kafka producer, outbox relay, inbox consumers.
 
-A background task that dies makes /readyz fail and is logged, so an orchestrator restarts
-the process instead of it idling silently."""
+Kafka is not needed to start: the HTTP API serves and writes go to the outbox while a
+background step creates the topics and starts the producer, retrying until the broker
+answers; then the relay publishes what waited and the consumers start. Every relay and
+consumer is supervised (shared.supervise): restarted with backoff when it dies, and a task
+that keeps crashing fails liveness (/healthz) so the orchestrator restarts the process."""
 
 from __future__ import annotations
 
@@ -10,16 +13,20 @@ import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import db
+from shared import migrations as shared_migrations
 from shared.events import EventData, topics, wiring
 from shared.inbox import EventConsumer, Handler
-from shared.kafka import ensure_topics, make_producer
+from shared.kafka import TopicPolicy, ensure_event_topics, make_producer
 from shared.outbox import Outbox, OutboxRelay
+from shared.settings import ServiceSettings
+from shared.supervise import Supervised
 
 log = logging.getLogger(__name__)
 
@@ -32,61 +39,95 @@ class EventRuntime:
     migrations: Sequence[db.Migration]
     outbox: Outbox | None = None
     inbox: Table | None = None
+    # Topic policy, retentions and the crash-loop threshold; defaults when not given.
+    settings: ServiceSettings | None = None
     producer: AIOKafkaProducer = field(init=False)
     consumers: list[EventConsumer] = field(default_factory=list)
+    supervised: list[Supervised] = field(default_factory=list)
+    kafka_connected: bool = False
+    kafka_failures: int = 0
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.producer = make_producer(self.bootstrap, self.service)
+        if self.settings is None:
+            self.settings = ServiceSettings(environment="test")  # only its defaults are read
 
     def consume(self, name: str, topic_names: list[str], handlers: wiring.Handlers[Handler],
                 ignore: Iterable[type[EventData]] = ()) -> None:
         """Raises WiringError (the service does not start) when handlers and contracts differ."""
-        assert self.inbox is not None, "a consuming service needs an inbox table"
+        assert self.inbox is not None and self.settings is not None
         binding = wiring.bind(name, topic_names, handlers, ignore)
         self.consumers.append(EventConsumer(
             name=name, topics=topic_names, bootstrap=self.bootstrap, engine=self.engine,
             inbox=self.inbox, handlers=binding.handlers, ignored=binding.ignored,
-            producer=self.producer))
+            producer=self.producer,
+            retention=timedelta(days=self.settings.inbox_retention_days)))
 
     async def start(self) -> None:
-        await db.migrate(self.engine, self.migrations)
-        wanted = list(topics.ALL) + [topics.dead_letter(c.name) for c in self.consumers]
-        await ensure_topics(self.bootstrap, wanted)
-        await self.producer.start()
-        if self.outbox is not None:
-            relay = OutboxRelay(self.engine, self.outbox, self.producer, name=self.service)
-            self._spawn(relay.run(), "outbox-relay")
-        for consumer in self.consumers:
-            self._spawn(consumer.run(), f"consumer-{consumer.name}")
-
-    def _spawn(self, coro, name: str) -> None:
-        task = asyncio.create_task(coro, name=name)
-        task.add_done_callback(self._report_death)
+        """Migrates the database (needed to serve anything), then returns; Kafka comes up in
+        the background."""
+        await db.migrate(self.engine, [*self.migrations, *shared_migrations.MIGRATIONS])
+        task = asyncio.create_task(self._connect_kafka(), name="kafka-connect")
         self._tasks.append(task)
 
-    def _report_death(self, task: asyncio.Task) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task died", extra={"service": self.service,
-                                                      "reason": task.get_name()},
-                      exc_info=task.exception())
+    async def _connect_kafka(self, first_backoff_s: float = 0.5) -> None:
+        assert self.settings is not None
+        wanted = list(topics.ALL) + [topics.dead_letter(c.name) for c in self.consumers]
+        backoff = first_backoff_s
+        while True:
+            try:
+                await ensure_event_topics(self.bootstrap, wanted,
+                                          TopicPolicy.from_settings(self.settings))
+                await asyncio.wait_for(self.producer.start(), 30)
+                break
+            except Exception as exc:  # noqa: BLE001 - broker away: serve on, try again
+                self.kafka_failures += 1
+                log.warning("kafka not reachable yet", extra={
+                    "service": self.service, "error": type(exc).__name__,
+                    "attempt": self.kafka_failures})
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 10.0)
+        self.kafka_connected = True
+        if self.outbox is not None:
+            relay = OutboxRelay(self.engine, self.outbox, self.producer, name=self.service,
+                                retention=timedelta(days=self.settings.outbox_retention_days))
+            self._spawn("outbox-relay", relay.run)
+        for consumer in self.consumers:
+            self._spawn(f"consumer-{consumer.name}", consumer.run)
+
+    def _spawn(self, name: str, factory) -> None:
+        assert self.settings is not None
+        supervised = Supervised(name, factory, service=self.service,
+                                unhealthy_after_s=self.settings.task_unhealthy_after_s)
+        self.supervised.append(supervised)
+        self._tasks.append(asyncio.create_task(supervised.run(), name=name))
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self.producer.stop()
+        try:  # also when stopped half-way through starting, while the broker was away
+            await self.producer.stop()
+        except Exception as exc:  # noqa: BLE001 - shutting down: nothing left to save
+            log.warning("producer stop failed", extra={"error": type(exc).__name__})
         await self.engine.dispose()
 
     async def tasks_alive(self) -> bool:
-        return all(not t.done() for t in self._tasks)
+        """No supervised task has been crash-looping past its threshold (liveness)."""
+        return all(s.healthy() for s in self.supervised)
 
     async def database_ready(self) -> bool:
         return await db.ping(self.engine)
 
     async def consumers_running(self) -> bool:
-        return all(c.running for c in self.consumers)
+        """Consumers hold their subscriptions; while the broker is unreachable the service
+        still counts as ready, so its API serves what it can (outbox writes, reads)."""
+        if not self.kafka_connected and self.kafka_failures > 0:
+            return True
+        return self.kafka_connected and all(c.running for c in self.consumers)
 
     @property
     def readiness(self):
         return [self.database_ready, self.tasks_alive, self.consumers_running]
+

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER = "changethis"
@@ -24,6 +24,24 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     identity_url: str = "http://127.0.0.1:8001"
     internal_api_key: SecretStr = SecretStr(PLACEHOLDER)
+    # Every request body is capped (413 above it); 256 KiB holds the largest form answers.
+    max_request_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
+    # Topics this service creates when missing (1 locally; 3 and 2 in Kubernetes).
+    kafka_topic_replication_factor: int = Field(default=1, ge=1)
+    kafka_topic_min_insync_replicas: int = Field(default=1, ge=1)
+    kafka_topic_retention_ms: int = Field(default=7 * 24 * 3600 * 1000, ge=-1)
+    # Processed-event rows are kept this long to recognise a redelivery; outbox rows that
+    # were published, this long for operators tracing an event.
+    inbox_retention_days: float = Field(default=7.0, gt=0)
+    outbox_retention_days: float = Field(default=7.0, gt=0)
+    # A background task failing again and again this long fails /healthz (process restart).
+    task_unhealthy_after_s: float = Field(default=180.0, gt=0)
+
+    @model_validator(mode="after")
+    def _replicas_fit(self) -> ServiceSettings:
+        if self.kafka_topic_min_insync_replicas > self.kafka_topic_replication_factor:
+            raise ValueError("kafka_topic_min_insync_replicas exceeds the replication factor")
+        return self
 
     @model_validator(mode="after")
     def _fail_closed_on_placeholders(self) -> ServiceSettings:

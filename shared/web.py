@@ -2,8 +2,10 @@
 logging with correlation ids, and error bodies that say what was wrong (invalid requests,
 and shared.errors.CommandError from any use case).
 
-`/healthz` answers while the process lives; `/readyz` runs the service's readiness checks
-(database reachable, consumers running, ...) and answers 503 until they pass."""
+`/healthz` runs the liveness checks (a background task crash-looping for too long fails it,
+so the orchestrator restarts the process); `/readyz` runs the service's readiness checks
+(database reachable, consumers running, ...) and answers 503 until they pass. Request bodies
+are capped (shared.bodylimit): 413 with the limit, before the application reads them."""
 
 from __future__ import annotations
 
@@ -18,6 +20,8 @@ from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram, make_asgi_app
 
 from shared import errors, logs
+from shared.bodylimit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
+from shared.supervise import background_tasks_healthy
 
 log = logging.getLogger(__name__)
 
@@ -27,25 +31,27 @@ REQUESTS = Counter("http_requests_total", "HTTP requests", ["route", "method", "
 LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["route", "method"])
 
 
-def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None = None) -> FastAPI:
+def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None = None,
+               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.readiness = readiness or []
+    # Every supervised background task of the process (shared.supervise); more may be added.
+    app.state.liveness = [background_tasks_healthy]
     app.mount("/metrics", make_asgi_app())
     errors.install(app)  # CommandError -> its 4xx, for every service
 
     @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> dict:
-        return {"status": "ok"}
+    async def healthz() -> Response:
+        failing = await _first_failing(app.state.liveness)
+        if failing is not None:
+            return JSONResponse({"status": "failing", "check": failing}, 503)
+        return JSONResponse({"status": "ok"})
 
     @app.get("/readyz", include_in_schema=False)
     async def readyz() -> Response:
-        for check in app.state.readiness:
-            try:
-                ok = await check()
-            except Exception:  # a failing dependency means "not ready", not a crash
-                ok = False
-            if not ok:
-                return JSONResponse({"status": "not ready", "check": check.__name__}, 503)
+        failing = await _first_failing(app.state.readiness)
+        if failing is not None:
+            return JSONResponse({"status": "not ready", "check": failing}, 503)
         return JSONResponse({"status": "ready"})
 
     @app.exception_handler(RequestValidationError)
@@ -72,4 +78,17 @@ def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None =
                                        "duration_ms": round(elapsed * 1000, 1)})
         return response
 
+    # Outermost: an oversized body is refused before any other middleware or route reads it.
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
     return app
+
+
+async def _first_failing(checks: list[ReadinessCheck]) -> str | None:
+    for check in checks:
+        try:
+            ok = await check()
+        except Exception:  # noqa: BLE001 - a failing dependency means "not ready", not a crash
+            ok = False
+        if not ok:
+            return check.__name__
+    return None

@@ -29,7 +29,7 @@ def create_app(settings: AuditSettings) -> FastAPI:
         engine = make_engine(settings.database_url)
         runtime = EventRuntime(service="audit", engine=engine,
                                bootstrap=settings.kafka_bootstrap_servers,
-                               migrations=MIGRATIONS, inbox=tables.inbox)
+                               migrations=MIGRATIONS, inbox=tables.inbox, settings=settings)
         runtime.consume(CONSUMER, AUDITED_TOPICS, make_handlers())
         # Its own consumer group: auditors are authorized against the current catalogue.
         runtime.consume(STAFF_CONSUMER, [topics.IDENTITY],
@@ -44,7 +44,8 @@ def create_app(settings: AuditSettings) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = create_web_app(title="audit", lifespan=lifespan)
+    app = create_web_app(title="audit", lifespan=lifespan,
+                         max_body_bytes=settings.max_request_body_bytes)
     app.state.internal_api_key = settings.internal_api_key.get_secret_value()
     app.state.verify_batch_size = settings.verify_batch_size
     app.state.token_verifier = TokenVerifier(

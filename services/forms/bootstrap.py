@@ -33,7 +33,7 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
         engine = make_engine(settings.database_url)
         runtime = EventRuntime(service=SERVICE, engine=engine, migrations=tables.MIGRATIONS,
                                bootstrap=settings.kafka_bootstrap_servers, outbox=outbox,
-                               inbox=tables.inbox)
+                               inbox=tables.inbox, settings=settings)
         ctx = FormsContext(
             uow=lambda: SqlUnitOfWork(engine, outbox),
             source=Source(service=SERVICE, region=settings.region),
@@ -57,7 +57,8 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
         finally:
             await runtime.stop()
 
-    app = web.create_app(title="forms", lifespan=lifespan)
+    app = web.create_app(title="forms", lifespan=lifespan,
+                         max_body_bytes=settings.max_request_body_bytes)
     app.include_router(api.router)
     app.include_router(internal_api.router)
     return app

@@ -68,7 +68,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
                                 pool_pre_ping=True)
         # Built here: aiokafka's producer needs the running event loop.
         runtime = EventRuntime(service=SERVICE, engine=engine, migrations=MIGRATIONS,
-                               bootstrap=settings.kafka_bootstrap_servers, outbox=events)
+                               bootstrap=settings.kafka_bootstrap_servers, outbox=events,
+                               settings=settings)
         app.state.readiness = runtime.readiness
         keys = SigningKeys(wrapper, grace=timedelta(seconds=settings.token_ttl_s) + CLOCK_SKEW)
         ctx = IdentityContext(settings=settings, engine=engine, keys=keys)

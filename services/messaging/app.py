@@ -53,7 +53,7 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         box = MailboxContext(engine=engine, keyring=keyring, outbox=outbox, source=source)
         runtime = EventRuntime(spec.service, engine, settings.kafka_bootstrap_servers,
                                spec.tables.MIGRATIONS, outbox=outbox,
-                               inbox=spec.tables.inbox_table)
+                               inbox=spec.tables.inbox_table, settings=settings)
         runtime.consume(spec.service, spec.consumes, spec.handlers(box))
         app.state.mailbox = box
         clients = spec.clients(settings)
@@ -75,6 +75,7 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
             for client in clients.values():
                 await client.aclose()
 
-    app = create_app(title=spec.title, lifespan=lifespan)
+    app = create_app(title=spec.title, lifespan=lifespan,
+                     max_body_bytes=settings.max_request_body_bytes)
     app.include_router(spec.router)
     return app

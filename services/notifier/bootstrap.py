@@ -36,7 +36,8 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
         outbox = Outbox(tables.outbox, channel="notifier_outbox")
         runtime = EventRuntime(service="notifier", engine=engine,
                                bootstrap=settings.kafka_bootstrap_servers,
-                               migrations=MIGRATIONS, outbox=outbox, inbox=tables.inbox)
+                               migrations=MIGRATIONS, outbox=outbox, inbox=tables.inbox,
+                               settings=settings)
         runtime.consume(CONSUMER, handlers.TOPICS, handlers.make_handlers(),
                         ignore=handlers.NOT_INTERESTED)
         async with httpx.AsyncClient(timeout=5.0) as client:
@@ -61,7 +62,8 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
     async def sender_alive() -> bool:
         return "sender" in state and not state["sender"].done()
 
-    app = create_web_app(title="notifier", lifespan=lifespan, readiness=[sender_alive])
+    app = create_web_app(title="notifier", lifespan=lifespan, readiness=[sender_alive],
+                         max_body_bytes=settings.max_request_body_bytes)
     app.state.internal_api_key = settings.internal_api_key.get_secret_value()
     app.include_router(api.router)
     return app

@@ -9,16 +9,19 @@ from faust.worker import Worker
 from services.routing.bootstrap import DIRECTORY_CHANGELOG, create_app
 from services.routing.settings import RoutingSettings
 from shared.events import topics
-from shared.kafka import ensure_topics
+from shared.kafka import TopicPolicy, ensure_event_topics, ensure_topics
 
 
 async def declare_topics(settings: RoutingSettings) -> None:
     """Create the topics the worker reads, and its table's changelog, before it starts: a
     changelog that faust creates itself can be missing from the metadata at the first
     partition assignment, and the table then never recovers (seen under load)."""
-    await ensure_topics(settings.kafka_bootstrap_servers, list(topics.ALL))
+    policy = TopicPolicy.from_settings(settings)
+    await ensure_event_topics(settings.kafka_bootstrap_servers, list(topics.ALL), policy)
+    # Compacted, kept for ever: the directory is state that was sent once.
     await ensure_topics(settings.kafka_bootstrap_servers, [DIRECTORY_CHANGELOG], partitions=1,
-                        configs={"cleanup.policy": "compact"})
+                        configs={"cleanup.policy": "compact", "retention.ms": "-1"},
+                        policy=policy)
 
 
 def main() -> None:

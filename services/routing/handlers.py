@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from services.routing.domain import Routed, decide, directory_entry, with_offered_services
@@ -52,6 +52,8 @@ NOT_INTERESTED = {
 
 DECISIONS = Counter("routing_decisions_total", "Submitted messages routed or refused",
                     ["outcome"])
+WAITING = Gauge("routing_submissions_waiting_for_unit",
+                 "Submissions held until their care unit's registration arrives")
 DEAD_LETTERED = Counter("routing_dead_lettered_total", "Records sent to dlq.routing", ["topic"])
 for _outcome in ("routed", "unroutable"):  # exported as 0 before the first message
     DECISIONS.labels(_outcome)
@@ -79,11 +81,12 @@ Handle = Callable[[Envelope], Awaitable[list[OutRecord]]]
 
 class Router:
     def __init__(self, *, directory: MutableMapping[str, Any], source: Source,
-                 empty_directory_wait_s: float = 15.0, unknown_unit_wait_s: float = 2.0,
-                 poll_s: float = 0.2) -> None:
+                 empty_directory_wait_s: float = 15.0, unknown_unit_wait_s: float = 600.0,
+                 poll_s: float = 0.2, max_poll_s: float = 2.0) -> None:
         self.directory, self.source = directory, source
         self._empty_wait, self._unknown_wait, self._poll = (
             empty_directory_wait_s, unknown_unit_wait_s, poll_s)
+        self._max_poll = max(max_poll_s, poll_s)
         handlers: dict[str, dict[type[EventData], Handle]] = {
             IDENTITY: {CareUnitRegistered: self._apply_registration},
             FORMS: {UnitServicesChanged: self._apply_offer},
@@ -154,16 +157,29 @@ class Router:
                           (("event_type", out.wire_name.encode()),))]
 
     async def _lookup(self, unit_id: str) -> Any:
-        """The unit's entry, waiting briefly while the directory may still be loading."""
-        started = time.monotonic()
-        while True:
-            entry = self.directory.get(unit_id)
-            waited = time.monotonic() - started
-            limit = self._unknown_wait if len(self.directory) else self._empty_wait
-            # An inactive entry may be a forms snapshot whose registration is in flight.
-            if (entry is not None and entry.get("active")) or waited >= limit:
-                return entry
-            await asyncio.sleep(self._poll)
+        """The unit's entry, waiting within a bounded window (unknown_unit_wait_s) while its
+        registration may still be in flight: the patient mailbox only accepts messages to
+        units identity has registered, so an unknown unit is almost always one whose
+        registration routing has not read yet. Later submissions of the partition wait
+        behind it, which keeps the order within each conversation."""
+        started, poll, waiting = time.monotonic(), self._poll, False
+        try:
+            while True:
+                entry = self.directory.get(unit_id)
+                waited = time.monotonic() - started
+                limit = (self._unknown_wait if len(self.directory)
+                         else max(self._empty_wait, self._unknown_wait))
+                # An inactive entry may be a forms snapshot whose registration is in flight.
+                if (entry is not None and entry.get("active")) or waited >= limit:
+                    return entry
+                if not waiting:
+                    waiting = True
+                    WAITING.inc()
+                await asyncio.sleep(poll)
+                poll = min(poll * 1.5, self._max_poll)
+        finally:
+            if waiting:
+                WAITING.dec()
 
     def _dead_letter(self, record: InRecord, reason: str) -> OutRecord:
         DEAD_LETTERED.labels(record.topic).inc()

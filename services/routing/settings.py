@@ -19,5 +19,7 @@ class RoutingSettings(ServiceSettings):
     # has just started may not have read them yet, so a submission waits this long for an
     # empty directory to fill before calling the message unroutable.
     empty_directory_wait_s: float = 15.0
-    # A unit missing from a loaded directory may still be a registration in flight.
-    unknown_unit_wait_s: float = 2.0
+    # A unit missing from a loaded directory may still be a registration in flight: its
+    # submissions wait this long for it (routing_submissions_waiting_for_unit counts them)
+    # before they are called unroutable. Stay below faust's broker_max_poll_interval (1000 s).
+    unknown_unit_wait_s: float = 600.0

@@ -11,6 +11,11 @@ AUDIT = "audit.events"
 
 ALL = (IDENTITY, FORMS, PATIENT_MAILBOX, CAREUNIT_MAILBOX, ROUTING, NOTIFIER, AUDIT)
 
+# State that is announced once (units, staff, patients registered; forms published) and that
+# a new consumer or a rebuilt projection must be able to read from the start: these topics
+# keep their events for ever. (Not compacted: several event types share a key.)
+STATE = (IDENTITY, FORMS)
+
 
 def dead_letter(consumer: str) -> str:
     """Each consumer has its own dead-letter topic, so an operator sees who rejected what."""

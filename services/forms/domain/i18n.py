@@ -37,6 +37,10 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                         "en": "The file type for “{label}” is not allowed."},
     "attachment_size": {"sv": "Filen för ”{label}” är för stor.",
                         "en": "The file for “{label}” is too large."},
+    "unknown_key": {"sv": "Fältet {key} hör inte till ett formulärsvar.",
+                    "en": "The field {key} is not part of a form response."},
+    "too_many_entries": {"sv": "Svaret har fler än {limit} frågor och svar.",
+                         "en": "The response has more than {limit} questions and answers."},
     "malformed": {"sv": "Svaret har fel struktur ({detail}).",
                   "en": "The response is malformed ({detail})."},
     "wrong_questionnaire": {

@@ -19,6 +19,14 @@ from services.forms.domain.values import VALUE_KEY, parse_scalar
 
 DEFAULT_MAX_LENGTH = {"string": 500, "text": 10_000}
 RESPONSE_STATUSES = {"completed"}
+# The answers are stored and sent sealed as given, so nothing beyond what the form asks may
+# ride along: unknown keys are errors, and the whole answer set is bounded in size.
+RESPONSE_KEYS = {"resourceType", "questionnaire", "status", "item", "authored", "language"}
+ENTRY_KEYS = {"linkId", "text", "answer", "item"}
+CODING_KEYS = {"code", "display", "system"}
+ATTACHMENT_KEYS = {"url", "contentType", "size", "title"}
+MAX_ENTRIES = 500  # items and answers together; the largest built-in form needs ~60
+MAX_SHORT_TEXT = 500  # an echoed item text, a coding display, a file title, ...
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,11 @@ class _Validator:
             self.fail("wrong_questionnaire", "questionnaire")
         if response.get("status", "completed") not in RESPONSE_STATUSES:
             self.fail("not_completed", "status")
+        self.known_keys(response, RESPONSE_KEYS, "")
+        self.short_texts(response, ("questionnaire", "authored", "language"), "")
+        if _count_entries(response.get("item")) > MAX_ENTRIES:
+            self.fail("too_many_entries", "item", limit=MAX_ENTRIES)
+            return self.errors
         nodes = self.level(self.form.items, response.get("item"), "")
         answers: dict[str, list[Any]] = {}
         for node in _flatten(nodes):
@@ -93,6 +106,8 @@ class _Validator:
             if item is None:
                 self.fail("unknown_item", path, link_id=link_id[:64])
                 continue
+            self.known_keys(entry, ENTRY_KEYS, path)
+            self.short_texts(entry, ("text",), path)
             seen[link_id] += 1
             if seen[link_id] > 1 and not (item.type == "group" and item.repeats):
                 self.fail("duplicate_item", path, item)
@@ -137,6 +152,7 @@ class _Validator:
         if [k for k in answer if k.startswith("value")] != [key]:
             self.fail("wrong_type", path, item)
             return None
+        self.known_keys(answer, {key}, path)
         raw = answer[key]
         if item.type == "choice":
             return self.choice(item, raw, path)
@@ -169,6 +185,9 @@ class _Validator:
 
     def choice(self, item: Item, raw: Any, path: str) -> str | None:
         code = raw.get("code") if isinstance(raw, dict) else None
+        if isinstance(raw, dict):
+            self.known_keys(raw, CODING_KEYS, path)
+            self.short_texts(raw, ("display", "system"), path)
         if not isinstance(code, str):
             self.fail("wrong_type", path, item)
             return None
@@ -182,6 +201,8 @@ class _Validator:
         if not isinstance(url, str) or not url.strip() or len(url) > 2000 or "data" in raw:
             self.fail("attachment_reference", path, item)
             return None
+        self.known_keys(raw, ATTACHMENT_KEYS, path)
+        self.short_texts(raw, ("contentType", "title"), path)
         if item.allowed_types and raw.get("contentType") not in item.allowed_types:
             self.fail("attachment_type", path, item)
         size = raw.get("size")
@@ -189,6 +210,17 @@ class _Validator:
                               or not 0 <= size <= item.max_size):
             self.fail("attachment_size", path, item)
         return url
+
+    def known_keys(self, element: dict, allowed: set[str], path: str) -> None:
+        for key in sorted(set(element) - allowed)[:5]:
+            self.fail("unknown_key", f"{path}.{key}" if path else key, key=str(key)[:64])
+
+    def short_texts(self, element: dict, keys: tuple[str, ...], path: str) -> None:
+        for key in keys:
+            value = element.get(key)
+            if value is not None and (not isinstance(value, str) or len(value) > MAX_SHORT_TEXT):
+                self.fail("malformed", f"{path}.{key}" if path else key,
+                          detail=f"{key} is a text of at most {MAX_SHORT_TEXT} characters")
 
     def required(self, defs: tuple[Item, ...], nodes: list[_Node], prefix: str,
                  enabled: set[str]) -> None:
@@ -200,6 +232,24 @@ class _Validator:
                 self.fail("required", f"{prefix}item", item)
             for node in present if item.type == "group" else []:
                 self.required(item.items, node.children, f"{node.path}.", enabled)
+
+
+def _count_entries(raw: Any, depth: int = 0) -> int:
+    """Items and answers in a raw item list, counted before anything else is looked at; a
+    nesting deeper than any form is counted as too many."""
+    if not isinstance(raw, list):
+        return 0
+    if depth > 10:
+        return MAX_ENTRIES + 1
+    total = len(raw)
+    for entry in raw:
+        if isinstance(entry, dict):
+            answers = entry.get("answer")
+            total += len(answers) if isinstance(answers, list) else 0
+            total += _count_entries(entry.get("item"), depth + 1)
+        if total > MAX_ENTRIES:
+            break
+    return total
 
 
 def _flatten(nodes: list[_Node]):

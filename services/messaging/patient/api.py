@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.messaging.body import Content, FormRef
 from services.messaging.context import CommandError, MailboxContext
@@ -17,6 +18,10 @@ from shared.auth import PatientDep, PatientEidDep
 from shared.events.contracts import ServiceType
 
 router = APIRouter(prefix="/v1")
+
+# The answers travel sealed inside one event: bounded well below the broker's message size
+# (1 MiB) with the text and the sealing overhead; the forms service checks their shape.
+MAX_ANSWERS_BYTES = 128 * 1024
 
 
 class SubmitMessage(BaseModel):
@@ -29,7 +34,14 @@ class SubmitMessage(BaseModel):
     subject: str = Field(default="", max_length=200)
     text: str = Field(default="", max_length=10_000)
     form: FormRef | None = None
-    answers: dict[str, Any] | None = None
+    answers: dict[str, Any] | None = Field(default=None, max_length=20)
+
+    @field_validator("answers")
+    @classmethod
+    def _bounded(cls, answers: dict[str, Any] | None) -> dict[str, Any] | None:
+        if answers is not None and len(json.dumps(answers)) > MAX_ANSWERS_BYTES:
+            raise ValueError(f"answers larger than {MAX_ANSWERS_BYTES} bytes")
+        return answers
 
 
 class OfferPublic(BaseModel):

@@ -147,3 +147,24 @@ def test_submitted_values_are_never_echoed_in_messages():
     definition = form(q("a", "string", N, max_length=3))
     [error] = validate_response(definition, response(ans("a", s("191212121212"))))
     assert "191212121212" not in error.message
+
+
+def test_keys_the_form_does_not_define_are_errors_wherever_they_hide():
+    """The answers are sealed and sent as given: nothing may ride along beside them."""
+    definition = form(q("a", "string", N), yes_no("c"))
+    body = response(ans("a", s("hej")))
+    assert validate_response(definition, {**body, "junk": "x" * 100}) != []
+    assert [e.code for e in validate_response(definition, {**body, "junk": 1})] == ["unknown_key"]
+    entry_extra = response({"linkId": "a", "answer": [s("hej")], "blob": "x"})
+    answer_extra = response(ans("a", {"valueString": "hej", "extension": ["x"]}))
+    coding_extra = response(ans("c", {"valueCoding": {"code": "yes", "payload": "y"}}))
+    for body in (entry_extra, answer_extra, coding_extra):
+        assert [e.code for e in validate_response(definition, body)] == ["unknown_key"], body
+
+
+def test_answer_sets_are_bounded_in_count_and_in_the_size_of_every_text():
+    definition = form(q("a", "string", N, repeats=True))
+    many = response({"linkId": "a", "answer": [s(f"v{i}") for i in range(600)]})
+    assert [e.code for e in validate_response(definition, many)] == ["too_many_entries"]
+    long_echo = response({"linkId": "a", "text": "x" * 100_000, "answer": [s("hej")]})
+    assert [e.code for e in validate_response(definition, long_echo)] == ["malformed"]

@@ -1,3 +1,4 @@
+import asyncio
 import base64
 import json
 
@@ -95,3 +96,26 @@ async def test_forms_snapshot_then_registration_routes_the_offered_service():
     await r.on_identity(record(raw(registration(services=("advice",))), "identity.events"))
     [out] = await r.on_submission(record(raw(submission(service="renew_prescription"))))
     assert Envelope.model_validate_json(out.value).wire_name == "routing.message_routed.v1"
+
+
+async def test_a_unit_registered_late_is_waited_for_within_the_window_and_counted():
+    """Default window (minutes): a registration that arrives seconds after the submission
+    still routes it, and the waiting submission shows in a gauge meanwhile."""
+    from prometheus_client import REGISTRY
+
+    from tests.unit.routing.helpers import registration as unit
+
+    def waiting() -> float:
+        return REGISTRY.get_sample_value("routing_submissions_waiting_for_unit") or 0.0
+
+    r = Router(directory={}, source=Source(service="routing", region="stockholm"),
+               poll_s=0.05, max_poll_s=0.1)
+    await r.on_identity(record(raw(unit(unit="other-unit")), "identity.events"))
+    before = waiting()
+    routing = asyncio.create_task(r.on_submission(record(raw(submission(unit="late-unit")))))
+    await asyncio.sleep(3.0)  # longer than the old fixed 2 s
+    assert not routing.done() and waiting() == before + 1
+    await r.on_identity(record(raw(unit(unit="late-unit")), "identity.events"))
+    [out] = await asyncio.wait_for(routing, 5)
+    assert Envelope.model_validate_json(out.value).wire_name == "routing.message_routed.v1"
+    assert waiting() == before

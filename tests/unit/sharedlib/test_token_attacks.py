@@ -87,3 +87,40 @@ async def test_unknown_key_id_triggers_one_refetch_so_rotation_logs_nobody_out()
     assert principal.subject == "p-1" and verifier.fetches == 2
     await verifier.verify(sign(claims()))  # the old key still works
     assert verifier.fetches == 2
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 10_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_a_retired_signing_key_stops_verifying_once_the_cached_key_set_expires():
+    import httpx
+
+    retiring = ECKey.generate_key("P-256", parameters={"kid": "old"})
+    current = ECKey.generate_key("P-256", parameters={"kid": "new"})
+    clock = Clock()
+    verifier = LocalVerifier([retiring, current])
+    verifier._clock = clock
+    old_token = sign(claims(), retiring, kid="old")
+    assert (await verifier.verify(old_token)).subject == "p-1"
+    verifier.published = [current]  # identity retires the old key
+    clock.now += 60
+    assert (await verifier.verify(old_token)).subject == "p-1"  # cached for a while
+    clock.now += 300  # past the key set's lifetime: refetched, the old key is gone
+    with pytest.raises(InvalidToken):
+        await verifier.verify(old_token)
+    assert (await verifier.verify(sign(claims(), current, kid="new"))).subject == "p-1"
+
+    async def identity_down() -> dict:
+        raise httpx.ConnectError("refused")
+
+    verifier.fetch_jwks = identity_down  # while identity is away the set is used a while...
+    clock.now += 400
+    assert (await verifier.verify(sign(claims(), current, kid="new"))).subject == "p-1"
+    clock.now += 1000  # ...but not for ever
+    with pytest.raises(httpx.HTTPError):
+        await verifier.verify(sign(claims(), current, kid="new"))
