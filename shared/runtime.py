@@ -56,8 +56,9 @@ class EventRuntime:
     def consume(self, name: str, topic_names: list[str], handlers: wiring.Handlers[Handler],
                 ignore: Iterable[type[EventData]] = ()) -> None:
         """Raises WiringError (the service does not start) when handlers and contracts differ."""
-        assert self.inbox is not None and self.settings is not None
+        assert self.inbox is not None, "a consuming service needs an inbox table"
         binding = wiring.bind(name, topic_names, handlers, ignore)
+        assert self.settings is not None
         self.consumers.append(EventConsumer(
             name=name, topics=topic_names, bootstrap=self.bootstrap, engine=self.engine,
             inbox=self.inbox, handlers=binding.handlers, ignored=binding.ignored,
