@@ -69,6 +69,7 @@ class Option(Model):
     kind: OptionKind = "coding"
     system: str | None = Field(default=None, max_length=1000)
     initial_selected: bool = False
+    kept: tuple[str, ...] = Field(default=(), max_length=10)  # e.g. ordinalValue, as JSON
 
 
 class Condition(Model):
@@ -100,6 +101,8 @@ class Item(Model):
     unit: Coding | None = None
     control: Control | None = None
     slider_step: float | None = Field(default=None, gt=0)
+    min_occurs: int | None = Field(default=None, ge=1, le=1000)  # answers or repetitions
+    max_occurs: int | None = Field(default=None, ge=1, le=1000)
     options: tuple[Option, ...] = Field(default=(), max_length=2000)
     initial: tuple[Scalar, ...] = Field(default=(), max_length=100)
     allowed_types: tuple[str, ...] = ()  # attachment MIME types
@@ -155,8 +158,11 @@ def check_definition(form: FormDefinition) -> FormDefinition:
     """Return the form if it is well-formed, else raise DefinitionError with every problem."""
     problems: list[str] = []
     seen: dict[str, Item] = {}
-    for item, _ in walk(form.items):
+    for item, parent in walk(form.items):
         problems += _item_problems(item, seen)
+        # A question without text is the FHIR "please specify" follow-up of a question.
+        if item.text is None and item.is_question and not (parent and parent.is_question):
+            problems.append(f"{item.link_id}: a question needs a text")
         seen[item.link_id] = item
     if problems:
         raise DefinitionError(problems)
@@ -172,8 +178,6 @@ def _item_problems(item: Item, earlier: dict[str, Item]) -> list[str]:
         out.append(f"{where} duplicate option code")
     if len({o.kind for o in item.options}) > 1:
         out.append(f"{where} answer options must all have the same value type")
-    if item.text is None and item.is_question:
-        out.append(f"{where} a question needs a text")
     if item.items and item.type == "display":
         out.append(f"{where} display items have no child items")
     if item.type == "group" and not item.items:
@@ -187,7 +191,9 @@ def _item_problems(item: Item, earlier: dict[str, Item]) -> list[str]:
 def _constraint_problems(item: Item, where: str) -> list[str]:
     out: list[str] = []
     text_like = item.type in ("string", "text", "open-choice")
-    if (item.max_length is not None or item.min_length is not None) and not text_like:
+    # On a choice item the lengths can never fail (answers are codes), so they are allowed.
+    lengths = (item.max_length, item.min_length) != (None, None)
+    if lengths and not text_like and item.type != "choice":
         out.append(f"{where} maxLength/minLength apply to string and text items")
     if item.regex is not None and not text_like:
         out.append(f"{where} regex applies to string and text items")
@@ -204,6 +210,8 @@ def _constraint_problems(item: Item, where: str) -> list[str]:
     out += [f"{where} {p}" for p in _control_problems(item)]
     if item.initial and (item.type in CHOICE_TYPES and item.options):
         out.append(f"{where} choice items mark initial options with initialSelected")
+    if (item.min_occurs or item.max_occurs) and not item.repeats:
+        out.append(f"{where} minOccurs/maxOccurs apply to repeating items")
     if len(item.initial) > 1 and not item.repeats:
         out.append(f"{where} several initial values need a repeating item")
     return out
