@@ -65,7 +65,9 @@ MESSAGES: dict[str, dict[Lang, str]] = {
               "kodsystem); lista koderna i den.",
         "en": "{where}: ValueSet {feature} cannot be expanded here (a filter or a whole code "
               "system); list its codes."},
-    "invalid": {"sv": "{where}: {feature}", "en": "{where}: {feature}"},
+    # The detail comes from the model's checks, in English.
+    "invalid": {"sv": "{where}: ogiltig formulärdefinition ({feature}).",
+                "en": "{where}: invalid form definition ({feature})."},
     "not_a_questionnaire": {"sv": "Det här är ingen FHIR Questionnaire eller Bundle ({feature}).",
                             "en": "This is not a FHIR Questionnaire or Bundle ({feature})."},
     "languages_differ": {
