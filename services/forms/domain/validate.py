@@ -17,7 +17,7 @@ from services.forms.domain.enable import enabled_items
 from services.forms.domain.model import CHOICE_TYPES, FormDefinition, Item, Lang
 from services.forms.domain.values import option_code, parse_scalar, value_key
 
-DEFAULT_MAX_LENGTH = {"string": 500, "text": 10_000}
+DEFAULT_MAX_LENGTH = {"string": 500, "text": 10_000, "open-choice": 500}
 RESPONSE_STATUSES = {"completed"}
 
 
