@@ -22,7 +22,7 @@ def read_texts(element: dict[str, Any], name: str, base: str) -> dict[str, str]:
     """Every language of `element[name]`: the base language and each translation."""
     out: dict[str, str] = {}
     value = element.get(name)
-    if isinstance(value, str) and value.strip():
+    if isinstance(value, str) and value:
         out[lang_key(base)] = value
     for ext in _ext(element.get(f"_{name}")):
         if ext.get("url") != TRANSLATION:
@@ -30,7 +30,7 @@ def read_texts(element: dict[str, Any], name: str, base: str) -> dict[str, str]:
         parts = {e.get("url"): e for e in ext.get("extension", []) if isinstance(e, dict)}
         lang = parts.get("lang", {}).get("valueCode")
         content = parts.get("content", {}).get("valueString")
-        if isinstance(lang, str) and isinstance(content, str) and content.strip():
+        if isinstance(lang, str) and isinstance(content, str) and content:
             out.setdefault(lang_key(lang), content)
     return out
 

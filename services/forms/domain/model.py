@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,16 +36,21 @@ class Model(BaseModel):
 
 # FHIR's code and id shapes: no leading/trailing or double whitespace.
 CODE = r"^[^\s]+( [^\s]+)*$"
-LANG_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+# FHIR's string: no whitespace other than space, tab, CR and LF (so that exports validate).
+FHIR_STRING = r"^[ \r\n\t\S]+$"
+
+
+LangTag = Annotated[str, Field(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35)]
+FhirString = Annotated[str, Field(min_length=1, max_length=4000, pattern=FHIR_STRING)]
 
 
 class Text(Model):
     """A text in Swedish and English; `more` keeps any other language it came with
     ((language tag, text) pairs), so an imported form exports with all its translations."""
 
-    sv: str = Field(min_length=1, max_length=4000)
-    en: str = Field(min_length=1, max_length=4000)
-    more: tuple[tuple[str, str], ...] = Field(default=(), max_length=50)
+    sv: str = Field(min_length=1, max_length=4000, pattern=FHIR_STRING)
+    en: str = Field(min_length=1, max_length=4000, pattern=FHIR_STRING)
+    more: tuple[tuple[LangTag, FhirString], ...] = Field(default=(), max_length=50)
 
     def __call__(self, lang: Lang) -> str:
         return self.en if lang == "en" else self.sv
