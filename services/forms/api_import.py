@@ -9,12 +9,14 @@ answers as a QuestionnaireResponse of an exact form version.
 - PUT /v1/forms/{form_id}/draft/import: replaces a draft the same way (200 {form, warnings}).
 - POST /v1/forms/{form_id}/versions/{version}/questionnaire-response: the answers as a
   QuestionnaireResponse referring to {canonical}|{version}; 422 with field errors if invalid.
+- GET /v1/instruments and /v1/instruments/{id}?format=fhir|native: validated instruments
+  (PHQ-9, GAD-7, AUDIT) with their licences, to start a form from.
 `source_language` (default en) is the language of Questionnaires that do not state theirs."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
@@ -23,6 +25,7 @@ from services.forms.context import CommandError, ContextDep
 from services.forms.domain.fhir_import import ImportedForm, import_resource
 from services.forms.domain.fhir_response import to_questionnaire_response
 from services.forms.domain.model import Lang
+from services.forms.instruments import INSTRUMENTS, LICENCES
 from services.forms.schemas import FormPublic, language
 from shared.auth import PrincipalDep, StaffDep
 from shared.events.contracts import ServiceType
@@ -124,3 +127,19 @@ async def questionnaire_response(form_id: str, version: int, request: Request,
                                   "errors": [e.__dict__ for e in errors]})
     return to_questionnaire_response(found.definition, answers,
                                      canonical=f"{ctx.canonical(form_id)}|{version}", lang=lang)
+
+
+@router.get("/instruments")
+async def instruments(_: StaffDep) -> list[dict[str, Any]]:
+    """Validated instruments (PHQ-9, GAD-7, AUDIT) with their licences."""
+    return [{"id": key, "title": form.title.model_dump(mode="json"), "licence": LICENCES[key]}
+            for key, (_, form) in INSTRUMENTS.items()]
+
+
+@router.get("/instruments/{key}")
+async def instrument(key: str, _: StaffDep,
+                     format: Literal["fhir", "native"] = "fhir") -> dict[str, Any]:
+    if key not in INSTRUMENTS:
+        raise HTTPException(404, "no such instrument")
+    resource, form = INSTRUMENTS[key]
+    return resource if format == "fhir" else form.model_dump(mode="json")

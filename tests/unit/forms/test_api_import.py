@@ -109,3 +109,16 @@ def test_answers_export_as_a_questionnaire_response_of_the_exact_version(client)
                       json={"resourceType": "QuestionnaireResponse", "item": []},
                       headers=as_("patient"))
     assert bad.status_code == 422 and bad.json()["detail"]["errors"]
+
+
+def test_instruments_are_offered_with_their_licence_and_import_as_forms(client):
+    listed = client.get("/v1/instruments", headers=as_("designer")).json()
+    assert {i["id"] for i in listed} == {"phq-9", "gad-7", "audit"}
+    assert all("Free to use" in i["licence"] for i in listed)
+    phq = client.get("/v1/instruments/phq-9", headers=as_("designer")).json()
+    assert "Pfizer" in phq["copyright"] and phq["item"][1]["answerOption"][0]["valueCoding"][
+        "code"] == "LA6568-5"
+    r = client.post("/v1/units/u1/forms/import?service_type=advice", json=phq,
+                    headers=as_("designer"))
+    assert r.status_code == 201, r.text
+    assert client.get("/v1/instruments/nope", headers=as_("designer")).status_code == 404
