@@ -39,7 +39,7 @@ HINTS = {CORE + n for n in (
     "questionnaire-choiceOrientation", "entryFormat", "questionnaire-displayCategory",
     "rendering-styleSensitive", "rendering-style", "rendering-xhtml", "rendering-markdown",
     "questionnaire-supportLink", "questionnaire-optionPrefix", "questionnaire-usageMode",
-    "questionnaire-sliderStepValue-hint", "questionnaire-baseType")} | {SDC + n for n in (
+    "questionnaire-baseType", "valueset-label", "valueset-conceptOrder")} | {SDC + n for n in (
     "sdc-questionnaire-width", "sdc-questionnaire-collapsible", "sdc-questionnaire-shortText",
     "sdc-questionnaire-optionalDisplay", "sdc-questionnaire-itemMedia",
     "sdc-questionnaire-itemAnswerMedia", "sdc-questionnaire-openLabel",

@@ -55,18 +55,22 @@ class Reader:
         if texts:
             self.languages.update(lang for lang in ("sv", "en") if lang not in texts)
         for ext in other_extensions(element.get(f"_{name}")):
-            self.extension(ext, where, {})
+            self.extension(ext, where, None)
         return to_text(texts)
 
-    def extension(self, ext: dict[str, Any], where: str, into: dict[str, Any]) -> None:
-        """Sort one extension: into `into` (supported), kept, dropped or refused."""
+    def extension(self, ext: dict[str, Any], where: str, into: dict[str, Any] | None) -> None:
+        """Sort one extension: into `into` (supported or kept), dropped or refused. Where
+        nothing can be kept (`into` None, e.g. on a text) a kept kind is dropped, with a
+        warning."""
         url = ext.get("url", "")
-        if url in F.KEPT:
+        if url in F.KEPT and into is None:
+            self.warn("dropped_metadata", where, F.short(url))
+        elif url in F.KEPT:
             into.setdefault("kept", []).append(json.dumps(ext, sort_keys=True))
             self.warn("kept_unused", where, F.short(url))
         elif url in F.HINTS:
             self.warn("dropped_hint", where, F.short(url))
-        elif url in F.SUPPORTED and "supported" in into:
+        elif url in F.SUPPORTED and into is not None and "supported" in into:
             into["supported"].append(ext)
         else:
             self.refuse("unsupported_extension", where, F.short(url) or "(no url)")

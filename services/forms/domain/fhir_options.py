@@ -4,7 +4,6 @@ external terminology server is refused with that reason (no network at import)."
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from services.forms.domain.fhir_text import read_texts, to_text
@@ -13,7 +12,6 @@ from services.forms.domain.model import Option, Text
 from services.forms.domain.values import OPTION_KEY
 
 KINDS = {key: kind for kind, key in OPTION_KEY.items()}
-KEPT_OPTION_EXTENSIONS = ("ordinalValue", "itemWeight", "iso21090-CO-value")
 
 
 def read_options(raw: dict[str, Any], where: str, reader: Any) -> tuple[Option, ...]:
@@ -29,17 +27,15 @@ def _option(entry: Any, where: str, reader: Any) -> Option | None:
         reader.refuse("unsupported_element", where, f"answerOption {'/'.join(keys)}")
         return None
     kind, value = KINDS[keys[0]], entry[keys[0]]
-    kept = []
-    for ext in entry.get("extension", []):
-        if any(ext.get("url", "").endswith("/" + n) for n in KEPT_OPTION_EXTENSIONS):
-            kept.append(json.dumps(ext, sort_keys=True))
-            reader.warn("kept_unused", where, ext["url"].rsplit("/", 1)[-1])
-        else:
-            reader.extension(ext, where, {})
+    for key in sorted(set(entry) - {keys[0], f"_{keys[0]}", "initialSelected", "extension"}):
+        reader.refuse("unsupported_element", where, f"answerOption.{key}")
+    kept = _kept(entry, where, reader)
     if kind == "coding":
         if not isinstance(value, dict) or not isinstance(value.get("code"), str):
             reader.refuse("unsupported_element", where, "answerOption valueCoding without code")
             return None
+        for key in sorted(set(value) - {"system", "code", "display", "_display"}):
+            reader.refuse("unsupported_element", where, f"answerOption.valueCoding.{key}")
         text = reader.text(value, "display", where) or _plain(value["code"])
         code, system = value["code"], value.get("system")
     else:
@@ -72,7 +68,8 @@ def _value_set(ref: Any, where: str, reader: Any) -> tuple[Option, ...]:
         if texts:
             reader.languages.update(lang for lang in ("sv", "en") if lang not in texts)
         option = _make(code=concept.get("code"), text=to_text(texts) or _plain(
-            str(concept.get("code"))), kind="coding", system=system, where=where, reader=reader)
+            str(concept.get("code"))), kind="coding", system=system, where=where, reader=reader,
+            kept=_kept(concept, where, reader))
         if option is not None:
             out.append(option)
     return tuple(out)
@@ -100,6 +97,14 @@ def _flatten(contains: list[Any]):
         if entry.get("code") and not entry.get("abstract"):
             yield entry.get("system"), entry
         yield from _flatten(entry.get("contains", []))
+
+
+def _kept(element: dict[str, Any], where: str, reader: Any) -> tuple[str, ...]:
+    """An option's extensions: e.g. ordinalValue is kept (scores), anything else as usual."""
+    found: dict[str, Any] = {}
+    for ext in element.get("extension", []):
+        reader.extension(ext, where, found)
+    return tuple(found.get("kept", ()))
 
 
 def _make(*, where: str, reader: Any, **fields: Any) -> Option | None:

@@ -297,3 +297,17 @@ def test_enable_when_not_equal_on_an_unanswered_question_enables():
          "enableWhen": [{"question": "a", "operator": "!=", "answerCoding": {"code": "y"}}]}))
     assert codes(form) == {"required"}  # b is enabled, hence required
     assert codes(form, {"linkId": "a", "answer": [{"valueCoding": {"code": "y"}}]}) == set()
+
+
+def test_option_scores_are_kept_and_unknown_option_parts_refused():
+    score = {"url": CORE + "ordinalValue", "valueDecimal": 2}
+    contained = {"resourceType": "ValueSet", "id": "vs", "status": "active", "compose": {
+        "include": [{"system": "urn:s", "concept": [{"code": "a", "extension": [score]}]}]}}
+    form = imported(questionnaire({"linkId": "q", "text": "Q", "type": "choice",
+                                   "answerValueSet": "#vs"}, contained=[contained]))
+    exported = to_fhir(form.definition, url="urn:x", version="1")
+    assert exported["item"][0]["answerOption"][0]["extension"] == [score]
+    problems = refused(questionnaire({"linkId": "q", "text": "Q", "type": "choice",
+                                      "answerOption": [{"valueCoding": {
+                                          "code": "a", "userSelected": True}}]}))
+    assert problems == [("unsupported_element", "q", "answerOption.valueCoding.userSelected")]
