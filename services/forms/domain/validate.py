@@ -12,18 +12,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.forms.domain import i18n
+from services.forms.domain import constraints, i18n
 from services.forms.domain.enable import enabled_items
-from services.forms.domain.model import FormDefinition, Item, Lang
-from services.forms.domain.values import VALUE_KEY, parse_scalar
+from services.forms.domain.model import CHOICE_TYPES, FormDefinition, Item, Lang
+from services.forms.domain.values import option_code, parse_scalar, value_key
 
-DEFAULT_MAX_LENGTH = {"string": 500, "text": 10_000}
+DEFAULT_MAX_LENGTH = {"string": 500, "text": 10_000, "open-choice": 500}
 RESPONSE_STATUSES = {"completed"}
 # The answers are stored and sent sealed as given, so nothing beyond what the form asks may
 # ride along: unknown keys are errors, and the whole answer set is bounded in size.
 RESPONSE_KEYS = {"resourceType", "questionnaire", "status", "item", "authored", "language"}
 ENTRY_KEYS = {"linkId", "text", "answer", "item"}
-CODING_KEYS = {"code", "display", "system"}
+CODING_KEYS = {"code", "display", "system", "version", "userSelected"}
 ATTACHMENT_KEYS = {"url", "contentType", "size", "title"}
 MAX_ENTRIES = 500  # items and answers together; the largest built-in form needs ~60
 MAX_SHORT_TEXT = 500  # an echoed item text, a coding display, a file title, ...
@@ -60,7 +60,7 @@ class _Validator:
         self.errors: list[FieldError] = []
 
     def fail(self, code: str, path: str, item: Item | None = None, **values: object) -> None:
-        label = item.text(self.lang)[:80] if item else ""
+        label = item.label(self.lang)[:80] if item else ""
         link_id = item.link_id if item else values.pop("link_id", None)
         self.errors.append(FieldError(link_id, path, code, i18n.message(
             code, self.lang, label=label, link_id=link_id, **values)))
@@ -86,6 +86,8 @@ class _Validator:
         for node in _flatten(nodes):
             if node.values and node.item.link_id not in enabled:
                 self.fail("disabled", node.path, node.item)
+            for code, values in constraints.fixed_problems(node.item, node.values):
+                self.fail(code, node.path, node.item, **values)
         self.required(self.form.items, nodes, "", enabled)
         return self.errors
 
@@ -123,7 +125,9 @@ class _Validator:
             return _Node(item, path, children=children)
         if "item" in entry:
             self.fail("malformed", path, detail="a question has no child items")
-        return _Node(item, path, values=self.answers(item, entry.get("answer"), path))
+        node = _Node(item, path, values=self.answers(item, entry.get("answer"), path))
+        node.children = self.follow_ups(item, entry.get("answer"), path)
+        return node
 
     def answers(self, item: Item, raw: Any, path: str) -> list[Any]:
         if raw is None:
@@ -145,16 +149,19 @@ class _Validator:
         return values
 
     def answer(self, item: Item, answer: Any, path: str) -> Any:
-        key = VALUE_KEY[item.type]
-        if not isinstance(answer, dict) or "item" in answer:
+        key = value_key(item)
+        if not isinstance(answer, dict) or ("item" in answer and not item.items):
             self.fail("malformed", path, detail="an answer is one value[x]")
             return None
-        if [k for k in answer if k.startswith("value")] != [key]:
+        given = [k for k in answer if k.startswith("value")]
+        if given == ["valueString"] and item.type == "open-choice":
+            return self.string(item, answer["valueString"], path)
+        if given != [key]:
             self.fail("wrong_type", path, item)
             return None
-        self.known_keys(answer, {key}, path)
+        self.known_keys(answer, {key, "item"} if item.items else {key}, path)
         raw = answer[key]
-        if item.type == "choice":
+        if item.type in CHOICE_TYPES:
             return self.choice(item, raw, path)
         if item.type == "attachment":
             return self.attachment(item, raw, path)
@@ -163,8 +170,8 @@ class _Validator:
             self.fail("wrong_type", path, item)
         elif isinstance(value, str):
             return self.string(item, value, path)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            self.bounds(item, value, path)
+        elif not isinstance(value, bool):
+            self.bounds(item, value, path, raw)
         return value
 
     def string(self, item: Item, value: str, path: str) -> str | None:
@@ -175,19 +182,21 @@ class _Validator:
             self.fail("too_long", path, item, limit=limit)
         if item.type == "string" and ("\n" in value or "\r" in value):
             self.fail("single_line", path, item)
+        for code, values in constraints.text_problems(item, value):
+            self.fail(code, path, item, **values)
         return value
 
-    def bounds(self, item: Item, value: float, path: str) -> None:
-        if item.min_value is not None and value < item.min_value:
-            self.fail("too_small", path, item, limit=_number(item.min_value))
-        if item.max_value is not None and value > item.max_value:
-            self.fail("too_large", path, item, limit=_number(item.max_value))
+    def bounds(self, item: Item, value: Any, path: str, raw: Any) -> None:
+        for code, values in constraints.bound_problems(item, value, raw):
+            self.fail(code, path, item, **values)
 
     def choice(self, item: Item, raw: Any, path: str) -> str | None:
-        code = raw.get("code") if isinstance(raw, dict) else None
         if isinstance(raw, dict):
             self.known_keys(raw, CODING_KEYS, path)
             self.short_texts(raw, ("display", "system"), path)
+        code = option_code(item.options[0].kind if item.options else "coding", raw)
+        if code is not None and item.type == "open-choice" and not item.options:
+            return code
         if not isinstance(code, str):
             self.fail("wrong_type", path, item)
             return None
@@ -230,8 +239,28 @@ class _Validator:
             present = [n for n in nodes if n.item is item]
             if item.required and not any(n.answered() for n in present):
                 self.fail("required", f"{prefix}item", item)
-            for node in present if item.type == "group" else []:
+            self.occurs(item, present, prefix)
+            for node in present if item.items else []:
                 self.required(item.items, node.children, f"{node.path}.", enabled)
+
+    def occurs(self, item: Item, present: list[_Node], prefix: str) -> None:
+        """questionnaire-minOccurs/maxOccurs: answers of a question, repetitions of a group
+        (minOccurs only once the item is answered at all; `required` covers the rest)."""
+        count = len(present) if item.type == "group" else sum(len(n.values) for n in present)
+        if item.max_occurs is not None and count > item.max_occurs:
+            self.fail("too_many", f"{prefix}item", item, limit=item.max_occurs)
+        if item.min_occurs is not None and 0 < count < item.min_occurs:
+            self.fail("too_few", f"{prefix}item", item, limit=item.min_occurs)
+
+    def follow_ups(self, item: Item, raw: Any, path: str) -> list[_Node]:
+        """Items nested under a question (FHIR: in the response under answer[].item)."""
+        if not item.items or not isinstance(raw, list):
+            return []
+        children: list[_Node] = []
+        for j, answer in enumerate(raw):
+            if isinstance(answer, dict) and "item" in answer:
+                children += self.level(item.items, answer["item"], f"{path}.answer[{j}].")
+        return children
 
 
 def _count_entries(raw: Any, depth: int = 0) -> int:
@@ -245,7 +274,11 @@ def _count_entries(raw: Any, depth: int = 0) -> int:
     for entry in raw:
         if isinstance(entry, dict):
             answers = entry.get("answer")
-            total += len(answers) if isinstance(answers, list) else 0
+            if isinstance(answers, list):
+                total += len(answers)
+                for answer in answers:  # follow-up questions nest under an answer
+                    if isinstance(answer, dict):
+                        total += _count_entries(answer.get("item"), depth + 1)
             total += _count_entries(entry.get("item"), depth + 1)
         if total > MAX_ENTRIES:
             break
@@ -257,6 +290,3 @@ def _flatten(nodes: list[_Node]):
         yield node
         yield from _flatten(node.children)
 
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
