@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
 from services.forms import commands, queries
-from services.forms.context import CommandError, ContextDep
+from services.forms.context import ContextDep
 from services.forms.domain.fhir_import import ImportedForm, import_resource
 from services.forms.domain.fhir_response import to_questionnaire_response
 from services.forms.domain.model import Lang
@@ -69,10 +69,6 @@ def _one(forms: list[ImportedForm], lang: Lang) -> ImportedForm:
     return forms[0]
 
 
-def _fail(exc: CommandError) -> HTTPException:
-    detail: Any = {"reason": exc.reason, "problems": exc.problems} if exc.problems else exc.reason
-    return HTTPException(exc.status, detail)
-
 
 @router.post("/fhir/import")
 async def analyse(request: Request, _: StaffDep, lang: LangDep,
@@ -90,11 +86,8 @@ async def import_form(unit_id: str, service_type: ServiceType, request: Request,
                       source_language: SourceLanguage = "en") -> dict[str, Any]:
     imported = _one(import_resource(await _json(request), source_language=source_language),
                     lang)
-    try:
-        form = await commands.create_form(ctx, who, unit_id=unit_id, service_type=service_type,
-                                          definition=imported.definition)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    form = await commands.create_form(ctx, who, unit_id=unit_id, service_type=service_type,
+                                      definition=imported.definition)
     return {"form": FormPublic.of(form).model_dump(mode="json"),
             "warnings": _issues(imported.warnings, lang)}
 
@@ -105,10 +98,7 @@ async def import_draft(form_id: str, request: Request, ctx: ContextDep, who: Sta
     imported = _one(import_resource(await _json(request), source_language=source_language),
                     lang)
     assert imported.definition is not None
-    try:
-        form = await commands.update_draft(ctx, who, form_id, imported.definition)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    form = await commands.update_draft(ctx, who, form_id, imported.definition)
     return {"form": FormPublic.of(form).model_dump(mode="json"),
             "warnings": _issues(imported.warnings, lang)}
 
@@ -118,10 +108,7 @@ async def questionnaire_response(form_id: str, version: int, request: Request,
                                  ctx: ContextDep, _: PrincipalDep,
                                  lang: LangDep) -> dict[str, Any]:
     answers = await _json(request)
-    try:
-        found, errors = await queries.validate(ctx, form_id, version, answers, lang)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    found, errors = await queries.validate(ctx, form_id, version, answers, lang)
     if errors:
         raise HTTPException(422, {"reason": "the answers are not valid for this form version",
                                   "errors": [e.__dict__ for e in errors]})

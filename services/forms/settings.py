@@ -1,5 +1,6 @@
 """forms' settings (env prefix FORMS_)."""
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import DatabaseSettings
@@ -9,6 +10,9 @@ class FormsSettings(DatabaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORMS_", extra="ignore")
 
     http_port: int = 8002
+    # Designers upload whole FHIR Questionnaires (or Bundles of them) to import: the import
+    # routes take up to 5 MiB, so the service-wide body cap must let that through.
+    max_request_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)
     # Base of the FHIR canonical URL of every form: {base}/Questionnaire/{form_id}|{version}.
     canonical_base: str = "https://mina-vardkontakter.example/fhir"
     # Give each newly registered care unit the built-in forms, published and offered.
