@@ -19,8 +19,21 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 from aiokafka import AIOKafkaProducer
 from prometheus_client import Counter, Gauge
-from sqlalchemy import (BigInteger, Column, DateTime, Index, LargeBinary, MetaData, String,
-                        Table, Uuid, func, select, text, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events.envelope import Envelope

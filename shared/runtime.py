@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from aiokafka import AIOKafkaProducer
@@ -29,7 +29,7 @@ class EventRuntime:
     service: str
     engine: AsyncEngine
     bootstrap: str
-    migrations: Sequence[db.Migration]
+    migrations: db.Migrations
     outbox: Outbox | None = None
     inbox: Table | None = None
     producer: AIOKafkaProducer = field(init=False)

@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Connection,
     DateTime,
     ForeignKey,
     Index,
@@ -20,11 +19,9 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    text,
 )
 
 from services.identity.tables import patients
-from shared.db import Migration
 
 metadata = MetaData()
 
@@ -89,18 +86,3 @@ login_throttle = Table(
 )
 
 ALL = [population_register, patient_credentials, activation_codes, print_queue, login_throttle]
-
-
-def _create(conn: Connection) -> None:
-    metadata.create_all(conn, tables=ALL)
-
-
-def _listing(conn: Connection) -> None:
-    # IF NOT EXISTS: on a new database, migration 10 creates the table with the column.
-    conn.execute(text("ALTER TABLE population_register "
-                      "ADD COLUMN IF NOT EXISTS listed_unit VARCHAR(100)"))
-
-
-MIGRATIONS = [Migration(10, "identity: population register, activation codes, patient "
-                            "passwords, print queue, login throttle", _create),
-              Migration(11, "identity: the care unit each person is listed at", _listing)]
