@@ -102,7 +102,7 @@ class OutboxRelay:
                 try:
                     published = await self.publish_batch()
                     backoff = 0.1
-                except Exception as exc:  # broker or database away: keep rows, retry later
+                except Exception as exc:  # noqa: BLE001 - broker or database away: keep rows, retry
                     FAILURES.labels(self.name).inc()
                     log.warning("outbox publish failed", extra={"reason": type(exc).__name__,
                                                                  "service": self.name})

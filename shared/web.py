@@ -42,7 +42,7 @@ def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None =
         for check in app.state.readiness:
             try:
                 ok = await check()
-            except Exception:  # a failing dependency means "not ready", not a crash
+            except Exception:  # noqa: BLE001 - a failing dependency means "not ready", no crash
                 ok = False
             if not ok:
                 return JSONResponse({"status": "not ready", "check": check.__name__}, 503)

@@ -1,7 +1,8 @@
-"""forms' database schema (SQLAlchemy 2 Core) and migrations.
+"""forms' database schema (SQLAlchemy 2 Core); its history is in migrations/ (Alembic).
 
-Published versions are immutable: besides the code never updating them, a trigger refuses
-UPDATE and DELETE on form_versions, so "GET a version" returns the same content forever."""
+Published versions are immutable: besides the code never updating them, a trigger (made by
+migrations/versions/0001_initial.py) refuses UPDATE and DELETE on form_versions, so "GET a
+version" returns the same content forever."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The catalogue's own tables in identity's database (migration 30), beside tables.py's
+"""The catalogue's own tables in identity's database, beside tables.py's
 `staff` and `memberships`.
 
 `memberships` stays what tokens are issued from: the *effective* memberships today. The

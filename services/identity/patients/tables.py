@@ -1,8 +1,8 @@
 """identity's patient-side tables: the population register copy, activation codes, patient
 passwords, the letter print queue and login throttling.
 
-A MetaData of their own, created by migration 10 (versions 10–19 are the patient side's),
-so migration 1 (tables.py) never changes."""
+A MetaData of their own (identity's Alembic environment, services/identity/migrations/,
+compares all four)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ population_register = Table(
     # Sekretessmarkering: the address is not stored at all, so it cannot be shown anywhere.
     Column("protected_identity", Boolean, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
-    Column("listed_unit", String(100)),  # listad vid: a care unit's id (migration 11)
+    Column("listed_unit", String(100)),  # listad vid: a care unit's id
     CheckConstraint("NOT protected_identity OR (care_of IS NULL AND street IS NULL"
                     " AND postal_code IS NULL AND city IS NULL)",
                     name="protected_identity_has_no_address"),
