@@ -29,7 +29,7 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import logs
@@ -156,7 +156,7 @@ class EventConsumer:
                 log.warning("consumer waiting for database", extra={
                     "consumer": self.name, "event_id": str(envelope.event_id),
                     "error": type(exc).__name__})
-            except (DBAPIError, Exception) as exc:  # noqa: BLE001 - retried, then dead-lettered
+            except Exception as exc:  # noqa: BLE001 - retried, then dead-lettered, never lost
                 if attempt >= self._max_attempts:
                     return await self._dead_letter(
                         record, f"handler failed {attempt} times: {type(exc).__name__}")

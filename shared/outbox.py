@@ -115,7 +115,7 @@ class OutboxRelay:
                     if published < self._batch_size:
                         await self._purge_now_and_then()  # inside the try: a DB blip is no crash
                     backoff = 0.1
-                except Exception as exc:  # noqa: BLE001 - broker or database away: retry later
+                except Exception as exc:  # noqa: BLE001 - broker or database away: keep rows, retry
                     FAILURES.labels(self.name).inc()
                     log.warning("outbox publish failed", extra={"reason": type(exc).__name__,
                                                                  "service": self.name})

@@ -19,8 +19,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import db
-from shared import migrations as shared_migrations
+from shared import db, event_tables_legacy
 from shared.events import EventData, topics, wiring
 from shared.inbox import EventConsumer, Handler
 from shared.kafka import TopicPolicy, ensure_event_topics, make_producer
@@ -36,7 +35,7 @@ class EventRuntime:
     service: str
     engine: AsyncEngine
     bootstrap: str
-    migrations: Sequence[db.Migration]
+    migrations: db.Migrations
     outbox: Outbox | None = None
     inbox: Table | None = None
     # Topic policy, retentions and the crash-loop threshold; defaults when not given.
@@ -68,7 +67,10 @@ class EventRuntime:
     async def start(self) -> None:
         """Migrates the database (needed to serve anything), then returns; Kafka comes up in
         the background."""
-        await db.migrate(self.engine, [*self.migrations, *shared_migrations.MIGRATIONS])
+        if isinstance(self.migrations, Sequence):  # numbered: the shared tables' steps too
+            await db.migrate(self.engine, [*self.migrations, *event_tables_legacy.MIGRATIONS])
+        else:  # Alembic: the service's revisions cover its outbox and inbox
+            await db.migrate(self.engine, self.migrations)
         task = asyncio.create_task(self._connect_kafka(), name="kafka-connect")
         self._tasks.append(task)
 

@@ -25,7 +25,7 @@ from shared.staff_access import define_staff_access
 
 metadata = MetaData()
 inbox = define_inbox(metadata)
-# Auditors' current units and revocations (shared.staff_access); created by migration 2.
+# Auditors' current units and revocations (shared.staff_access).
 access_metadata = MetaData()
 staff_access = define_staff_access(access_metadata)
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from services.forms import api, api_import, handlers, internal_api, tables
 from services.forms.context import FormsContext
+from services.forms.migrations import MIGRATIONS
 from services.forms.settings import FormsSettings
 from services.forms.store import SqlUnitOfWork
 from shared import staff_access, web
@@ -31,7 +32,7 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = make_engine(settings.database_url)
-        runtime = EventRuntime(service=SERVICE, engine=engine, migrations=tables.MIGRATIONS,
+        runtime = EventRuntime(service=SERVICE, engine=engine, migrations=MIGRATIONS,
                                bootstrap=settings.kafka_bootstrap_servers, outbox=outbox,
                                inbox=tables.inbox, settings=settings)
         ctx = FormsContext(

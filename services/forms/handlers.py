@@ -44,7 +44,8 @@ async def provision_unit(ctx: FormsContext, unit_id: str, services: list[str]) -
 
 
 def build_handlers(ctx: FormsContext) -> dict[type[EventData], Handler]:
-    async def unit_registered(_: AsyncConnection, __: Envelope, data: CareUnitRegistered):
+    async def unit_registered(_: AsyncConnection, __: Envelope, data: EventData) -> None:
+        assert isinstance(data, CareUnitRegistered)  # the binding routes only these here
         await provision_unit(ctx, data.unit_id, list(data.services))
 
     return {CareUnitRegistered: unit_registered}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from types import TracebackType
 from typing import Protocol, Self
 
 from services.forms.domain.model import FormDefinition
@@ -49,7 +50,8 @@ class UnitOfWork(Protocol):
     """One transaction: everything done inside commits together with the emitted events."""
 
     async def __aenter__(self) -> Self: ...
-    async def __aexit__(self, *exc: object) -> None: ...
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None: ...
 
     async def form(self, form_id: str, *, for_update: bool = False) -> FormRecord | None: ...
     async def form_for(self, unit_id: str, service_type: str) -> FormRecord | None: ...

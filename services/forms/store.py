@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractAsyncContextManager
+from types import TracebackType
 from typing import Any, Self
 
 from sqlalchemy import Row, delete, select, update
@@ -27,9 +28,10 @@ class SqlUnitOfWork:
         self.conn = await self._tx.__aenter__()
         return self
 
-    async def __aexit__(self, *exc: object) -> None:
+    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
         assert self._tx is not None
-        await self._tx.__aexit__(*exc)  # commits, or rolls back on an exception
+        await self._tx.__aexit__(kind, exc, tb)  # commits, or rolls back on an exception
 
     async def form(self, form_id: str, *, for_update: bool = False) -> FormRecord | None:
         query = select(forms).where(forms.c.form_id == form_id)

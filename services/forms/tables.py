@@ -1,14 +1,14 @@
-"""forms' database schema (SQLAlchemy 2 Core) and migrations.
+"""forms' database schema (SQLAlchemy 2 Core); its history is in migrations/ (Alembic).
 
-Published versions are immutable: besides the code never updating them, a trigger refuses
-UPDATE and DELETE on form_versions, so "GET a version" returns the same content forever."""
+Published versions are immutable: besides the code never updating them, a trigger (made by
+migrations/versions/0001_initial.py) refuses UPDATE and DELETE on form_versions, so "GET a
+version" returns the same content forever."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
     Column,
-    Connection,
     DateTime,
     ForeignKey,
     Integer,
@@ -18,10 +18,8 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     func,
-    text,
 )
 
-from shared.db import Migration
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
 from shared.staff_access import define_staff_access
@@ -65,28 +63,6 @@ unit_services = Table(
 outbox = define_outbox(metadata)
 inbox = define_inbox(metadata)
 
-_IMMUTABLE = """
-CREATE FUNCTION form_versions_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN RAISE EXCEPTION 'published form versions are immutable'; END $$;
-CREATE TRIGGER form_versions_no_change BEFORE UPDATE OR DELETE ON form_versions
-FOR EACH ROW EXECUTE FUNCTION form_versions_immutable();
-"""
-
-
-def _initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[forms, form_versions, unit_services, outbox])
-    conn.execute(text(_IMMUTABLE))
-
-
-def _inbox(conn: Connection) -> None:
-    inbox.create(conn, checkfirst=True)
-
-
-# Separate metadata, so no earlier migration's create_all picks it up.
+# Separate metadata (the staff-access projection; migrations/ compares both).
 access_metadata = MetaData()
 staff_access = define_staff_access(access_metadata)  # designers' current units (revocation)
-
-MIGRATIONS = [Migration(1, "forms: forms, immutable versions, unit services, outbox", _initial),
-              Migration(2, "forms: inbox (provisioning new care units)", _inbox),
-              Migration(3, "forms: staff access projection (revocation)",
-                        access_metadata.create_all)]

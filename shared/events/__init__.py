@@ -4,10 +4,17 @@ from shared.events.envelope import Actor, Envelope, EventData, Source, new_event
 from shared.events.registry import REGISTRY, UnknownEventType, contract_for, decode_data
 
 __all__ = [
-    "Actor", "Envelope", "EventData", "Source", "new_event",
-    "REGISTRY", "UnknownEventType", "contract_for", "decode_data",
+    "REGISTRY",
+    "Actor",
+    "Envelope",
+    "EventData",
+    "Source",
+    "UnknownEventType",
+    "contract_for",
+    "decode_data",
+    "new_event",
 ]
 
 # Importing the package registers every contract, so no consumer can silently skip events
 # because nothing happened to import the contracts module.
-from shared.events import contracts as _contracts  # noqa: E402,F401
+from shared.events import contracts as _contracts  # noqa: F401

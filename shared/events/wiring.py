@@ -26,7 +26,8 @@ from shared.events.topic_contracts import CONTRACTS_ON
 H = TypeVar("H")
 log = logging.getLogger(__name__)
 
-Handlers = Mapping[type[EventData] | str, H]
+# By contract class; by wire name (deprecated); or both mixed, while a service converts.
+Handlers = Mapping[type[EventData], H] | Mapping[str, H] | Mapping[type[EventData] | str, H]
 
 
 class WiringError(RuntimeError):
@@ -48,7 +49,7 @@ def wire_name(contract: type[EventData]) -> str:
 
 def _registered(contract: object) -> bool:
     return isinstance(contract, type) and REGISTRY.get(
-        (getattr(contract, "event_type", None), getattr(contract, "event_version", None))
+        (getattr(contract, "event_type", ""), getattr(contract, "event_version", 0))
     ) is contract
 
 

@@ -21,6 +21,7 @@ from services.identity.catalogue import (
 )
 from services.identity.catalogue.model import CatalogueMembership, CatalogueStaff
 from services.identity.migrations import MIGRATIONS
+from services.identity.oidc.tables import sessions as oidc_sessions
 from services.identity.seed import SEED_DIR
 from shared import db
 from shared.events import Source
@@ -30,7 +31,6 @@ pytestmark = pytest.mark.integration
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 STOCKHOLM = read_catalogue(SEED_DIR / "stockholm.json")
-OURS = [m for m in MIGRATIONS if m.version in (1, 30)]  # identity's base and the catalogue's
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ TEST1, TEST2 = "SE2321000016-TEST1", "SE2321000016-TEST2"
 
 
 async def test_a_full_import_registers_once_and_then_only_announces_changes(engine, sync):
-    await db.migrate(engine, OURS)
+    await db.migrate(engine, MIGRATIONS)
     report = await apply(engine, sync, STOCKHOLM, full=True)
     assert report["units"] == 3 and report["registered"] == len(STOCKHOLM.staff)
     first = await events(engine)
@@ -115,7 +115,7 @@ async def test_a_full_import_registers_once_and_then_only_announces_changes(engi
 
 
 async def test_merge_changes_memberships_and_leaves_others_alone(engine, sync):
-    await db.migrate(engine, OURS)
+    await db.migrate(engine, MIGRATIONS)
     await apply(engine, sync, STOCKHOLM, full=True)
     moved = person(S003, memberships=[membership(TEST1, "clinician"),
                                       membership(TEST2, "clinician", "message_administrator")])
@@ -132,7 +132,7 @@ async def test_merge_changes_memberships_and_leaves_others_alone(engine, sync):
 
 
 async def test_validity_dates_take_effect_on_import_and_on_the_sweep(engine, sync):
-    await db.migrate(engine, OURS)
+    await db.migrate(engine, MIGRATIONS)
     await apply(engine, sync, STOCKHOLM, full=True)
     ends_today = person(S002, valid_to=date(2026, 3, 1))
     starts_soon = CatalogueStaff(
@@ -163,7 +163,7 @@ async def test_validity_dates_take_effect_on_import_and_on_the_sweep(engine, syn
     (read_catalogue(SEED_DIR / "vastra-gotaland.ldif"), "another region"),
 ])
 async def test_a_bad_import_changes_nothing(engine, sync, catalogue, complaint):
-    await db.migrate(engine, OURS)
+    await db.migrate(engine, MIGRATIONS)
     await apply(engine, sync, STOCKHOLM, full=True)
     before = await events(engine)
     with pytest.raises(CatalogueError, match=complaint):
@@ -174,36 +174,17 @@ async def test_a_bad_import_changes_nothing(engine, sync, catalogue, complaint):
     assert state is not None and not state.revoked
 
 
-async def test_staff_from_before_the_catalogue_are_backfilled_as_announced(engine, sync):
-    await db.migrate(engine, [m for m in OURS if m.version == 1])
-    sid = uuid.uuid4()
-    async with engine.begin() as conn:
-        await conn.execute(tables.care_units.insert().values(
-            unit_id=TEST1, name="Test", region="stockholm", functional_email="a@b.example",
-            services=[]))
-        await conn.execute(tables.staff.insert().values(
-            staff_id=sid, hsa_id=S002, given_name="Lars", family_name="Läkartest",
-            profession="doctor"))
-        await conn.execute(tables.memberships.insert().values(
-            staff_id=sid, unit_id=TEST1, roles=["clinician"]))
-    await db.migrate(engine, OURS)
-    one = Catalogue(care_units=[u for u in STOCKHOLM.care_units if u.unit_id == TEST1],
-                    staff=[person(S002)])
-    assert (await apply(engine, sync, one, full=False))["unchanged"] == 1
-    assert await events(engine) == []
-
-
 async def test_revocation_ends_the_persons_provider_sessions(engine, sync):
-    await db.migrate(engine, OURS)
+    await db.migrate(engine, MIGRATIONS)
     await apply(engine, sync, STOCKHOLM, full=True)
     sid = await staff_id(engine, S002)
-    async with engine.begin() as conn:  # the OpenID Provider's table, as far as we use it
-        await conn.execute(text(
-            "CREATE TABLE oidc_sessions (sid text PRIMARY KEY, subject text, kind text, "
-            "revoked_at timestamptz, revoked_reason text)"))
-        await conn.execute(text(
-            "INSERT INTO oidc_sessions VALUES ('a', :s, 'staff', NULL, NULL), "
-            "('b', :other, 'staff', NULL, NULL)"), {"s": sid, "other": str(uuid.uuid4())})
+    async with engine.begin() as conn:  # the OpenID Provider's sessions of two people
+        now = datetime.now(UTC)
+        await conn.execute(oidc_sessions.insert(), [
+            {"sid": sid_, "client_id": "gateway", "subject": str(subject), "kind": "staff",
+             "loa": 3, "amr": ["pwd", "otp"], "auth_time": now,
+             "expires_at": now + timedelta(hours=1)}
+            for sid_, subject in (("a", sid), ("b", uuid.uuid4()))])
     await apply(engine, sync, without(STOCKHOLM, S002), full=True)
     async with engine.connect() as conn:
         rows = dict((await conn.execute(text(

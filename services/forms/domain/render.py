@@ -118,7 +118,8 @@ def _answer_lines(defs: tuple[Item, ...], raw: list, lang: Lang, depth: int,
     by_id = {d.link_id: d for d in defs}
     pad = "  " * depth
     for entry in raw if isinstance(raw, list) else []:
-        item = by_id.get(entry.get("linkId")) if isinstance(entry, dict) else None
+        link_id = entry.get("linkId") if isinstance(entry, dict) else None
+        item = by_id.get(link_id) if isinstance(link_id, str) else None
         if item is None or item.type == "display":
             continue
         if item.type == "group":
@@ -140,7 +141,7 @@ def _show(item: Item, answer: dict[str, Any], lang: Lang) -> str:
     if item.type in CHOICE_TYPES:
         code = value.get("code") if isinstance(value, dict) else value
         texts = {o.code: o.text(lang) for o in item.options}
-        return texts.get(str(code), str(code))
+        return texts.get(code, str(code)) if isinstance(code, str) else str(code)
     if item.type == "boolean":
         return _LABELS[lang]["yes" if value else "no"]
     if item.type == "attachment" and isinstance(value, dict):

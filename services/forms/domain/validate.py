@@ -61,7 +61,8 @@ class _Validator:
 
     def fail(self, code: str, path: str, item: Item | None = None, **values: object) -> None:
         label = item.label(self.lang)[:80] if item else ""
-        link_id = item.link_id if item else values.pop("link_id", None)
+        given = values.pop("link_id", None)
+        link_id = item.link_id if item else (None if given is None else str(given))
         self.errors.append(FieldError(link_id, path, code, i18n.message(
             code, self.lang, label=label, link_id=link_id, **values)))
 

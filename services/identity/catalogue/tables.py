@@ -1,4 +1,4 @@
-"""The catalogue's own tables in identity's database (migration 30), beside tables.py's
+"""The catalogue's own tables in identity's database, beside tables.py's
 `staff` and `memberships`.
 
 `memberships` stays what tokens are issued from: the *effective* memberships today. The
@@ -11,7 +11,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
-    Connection,
     Date,
     DateTime,
     ForeignKey,
@@ -20,11 +19,9 @@ from sqlalchemy import (
     Table,
     Uuid,
     func,
-    text,
 )
 
 from services.identity import tables as identity
-from shared.db import Migration
 
 metadata = MetaData()
 
@@ -50,26 +47,3 @@ catalogue_memberships = Table(
     Column("valid_from", Date),
     Column("valid_to", Date),
 )
-
-# Staff seeded before the catalogue existed were announced (StaffRegistered) with their
-# current memberships, which had no validity dates.
-_BACKFILL = """
-INSERT INTO catalogue_staff (staff_id, active, announced)
-SELECT s.staff_id, true, json_build_object(
-    'profession', s.profession,
-    'units', COALESCE((SELECT json_object_agg(m.unit_id, m.roles) FROM memberships m
-                       WHERE m.staff_id = s.staff_id), '{}'::json))
-FROM staff s;
-INSERT INTO catalogue_memberships (staff_id, unit_id, roles)
-SELECT staff_id, unit_id, roles FROM memberships;
-"""
-
-
-def create(conn: Connection) -> None:
-    metadata.create_all(conn)
-    for statement in filter(str.strip, _BACKFILL.split(";")):
-        conn.execute(text(statement))
-
-
-MIGRATIONS = [Migration(30, "identity: staff catalogue validity, removal and announcements",
-                        create)]

@@ -1,5 +1,5 @@
-"""Tables of the OpenID Provider and the login front doors, in their own MetaData so that
-identity's migration 1 (tables.metadata) stays exactly as it was; created by migration 20.
+"""Tables of the OpenID Provider and the login front doors, in their own MetaData (identity's
+Alembic environment, services/identity/migrations/, compares all four).
 
 Secrets are never stored as presented: authorization codes and refresh tokens by SHA-256
 (they are long random strings, so a plain hash is enough), passwords as argon2id, TOTP

