@@ -311,3 +311,11 @@ def test_option_scores_are_kept_and_unknown_option_parts_refused():
                                       "answerOption": [{"valueCoding": {
                                           "code": "a", "userSelected": True}}]}))
     assert problems == [("unsupported_element", "q", "answerOption.valueCoding.userSelected")]
+
+
+@pytest.mark.timeout(10)
+def test_a_catastrophic_pattern_cannot_stall_validation():
+    form = imported(questionnaire({"linkId": "s", "text": "S", "type": "string",
+                                   "extension": [ext("regex", valueString="(a+)+$")]}))
+    evil = {"linkId": "s", "answer": [{"valueString": "a" * 490 + "!"}]}
+    assert codes(form, evil) == {"pattern"}  # Python's re would backtrack for ages here
