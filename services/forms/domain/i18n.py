@@ -37,6 +37,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                         "en": "The file type for “{label}” is not allowed."},
     "attachment_size": {"sv": "Filen för ”{label}” är för stor.",
                         "en": "The file for “{label}” is too large."},
+    "malformed": {"sv": "Svaret har fel struktur ({detail}).",
+                  "en": "The response is malformed ({detail})."},
+    "wrong_questionnaire": {
+        "sv": "Svaren hör till ett annat formulär eller en annan version.",
+        "en": "The answers belong to another form or another version."},
+    "not_completed": {"sv": "Svaren är inte markerade som färdiga.",
+                      "en": "The answers are not marked as completed."},
+    # FHIR import: constraints of imported Questionnaires.
     "too_short": {"sv": "Svaret på ”{label}” ska vara minst {limit} tecken.",
                   "en": "The answer to “{label}” must be at least {limit} characters."},
     "pattern": {"sv": "Svaret på ”{label}” har inte rätt form.",
@@ -53,13 +61,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                 "en": "“{label}” must be answered at least {limit} times."},
     "too_many": {"sv": "”{label}” får besvaras högst {limit} gånger.",
                  "en": "“{label}” may be answered at most {limit} times."},
-    "malformed": {"sv": "Svaret har fel struktur ({detail}).",
-                  "en": "The response is malformed ({detail})."},
-    "wrong_questionnaire": {
-        "sv": "Svaren hör till ett annat formulär eller en annan version.",
-        "en": "The answers belong to another form or another version."},
-    "not_completed": {"sv": "Svaren är inte markerade som färdiga.",
-                      "en": "The answers are not marked as completed."},
 }
 
 
