@@ -43,7 +43,7 @@ async def _json(request: Request) -> Any:
         raise HTTPException(413, f"at most {MAX_BYTES // (1024 * 1024)} MB")
     try:
         return json.loads(body)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
         raise HTTPException(422, "the body is not JSON") from exc
 
 

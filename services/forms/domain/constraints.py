@@ -4,10 +4,10 @@ items. Each check returns (error code, message values) pairs for validate to rep
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from services.forms.domain import patterns
 from services.forms.domain.model import Item
 from services.forms.domain.values import parse_bound, parse_scalar
 
@@ -18,9 +18,7 @@ def text_problems(item: Item, value: str) -> list[Problem]:
     out: list[Problem] = []
     if item.min_length is not None and len(value) < item.min_length:
         out.append(("too_short", {"limit": item.min_length}))
-    # The answer is bounded (validate's max lengths) and the pattern was compiled when the
-    # definition was checked, so matching here stays cheap.
-    if item.regex is not None and re.fullmatch(item.regex, value) is None:
+    if item.regex is not None and not patterns.full_match(item.regex, value):
         out.append(("pattern", {}))
     return out
 

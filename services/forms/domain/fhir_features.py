@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from services.forms.domain.fhir_swedish import swedish
 from services.forms.domain.model import Lang
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
@@ -65,7 +66,7 @@ MESSAGES: dict[str, dict[Lang, str]] = {
               "kodsystem); lista koderna i den.",
         "en": "{where}: ValueSet {feature} cannot be expanded here (a filter or a whole code "
               "system); list its codes."},
-    # The detail comes from the model's checks, in English.
+    # The detail comes from the model's checks (fhir_swedish words it in Swedish).
     "invalid": {"sv": "{where}: ogiltig formulärdefinition ({feature}).",
                 "en": "{where}: invalid form definition ({feature})."},
     "not_a_questionnaire": {"sv": "Det här är ingen FHIR Questionnaire eller Bundle ({feature}).",
@@ -102,6 +103,8 @@ class Issue:
 
     def message(self, lang: Lang) -> str:
         where, feature = self.where, self.feature
+        if self.code == "invalid" and lang == "sv":
+            feature = swedish(feature)
         if self.code == "missing_language":
             names = LANGUAGE_NAMES[lang]
             where, feature = names.get(where, where), names.get(feature, feature)

@@ -23,6 +23,7 @@ INITIAL_KEYS = {"valueBoolean", "valueDecimal", "valueInteger", "valueDate", "va
 ANSWER_KEYS = {"answerBoolean", "answerDecimal", "answerInteger", "answerDate",
                "answerDateTime", "answerTime", "answerString", "answerCoding"}
 MAX_ITEMS = 2000
+MAX_DEPTH = 12  # levels of nested items; real forms use a handful
 
 
 class Reader:
@@ -88,8 +89,10 @@ class Reader:
         self.count += 1
         link_id = str(raw.get("linkId", "?"))
         where = f"{parent}/{link_id}" if parent else link_id
-        if self.count > MAX_ITEMS:
-            self.refuse("unsupported_element", where, f"more than {MAX_ITEMS} items")
+        if self.count > MAX_ITEMS or where.count("/") >= MAX_DEPTH:
+            limit = f"more than {MAX_ITEMS} items" if self.count > MAX_ITEMS else \
+                f"items nested more than {MAX_DEPTH} levels"
+            self.refuse("unsupported_element", where[:300], limit)
             return None
         for key in sorted(set(raw) - HANDLED):
             self.refuse("unsupported_element", where, key)

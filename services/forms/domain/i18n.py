@@ -41,6 +41,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                     "en": "The field {key} is not part of a form response."},
     "too_many_entries": {"sv": "Svaret har fler än {limit} frågor och svar.",
                          "en": "The response has more than {limit} questions and answers."},
+    "malformed": {"sv": "Svaret har fel struktur ({detail}).",
+                  "en": "The response is malformed ({detail})."},
+    "wrong_questionnaire": {
+        "sv": "Svaren hör till ett annat formulär eller en annan version.",
+        "en": "The answers belong to another form or another version."},
+    "not_completed": {"sv": "Svaren är inte markerade som färdiga.",
+                      "en": "The answers are not marked as completed."},
+    # FHIR import: constraints of imported Questionnaires.
     "too_short": {"sv": "Svaret på ”{label}” ska vara minst {limit} tecken.",
                   "en": "The answer to “{label}” must be at least {limit} characters."},
     "pattern": {"sv": "Svaret på ”{label}” har inte rätt form.",
@@ -57,13 +65,6 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                 "en": "“{label}” must be answered at least {limit} times."},
     "too_many": {"sv": "”{label}” får besvaras högst {limit} gånger.",
                  "en": "“{label}” may be answered at most {limit} times."},
-    "malformed": {"sv": "Svaret har fel struktur ({detail}).",
-                  "en": "The response is malformed ({detail})."},
-    "wrong_questionnaire": {
-        "sv": "Svaren hör till ett annat formulär eller en annan version.",
-        "en": "The answers belong to another form or another version."},
-    "not_completed": {"sv": "Svaren är inte markerade som färdiga.",
-                      "en": "The answers are not marked as completed."},
 }
 
 

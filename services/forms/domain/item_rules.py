@@ -3,8 +3,7 @@ bounds, decimal places, units, item controls, occurrence limits and initial valu
 
 from __future__ import annotations
 
-import re
-
+from services.forms.domain import patterns
 from services.forms.domain.model import BOUNDED_TYPES, CHOICE_TYPES, Item
 
 
@@ -17,8 +16,8 @@ def constraint_problems(item: Item, where: str) -> list[str]:
         out.append(f"{where} maxLength/minLength apply to string and text items")
     if item.regex is not None and not text_like:
         out.append(f"{where} regex applies to string and text items")
-    if item.regex is not None and _bad_regex(item.regex):
-        out.append(f"{where} regex is not a valid regular expression")
+    if item.regex is not None and not patterns.valid(item.regex):
+        out.append(f"{where} regex is not a regular expression this service can run (RE2)")
     if (item.min_value, item.max_value) != (None, None) and item.type not in BOUNDED_TYPES:
         out.append(f"{where} min/max values apply to numbers, dates and times")
     if item.max_decimal_places is not None and item.type not in ("decimal", "quantity"):
@@ -32,6 +31,9 @@ def constraint_problems(item: Item, where: str) -> list[str]:
         out.append(f"{where} choice items mark initial options with initialSelected")
     if (item.min_occurs or item.max_occurs) and not item.repeats:
         out.append(f"{where} minOccurs/maxOccurs apply to repeating items")
+    preset = item.initial or any(o.initial_selected for o in item.options)
+    if item.required and (item.read_only or item.hidden) and not preset:
+        out.append(f"{where} a required readOnly or hidden item needs an initial value")
     if len(item.initial) > 1 and not item.repeats:
         out.append(f"{where} several initial values need a repeating item")
     return out
@@ -49,11 +51,3 @@ def _control_problems(item: Item) -> list[str]:
     if item.slider_step is not None and item.control != "slider":
         return ["sliderStepValue applies to slider items"]
     return []
-
-
-def _bad_regex(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except re.error:
-        return True
-    return False

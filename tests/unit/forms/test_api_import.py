@@ -122,3 +122,16 @@ def test_instruments_are_offered_with_their_licence_and_import_as_forms(client):
                     headers=as_("designer"))
     assert r.status_code == 201, r.text
     assert client.get("/v1/instruments/nope", headers=as_("designer")).status_code == 404
+
+
+def test_absurd_nesting_is_refused_not_crashed(client):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    r = client.post("/v1/fhir/import", content=deep,
+                    headers=as_("designer", **{"Content-Type": "application/json"}))
+    assert r.status_code == 422
+    item: dict = {"linkId": "leaf", "text": "x", "type": "string"}
+    for n in range(40):
+        item = {"linkId": f"g{n}", "type": "group", "item": [item]}
+    body = {"resourceType": "Questionnaire", "status": "active", "title": "T", "item": [item]}
+    r = client.post("/v1/fhir/import?lang=en", json=body, headers=as_("designer"))
+    assert r.status_code == 200 and "nested more than" in r.text

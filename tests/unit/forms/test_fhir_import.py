@@ -311,3 +311,22 @@ def test_option_scores_are_kept_and_unknown_option_parts_refused():
                                       "answerOption": [{"valueCoding": {
                                           "code": "a", "userSelected": True}}]}))
     assert problems == [("unsupported_element", "q", "answerOption.valueCoding.userSelected")]
+
+
+@pytest.mark.timeout(10)
+def test_a_catastrophic_pattern_cannot_stall_validation():
+    form = imported(questionnaire({"linkId": "s", "text": "S", "type": "string",
+                                   "extension": [ext("regex", valueString="(a+)+$")]}))
+    evil = {"linkId": "s", "answer": [{"valueString": "a" * 490 + "!"}]}
+    assert codes(form, evil) == {"pattern"}  # Python's re would backtrack for ages here
+
+
+def test_definition_problems_read_in_swedish_too():
+    [form] = import_resource(questionnaire(
+        {"linkId": "a", "text": "A", "type": "string", "enableWhen": [
+            {"question": "b", "operator": "exists", "answerBoolean": True}]},
+        {"linkId": "b", "text": "B", "type": "string"}))
+    [problem] = form.problems
+    assert problem.message("sv") == ("a: ogiltig formulärdefinition (enableWhen måste "
+                                     "hänvisa till en tidigare fråga (b)).")
+    assert "enableWhen must refer to an earlier question (b)" in problem.message("en")

@@ -61,7 +61,9 @@ def test_enable_when_cannot_refer_to_the_item_itself():
 
     (q("c", "choice", N, options=(), control="slider"), "needed by"),
     (q("r", "integer", N, regex="a+"), "regex applies"),
-    (q("r", "string", N, regex="(a"), "not a valid regular expression"),
+    (q("h", "string", N, required=True, hidden=True), "needs an initial value"),
+    (q("r", "string", N, regex="(a"), "regular expression this service can run"),
+    (q("r", "string", N, regex=r"(a)\1"), "regular expression this service can run"),
     (q("s", "integer", N, control="slider"), "minValue and maxValue"),
     (q("d", "date", N, max_decimal_places=2), "maxDecimalPlaces"),
 ])
