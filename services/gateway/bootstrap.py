@@ -17,7 +17,7 @@ from services.gateway.limits import BodyLimit
 from services.gateway.oidc_client import OidcClient
 from services.gateway.session import SESSION_COOKIE, SessionStore
 from services.gateway.settings import GatewaySettings
-from services.gateway.ui import routes
+from services.gateway.ui import i18n, routes
 from services.gateway.ui.pages import error_page
 from shared import db, web
 
@@ -81,6 +81,7 @@ def create_app(settings: GatewaySettings | None = None, *,
             response = error_page(request, 413,
                                   f"the request body is larger than {settings.max_body_bytes} bytes")
         else:
+            i18n.current.set(i18n.language_of(request))  # for texts made outside templates
             await _load_session(request)
             response = await call_next(request)
         if getattr(request.state, "session_status", "") in ("idle", "expired"):

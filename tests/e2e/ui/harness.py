@@ -50,6 +50,16 @@ async def assert_accessible(page: Page) -> None:
           "nodes": [n["target"] for n in v["nodes"][:3]]} for v in bad], indent=1)
 
 
+async def assert_one_language(page: Page) -> None:
+    """No catalog text of the other language on the page (see tests/unit/gateway/test_i18n)."""
+    from tests.unit.gateway.test_i18n import foreign_phrases
+
+    lang = await page.evaluate("document.documentElement.lang")
+    text = await page.inner_text("body")
+    leaked = [p for p in foreign_phrases(lang) if p in text]
+    assert not leaked, f"{page.url} ({lang}) shows untranslated: {leaked}"
+
+
 class Ui:
     def __init__(self, browser: Browser, gateway: str, shots: Path) -> None:
         self.browser, self.gateway, self.shots = browser, gateway.rstrip("/"), shots
@@ -82,7 +92,13 @@ class Ui:
                     axe: bool = True) -> None:
         response = await page.goto(self.gateway + path)
         assert response is not None and response.status < 400, (path, response and response.status)
+        await self.check(page, name, docs=docs, axe=axe)
+
+    async def check(self, page: Page, name: str, *, docs: bool = False,
+                    axe: bool = True) -> None:
+        """The page as it is: screenshot, one language only, and (by default) axe."""
         await self.shot(page, name, docs=docs)
+        await assert_one_language(page)
         if axe:
             await assert_accessible(page)
 
@@ -93,4 +109,12 @@ class Ui:
         await page.locator("input[name=personnummer]").fill(personnummer)
         await page.locator("button[name=decision][value=approve]").click()
         await page.wait_for_url(re.compile(re.escape(self.gateway) + r"/(start|\?|$)"))
-        await expect(page.locator("form[action='/logout']")).to_be_visible()
+        await expect(page.locator("form[action='/logout']").first).to_be_visible()
+
+    async def login_patient_password(self, page: Page, personnummer: str, password: str) -> None:
+        """With the password from the activation letter (loa 2, no message content)."""
+        await page.goto(self.gateway + "/login")
+        await page.locator("#patient-personnummer").fill(personnummer)
+        await page.locator("#patient-password").fill(password)
+        await page.locator("form[action='/login/password'] button").click()
+        await page.wait_for_url(re.compile(re.escape(self.gateway) + r"/start"))
