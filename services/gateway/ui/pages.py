@@ -92,6 +92,8 @@ def install(app) -> None:
 
     @app.exception_handler(LoginRedirect)
     async def to_login(request: Request, exc: LoginRedirect) -> Response:
+        if getattr(request.state, "session_status", "") == "idle":  # say why, then log in
+            return RedirectResponse("/?idle=1", status_code=303)
         return RedirectResponse(exc.location, status_code=303)
 
     @app.exception_handler(LoginNeeded)

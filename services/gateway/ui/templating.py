@@ -73,6 +73,8 @@ def _chrome(request: Request, lang: str, title: str) -> dict[str, Any]:
         "idle_minutes": settings.session_idle_s // 60,
         "session_ends_at": ends_at, "warn_at": ends_at - WARN_BEFORE_S if ends_at else None,
         "now": time.time(),
-        "logged_out_idle": getattr(request.state, "session_status", "") == "idle",
+        "logged_out_idle": session is None and (
+            getattr(request.state, "session_status", "") == "idle"
+            or request.query_params.get("idle") == "1"),
         "show_mailsink": settings.show_mailsink,
     }
