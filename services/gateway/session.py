@@ -20,7 +20,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from cryptography.exceptions import InvalidTag
@@ -70,7 +70,8 @@ class Session:
     def from_json(cls, raw: bytes) -> Session:
         data = json.loads(raw)
         data["access"] = {k: AccessToken(**v) for k, v in data.get("access", {}).items()}
-        return cls(**data)
+        known = {f.name for f in fields(cls)} - {"lock"}  # rows of another version: tolerated
+        return cls(**{k: v for k, v in data.items() if k in known})
 
 
 @dataclass(frozen=True)

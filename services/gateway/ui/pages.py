@@ -4,6 +4,7 @@ only), and the error pages (HTML for pages, JSON for /api/)."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import httpx
 from fastapi import APIRouter, HTTPException, Request, Response
@@ -61,14 +62,25 @@ async def mail(request: Request) -> Response:
     settings = request.app.state.settings
     if not settings.show_mailsink:
         raise HTTPException(404, "not found")
+    base = settings.mailsink_url.rstrip("/")
     try:
-        answer = await request.app.state.http.get(
-            f"{settings.mailsink_url.rstrip('/')}/api/messages", timeout=5)
+        answer = await request.app.state.http.get(f"{base}/api/messages", timeout=5)
+        if answer.status_code == 404:  # Mailpit (the compose file's sink) has its own API
+            answer = await request.app.state.http.get(f"{base}/api/v1/messages", timeout=5)
         answer.raise_for_status()
-        messages = list(reversed(answer.json()))[:50]
-    except (httpx.HTTPError, ValueError) as exc:
+        messages = _mails(answer.json())
+    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
         raise ServiceUnavailable("mailsink") from exc
     return render(request, "mail.html", {"messages": messages}, title=_l("E-mail sent (development)"))
+
+
+def _mails(body: Any) -> list[dict[str, Any]]:
+    """The newest 50 mails, from the local sink's list (oldest first) or Mailpit's."""
+    if isinstance(body, dict):
+        return [{"subject": m.get("Subject", ""), "received_at": m.get("Created"),
+                 "rcpt_tos": [t.get("Address", "") for t in m.get("To") or []],
+                 "body": m.get("Snippet", "")} for m in body["messages"][:50]]
+    return list(reversed(body))[:50]
 
 
 def _wants_json(request: Request) -> bool:

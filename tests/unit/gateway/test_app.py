@@ -151,3 +151,20 @@ def test_appends_the_client_address_to_x_forwarded_for(upstream) -> None:
     assert plain == "203.0.113.9"
     # Whatever the caller claims stays to the left: identity reads the chain from the right.
     assert spoofed == "198.51.100.1, 203.0.113.9"
+
+
+def test_mail_page_shows_the_local_sink_or_mailpit_and_only_in_development() -> None:
+    def sink(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/messages":
+            return httpx.Response(404)
+        assert request.url.path == "/api/v1/messages"
+        return httpx.Response(200, json={"messages": [{
+            "Subject": "Nytt svar", "Created": "2025-03-02T10:00:00Z",
+            "To": [{"Address": "p@example.se"}], "Snippet": "Logga in för att läsa"}]})
+
+    with TestClient(create_app(SETTINGS, transport=httpx.MockTransport(sink))) as c:
+        page = c.get("/dev/mail")
+    assert page.status_code == 200 and "Nytt svar" in page.text and "p@example.se" in page.text
+    hidden = SETTINGS.model_copy(update={"show_mailsink": False})
+    with TestClient(create_app(hidden, transport=httpx.MockTransport(sink))) as c:
+        assert c.get("/dev/mail").status_code == 404
