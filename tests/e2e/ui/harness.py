@@ -10,6 +10,7 @@ a screenshot of every page visited, and logging in through identity's test e-ID.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -79,11 +80,13 @@ class Ui:
             await context.close()
 
     async def shot(self, page: Page, name: str, *, docs: bool = False) -> Path:
-        """A full-page screenshot in this run's folder (and docs/screenshots for the README)."""
+        """A full-page screenshot in this run's folder; the README's ones (`docs`) are copied
+        to docs/screenshots when UPDATE_DOCS_SCREENSHOTS=1, so a test run leaves the working
+        copy as it was."""
         safe = re.sub(r"[^a-z0-9_-]+", "-", name.lower())
         path = self.shots / f"{safe}.png"
         await page.screenshot(path=str(path), full_page=True)
-        if docs:
+        if docs and os.environ.get("UPDATE_DOCS_SCREENSHOTS") == "1":
             DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, DOCS_SHOTS / path.name)
         return path
