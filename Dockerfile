@@ -5,6 +5,14 @@
 # service's prefixed environment variables (IDENTITY_..., GATEWAY_..., see devstack/services.py).
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
+# --- assets: the web UI's design system and htmx from npm (package-lock.json pins them); the
+# gateway serves them itself (GATEWAY_ASSETS_DIR), never from a CDN ---------------------------
+ARG NODE_IMAGE=node:20-bookworm-slim
+FROM ${NODE_IMAGE} AS assets
+WORKDIR /ui
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 # --- build: a virtualenv with the runtime dependencies and the project, no dev/test extras ----
 FROM ${PYTHON_IMAGE} AS build
 ENV PIP_NO_CACHE_DIR=1 \
@@ -38,6 +46,9 @@ RUN groupadd --system --gid 10001 app \
         --shell /usr/sbin/nologin app \
     && mkdir /data && chown app:app /data
 COPY --from=build /opt/venv /opt/venv
+COPY --from=assets /ui/node_modules/govuk-frontend/dist /opt/ui-assets/govuk-frontend/dist
+COPY --from=assets /ui/node_modules/htmx.org/dist /opt/ui-assets/htmx.org/dist
+ENV GATEWAY_ASSETS_DIR=/opt/ui-assets
 COPY --chmod=0755 deploy/docker/healthcheck.py /usr/local/bin/healthcheck
 # An empty working directory: `python -m services...` must import the installed package,
 # never a stray source tree in the current directory.

@@ -35,7 +35,7 @@ class StackConfig:
         default_factory=lambda: (
             PgServer("patient", 5433, ("patient_mailbox",)),
             PgServer("careunit", 5434, ("careunit_mailbox",)),
-            PgServer("platform", 5435, ("identity", "forms", "notifier", "audit")),
+            PgServer("platform", 5435, ("identity", "forms", "notifier", "audit", "gateway")),
         )
     )
 

@@ -49,7 +49,7 @@ _LAYOUT = (
     ("routing", "ROUTING_", "services.routing", None, None),
     ("notifier", "NOTIFIER_", "services.notifier", "platform", "notifier"),
     ("audit", "AUDIT_", "services.audit", "platform", "audit"),
-    ("gateway", "GATEWAY_", "services.gateway", None, None),
+    ("gateway", "GATEWAY_", "services.gateway", "platform", "gateway"),
 )
 
 

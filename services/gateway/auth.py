@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
 import httpx
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from services.gateway.oidc_client import LoginError, OidcClient
@@ -41,7 +41,8 @@ OidcDep = Annotated[OidcClient, Depends(_oidc)]
 
 
 def current_session(request: Request) -> Session | None:
-    return request.app.state.sessions.get(request.cookies.get(SESSION_COOKIE))
+    """The session the request's cookie names (loaded once per request by the middleware)."""
+    return getattr(request.state, "session", None)
 
 
 def _local_path(value: str | None) -> str:
@@ -61,13 +62,13 @@ def _cookie(response: Response, settings: GatewaySettings, name: str, value: str
 async def login(request: Request, store: StoreDep, oidc: OidcDep,
                 next: str | None = None) -> Response:
     verifier, nonce = oidc.new_secrets()
-    state, browser = store.begin_login(nonce=nonce, verifier=verifier,
+    state, browser = await store.begin_login(nonce=nonce, verifier=verifier,
                                        next_path=_local_path(next))
     try:
         url = await oidc.authorization_url(state, nonce, verifier)
     except (LoginError, httpx.HTTPError) as exc:  # identity unreachable: say so
         log.warning("login could not start", extra={"reason": type(exc).__name__})
-        return JSONResponse({"detail": "inloggningen är inte tillgänglig just nu"}, 503)
+        raise HTTPException(503, "identity is unavailable") from exc
     response = RedirectResponse(url, status_code=302)
     _cookie(response, request.app.state.settings, LOGIN_COOKIE, browser, PENDING_TTL_S)
     return response
@@ -76,18 +77,18 @@ async def login(request: Request, store: StoreDep, oidc: OidcDep,
 @router.get("/callback")
 async def callback(request: Request, store: StoreDep, oidc: OidcDep) -> Response:
     params = dict(request.query_params)
-    pending = store.take_login(params.get("state", ""), request.cookies.get(LOGIN_COOKIE))
+    pending = await store.take_login(params.get("state", ""), request.cookies.get(LOGIN_COOKIE))
     if pending is None:
-        return JSONResponse({"detail": "unknown or expired login; start again at /login"}, 400)
+        raise HTTPException(400, "unknown or expired login; start again at /login")
     if "error" in params or "code" not in params:
-        return RedirectResponse("/?login=avbruten", status_code=303)
+        return RedirectResponse("/?login=cancelled", status_code=303)
     try:
         session = await oidc.exchange(params["code"], pending)
     except LoginError as exc:
         log.warning("login failed", extra={"reason": str(exc)})
-        return JSONResponse({"detail": "login failed"}, 401)
+        raise HTTPException(401, "login failed") from exc
     response = RedirectResponse(pending.next_path, status_code=303)
-    _cookie(response, request.app.state.settings, SESSION_COOKIE, store.create(session))
+    _cookie(response, request.app.state.settings, SESSION_COOKIE, await store.create(session))
     response.delete_cookie(LOGIN_COOKIE, path="/")
     return response
 
@@ -104,13 +105,13 @@ async def logout(request: Request, store: StoreDep, oidc: OidcDep) -> Response:
         return RedirectResponse("/", status_code=303)
     form = dict(parse_qsl((await request.body()).decode(errors="replace")))
     if not csrf_ok(request, session, form.get("csrf_token")):
-        return JSONResponse({"detail": "missing or wrong CSRF token"}, 403)
-    store.drop(request.cookies.get(SESSION_COOKIE))
+        raise HTTPException(403, "missing or wrong CSRF token")
+    await store.drop(request.cookies.get(SESSION_COOKIE))
     try:
         await oidc.revoke(session)
     except LoginError as exc:  # the session here is gone either way
         log.warning("revocation at identity failed", extra={"reason": str(exc)})
-    response = RedirectResponse("/", status_code=303)
+    response = RedirectResponse("/?logged_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
 

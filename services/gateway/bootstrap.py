@@ -1,6 +1,7 @@
 """Composition root of the gateway: one httpx client for all upstreams and the OIDC client
-(built in the lifespan), the in-memory session store, security headers on every response,
-readiness = identity reachable."""
+(built in the lifespan), the shared session store (PostgreSQL, or memory in development),
+the web UI and its assets, security headers and body limits on every response, readiness =
+identity reachable."""
 
 from __future__ import annotations
 
@@ -9,23 +10,31 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
 
-from services.gateway import api, auth
+from services.gateway import api, auth, session_rows
+from services.gateway.limits import BodyLimit
 from services.gateway.oidc_client import OidcClient
-from services.gateway.session import SessionStore
+from services.gateway.session import SESSION_COOKIE, SessionStore
 from services.gateway.settings import GatewaySettings
-from shared import web
+from services.gateway.ui import i18n, routes
+from services.gateway.ui.pages import error_page
+from shared import db, web
 
 SERVICE = "gateway"
 
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+       "form-action 'self'; frame-ancestors 'none'")
 SECURITY_HEADERS = {
     # frame-ancestors is not covered by default-src, hence spelt out (as X-Frame-Options).
-    "Content-Security-Policy": "default-src 'self'; base-uri 'self'; form-action 'self'; "
-                               "frame-ancestors 'none'",
+    "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
 }
+# Paths that never need the session (no database round trip for them).
+SESSIONLESS = ("/assets/", "/healthz", "/readyz", "/metrics")
 
 
 def create_app(settings: GatewaySettings | None = None, *,
@@ -35,6 +44,11 @@ def create_app(settings: GatewaySettings | None = None, *,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = db.make_engine(settings.database_url, pool_size=5) if settings.database_url \
+            else None
+        if engine is not None:
+            await db.migrate(engine, session_rows.MIGRATIONS)
+            app.state.sessions = _store(settings, session_rows.PgRows(engine))
         async with httpx.AsyncClient(transport=transport, follow_redirects=False,
                                      timeout=settings.upstream_timeout_s) as client:
             app.state.http = client
@@ -50,18 +64,58 @@ def create_app(settings: GatewaySettings | None = None, *,
                 yield
             finally:
                 await app.state.oidc.aclose()
+                if engine is not None:
+                    await engine.dispose()
 
     app = web.create_app(title="gateway", lifespan=lifespan)
     app.state.settings = settings
-    app.state.sessions = SessionStore(idle_s=settings.session_idle_s,
-                                      max_s=settings.session_max_s)
+    app.state.sessions = _store(settings, session_rows.MemoryRows())
+    _mount_assets(app, settings)
     app.include_router(auth.router)
     app.include_router(api.router)
+    routes.include(app)
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
+    async def session_and_headers(request: Request, call_next):
+        if getattr(request.state, "body_too_large", False):
+            response = error_page(request, 413,
+                                  f"the request body is larger than {settings.max_body_bytes} bytes")
+        else:
+            i18n.current.set(i18n.language_of(request))  # for texts made outside templates
+            await _load_session(request)
+            response = await call_next(request)
+        if getattr(request.state, "session_status", "") in ("idle", "expired"):
+            response.delete_cookie(SESSION_COOKIE, path="/")
         response.headers.update(SECURITY_HEADERS)
         return response
 
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def _store(settings: GatewaySettings, rows: session_rows.Rows) -> SessionStore:
+    return SessionStore(rows, settings.session_secret.get_secret_value(),
+                        idle_s=settings.session_idle_s, max_s=settings.session_max_s)
+
+
+async def _load_session(request: Request) -> None:
+    request.state.session, request.state.session_status = None, "none"
+    if request.url.path.startswith(SESSIONLESS):
+        return
+    store: SessionStore = request.app.state.sessions
+    session, status = await store.load(request.cookies.get(SESSION_COOKIE))
+    request.state.session, request.state.session_status = session, status
+
+
+def _mount_assets(app: FastAPI, settings: GatewaySettings) -> None:
+    """The design system and htmx from npm's node_modules, and the UI's own files: all
+    served here, never from a CDN. The GOV.UK stylesheet refers to /assets/images/."""
+    from pathlib import Path
+
+    own = Path(__file__).resolve().parent / "static"
+    govuk = settings.assets_dir / "govuk-frontend" / "dist" / "govuk"
+    app.mount("/assets/ui", StaticFiles(directory=own), name="ui-assets")
+    if govuk.is_dir():  # absent only where `npm ci` has not run (unit tests of the API)
+        app.mount("/assets/images", StaticFiles(directory=govuk / "assets" / "images"))
+        app.mount("/assets/govuk", StaticFiles(directory=govuk), name="govuk")
+        app.mount("/assets/htmx", StaticFiles(directory=settings.assets_dir / "htmx.org" / "dist"))

@@ -8,6 +8,8 @@ each refresh rotates the refresh token, so a session refreshes one request at a 
 
 from __future__ import annotations
 
+import base64
+import json
 import secrets
 import time
 import warnings
@@ -29,6 +31,14 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 EARLY_S = 30  # refresh an access token this long before it expires
+
+
+def _payload(token: str) -> dict[str, Any]:
+    try:
+        part = token.split(".")[1]
+        return dict(json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4))))
+    except (IndexError, ValueError, TypeError):
+        return {}
 
 
 class LoginError(Exception):
@@ -117,9 +127,13 @@ class OidcClient:
             raise LoginError(f"code exchange failed ({type(exc).__name__})") from exc
         assert self._ids is not None
         claims = await self._ids.claims(str(token.get("id_token", "")), pending.nonce)
+        # Units and roles (staff) or the listed unit (patients) ride in the access token,
+        # which came straight from identity on this back channel: read, not re-verified.
+        carried = {**_payload(str(token["access_token"])), **claims}
+        shown = {k: carried[k] for k in ("units", "listed_unit") if k in carried}
         session = Session(subject=claims["sub"], kind=claims.get("kind", ""),
                           loa=int(claims.get("loa", 0)), refresh_token=token["refresh_token"],
-                          id_token=token["id_token"])
+                          id_token=token["id_token"], claims=shown)
         session.access["identity"] = AccessToken(token["access_token"],
                                                  time.time() + int(token["expires_in"]))
         return session

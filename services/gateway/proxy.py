@@ -2,7 +2,8 @@
 forwarding itself (one shared httpx client; bodies are small JSON, so no streaming).
 
 Internal endpoints (/internal/...) exist for service-to-service calls inside the
-deployment and are never reachable through the gateway, however the path is spelt.
+deployment, and each service's operational endpoints (metrics, health, API docs) are for the
+cluster: none is reachable through the gateway, however the path is spelt.
 
 The address the gateway sees is appended to X-Forwarded-For, so that services behind it
 (identity throttles patient logins and letter requests per client) can tell one client
@@ -26,6 +27,11 @@ FORWARD_REQUEST = ("authorization", "content-type", "accept")
 FORWARD_RESPONSE = ("content-type", "www-authenticate", "cache-control")
 
 
+# First path segments of upstream internals (FastAPI's docs, health, Prometheus).
+UNREACHABLE = frozenset({"internal", "metrics", "docs", "redoc", "openapi.json", "healthz",
+                         "readyz"})
+
+
 def target_url(upstreams: Mapping[str, str], service: str, path: str) -> str | None:
     """The upstream URL for /api/<service>/<path>, or None if there is none to reach."""
     base = upstreams.get(service)
@@ -39,7 +45,7 @@ def _allowed(path: str) -> bool:
     # Empty, "." or ".." segments could be normalised into another path further on.
     if any(s in ("", ".", "..") for s in segments[:-1]) or segments[-1] in (".", ".."):
         return False
-    return segments[0].lower() != "internal"
+    return segments[0].lower() not in UNREACHABLE
 
 
 def forwarded_for(request: Request) -> str:

@@ -1,10 +1,12 @@
-"""gateway's settings (env prefix GATEWAY_). No database: the gateway holds nothing clinical."""
+"""gateway's settings (env prefix GATEWAY_). The gateway's own database holds only sessions
+(encrypted); nothing clinical."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr
+from pydantic import SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import PLACEHOLDER, ServiceSettings
@@ -26,8 +28,29 @@ class GatewaySettings(ServiceSettings):
     public_url: str = "http://127.0.0.1:8000"
     client_id: str = "gateway"
     client_secret: SecretStr = SecretStr(PLACEHOLDER)
-    session_idle_s: int = 1800
+    session_idle_s: int = 15 * 60
     session_max_s: int = 8 * 3600
+    # Sessions shared by every replica: PostgreSQL (the platform server, database "gateway").
+    # Unset only in development and tests (then one process's memory holds them).
+    database_url: str | None = None
+    # Encrypts session contents (refresh tokens) at rest: AES-256-GCM, key derived from it.
+    session_secret: SecretStr = SecretStr(PLACEHOLDER)
+    # Request bodies larger than this are refused with 413 (forms and JSON are small).
+    max_body_bytes: int = 64 * 1024
+    # Where the design system and htmx are (npm's node_modules; the image copies them).
+    assets_dir: Path = Path(__file__).resolve().parents[2] / "node_modules"
+    # A page that shows the local mail sink's messages; never in production.
+    show_mailsink: bool | None = None
+
+    @model_validator(mode="after")
+    def _sessions_shared_outside_development(self) -> GatewaySettings:
+        if self.environment == "production" and not self.database_url:
+            raise ValueError("database_url is needed in production (sessions are shared)")
+        if self.show_mailsink is None:
+            self.show_mailsink = self.environment in ("development", "test")
+        elif self.show_mailsink and self.environment == "production":
+            raise ValueError("the mail sink page is for development only")
+        return self
 
     @property
     def redirect_uri(self) -> str:

@@ -36,7 +36,7 @@ async def test_patient_logs_in_with_test_e_id_through_the_gateway(stack, page) -
     gateway = stack.urls()["gateway"]
     personnummer = SEED["patients"][2]["personnummer"]
     await page.goto(f"{gateway}/")
-    await page.get_by_role("link", name="Logga in").click()
+    await page.get_by_role("button", name="Logga in").click()  # GOV.UK's start button: a link
 
     # identity's login page: the patient part, e-ID with the test provider.
     await expect(page.get_by_role("heading", name="Logga in", level=1)).to_be_visible()
@@ -48,16 +48,17 @@ async def test_patient_logs_in_with_test_e_id_through_the_gateway(stack, page) -
     await page.get_by_label("Personnummer att legitimera som").fill(personnummer)
     await page.get_by_role("button", name="Godkänn legitimering").click()
 
-    # Back at the gateway, logged in; tokens stay in the gateway, the page has a cookie.
-    await page.wait_for_url(f"{gateway}/")
-    await expect(page.locator("#logged-in")).to_contain_text("invånare med e-legitimation")
+    # Back at the gateway, logged in (a patient lands on the start page); tokens stay in the
+    # gateway, the page has a cookie.
+    await page.wait_for_url(f"{gateway}/start")
+    await expect(page.get_by_role("heading", name="Dina vårdenheter")).to_be_visible()
     cookies = {c["name"]: c for c in await page.context.cookies(gateway)}
     assert cookies["mvk_session"]["httpOnly"] and cookies["mvk_session"]["sameSite"] == "Lax"
     listing = await page.request.get(f"{gateway}/api/patient/v1/conversations")
     assert listing.status == 200, await listing.text()
 
     await page.get_by_role("button", name="Logga ut").click()
-    await expect(page.get_by_role("link", name="Logga in")).to_be_visible()
+    await expect(page.get_by_role("button", name="Logga in")).to_be_visible()
     after = await page.request.get(f"{gateway}/api/patient/v1/conversations")
     assert after.status == 401
 

@@ -93,12 +93,52 @@ def test_security_headers_on_every_response(client, path) -> None:
     assert "default-src 'self'" in headers["content-security-policy"]
 
 
-def test_index_is_swedish_and_links_docs_and_mail_sink(client) -> None:
+def test_index_is_swedish_and_links_no_upstream_address(client) -> None:
     response = client.get("/")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
-    assert '<html lang="sv">' in response.text
-    assert 'href="http://id.test/docs"' in response.text
-    assert 'href="http://mail.test:8025/"' in response.text
+    assert '<html lang="sv" class="govuk-template">' in response.text
+    assert "id.test" not in response.text and "/docs" not in response.text
+    assert 'href="/dev/mail"' not in response.text  # only in the menu of a logged-in page
+
+
+def test_language_switch_is_remembered(client) -> None:
+    switched = client.get("/language", params={"lang": "en", "next": "/"},
+                          follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"] == "/"
+    assert "lang=en" in switched.headers["set-cookie"]
+    page = client.get("/")
+    assert '<html lang="en"' in page.text and "Log in" in page.text
+    assert client.get("/language", params={"lang": "de"}).status_code == 400
+
+
+def test_body_over_the_limit_is_refused_with_413(client, upstream) -> None:
+    big = b"x" * (SETTINGS.max_body_bytes + 1)
+    answer = client.post("/api/forms/v1/forms", content=big,
+                         headers={"content-type": "application/json"})
+    assert answer.status_code == 413 and "larger than" in answer.json()["detail"]
+    assert upstream.requests == []
+
+    def chunks():  # no Content-Length: counted as it streams
+        yield big[:40000]
+        yield big[40000:]
+
+    streamed = client.post("/api/forms/v1/forms", content=chunks())
+    assert streamed.status_code == 413 and upstream.requests == []
+
+
+def test_error_pages_are_html_in_the_chosen_language(client) -> None:
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "Sidan hittades inte" in missing.text
+    client.cookies.set("lang", "en")
+    assert "Page not found" in client.get("/no-such-page").text
+    assert client.get("/api/nowhere/x").json() == {"detail": "not found"}
+
+
+def test_upstream_internals_are_not_reachable(client, upstream) -> None:
+    for path in ("metrics", "docs", "openapi.json", "redoc", "readyz", "healthz",
+                 "internal/v1/contacts/patients/x"):
+        assert client.get(f"/api/patient/{path}").status_code == 404, path
+    assert upstream.requests == []
 
 
 def test_appends_the_client_address_to_x_forwarded_for(upstream) -> None:
@@ -111,3 +151,20 @@ def test_appends_the_client_address_to_x_forwarded_for(upstream) -> None:
     assert plain == "203.0.113.9"
     # Whatever the caller claims stays to the left: identity reads the chain from the right.
     assert spoofed == "198.51.100.1, 203.0.113.9"
+
+
+def test_mail_page_shows_the_local_sink_or_mailpit_and_only_in_development() -> None:
+    def sink(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/messages":
+            return httpx.Response(404)
+        assert request.url.path == "/api/v1/messages"
+        return httpx.Response(200, json={"messages": [{
+            "Subject": "Nytt svar", "Created": "2025-03-02T10:00:00Z",
+            "To": [{"Address": "p@example.se"}], "Snippet": "Logga in för att läsa"}]})
+
+    with TestClient(create_app(SETTINGS, transport=httpx.MockTransport(sink))) as c:
+        page = c.get("/dev/mail")
+    assert page.status_code == 200 and "Nytt svar" in page.text and "p@example.se" in page.text
+    hidden = SETTINGS.model_copy(update={"show_mailsink": False})
+    with TestClient(create_app(hidden, transport=httpx.MockTransport(sink))) as c:
+        assert c.get("/dev/mail").status_code == 404

@@ -107,6 +107,26 @@ def test_login_sets_a_session_cookie_and_tokens_stay_here(w, gateway) -> None:
     assert "Logga ut" in gateway.get("/").text
 
 
+def test_idle_session_ends_and_the_next_page_says_why(w, gateway, monkeypatch) -> None:
+    log_in(w, gateway)
+    from services.gateway import session as session_module
+    later = session_module.time.time() + SETTINGS.session_idle_s + 1
+    monkeypatch.setattr(session_module.time, "time", lambda: later)
+    page = gateway.get("/inbox")  # a page that needs a login
+    assert page.status_code == 303 and page.headers["location"] == "/?idle=1"
+    assert "mvk_session=" in page.headers["set-cookie"]  # the cookie is cleared
+    told = gateway.get("/?idle=1")
+    assert "loggades ut eftersom du varit inaktiv i 15 minuter" in told.text
+    assert gateway.get("/session").json() == {"authenticated": False}
+
+
+def test_a_page_warns_before_the_idle_timeout(w, gateway) -> None:
+    log_in(w, gateway)
+    page = gateway.get("/").text
+    assert 'id="session-timer"' in page and 'id="idle-warning" hidden' in page
+    assert "loggas du ut efter 15 minuter utan aktivitet" in page
+
+
 def test_proxy_attaches_the_token_for_the_right_audience(w, gateway, upstreams) -> None:
     log_in(w, gateway)
     answer = gateway.get("/api/careunit/v1/units/U1/messages").json()

@@ -33,6 +33,9 @@ def test_prefixes_map_to_their_services(service: str, path: str, expected: str) 
     ("patient", "internal"),
     ("routing", "v1/anything"),  # not a public service
     ("notifier", "internal/v1/x"),
+    ("patient", "metrics"), ("patient", "metrics/"), ("forms", "docs"), ("forms", "DOCS"),
+    ("forms", "openapi.json"), ("audit", "redoc"), ("identity", "readyz"),
+    ("identity", "healthz"), ("careunit", "docs/oauth2-redirect"),
     ("", "v1/units"),
 ])
 def test_internal_and_unknown_paths_have_no_target(service: str, path: str) -> None:

@@ -1,0 +1,49 @@
+"""Translations of the UI: gettext catalogs (Babel) under services/gateway/locale, Swedish
+first, English on a switch. msgids are English; both catalogs translate every one (the
+English catalog mostly to itself), so a missing translation is visible in tests.
+
+The chosen language is the `lang` cookie (set by /language), else Swedish."""
+
+from __future__ import annotations
+
+import gettext
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+
+from starlette.requests import Request
+
+LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
+LANGUAGES = ("sv", "en")
+DEFAULT = "sv"
+LANG_COOKIE = "lang"
+
+current: ContextVar[str] = ContextVar("ui_lang", default=DEFAULT)
+
+
+@cache
+def translations(lang: str) -> gettext.GNUTranslations:
+    with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.mo").open("rb") as f:
+        return gettext.GNUTranslations(f)
+
+
+def language_of(request: Request) -> str:
+    chosen = request.cookies.get(LANG_COOKIE, "")
+    return chosen if chosen in LANGUAGES else DEFAULT
+
+
+def _(message: str) -> str:
+    """Translate now, into the language of the request being handled."""
+    return translations(current.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(current.get()).ngettext(singular, plural, n)
+
+
+class _Lazy(str):
+    """A msgid marked for extraction, translated when the page is rendered."""
+
+
+def _l(message: str) -> str:
+    return _Lazy(message)

@@ -1,0 +1,15 @@
+"""Every page area of the UI, in one place: add a new area's router here."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.gateway.ui import pages, patient, patient_settings, patient_write
+
+
+def include(app: FastAPI) -> None:
+    pages.install(app)
+    app.include_router(pages.router)
+    app.include_router(patient.router)
+    app.include_router(patient_write.router)
+    app.include_router(patient_settings.router)
