@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from services.forms import api, internal_api, provisioning, tables
+from services.forms import api, api_import, internal_api, provisioning, tables
 from services.forms.context import FormsContext
 from services.forms.settings import FormsSettings
 from services.forms.store import SqlUnitOfWork
@@ -58,5 +58,6 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
 
     app = web.create_app(title="forms", lifespan=lifespan)
     app.include_router(api.router)
+    app.include_router(api_import.router)
     app.include_router(internal_api.router)
     return app

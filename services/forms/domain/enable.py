@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from services.forms.domain.model import Condition, FormDefinition, Item, walk
+from services.forms.domain.model import CHOICE_TYPES, Condition, FormDefinition, Item, walk
 from services.forms.domain.values import compare, parse_scalar
 
 
@@ -37,7 +37,14 @@ def is_enabled(item: Item, answers: Mapping[str, Sequence[Any]],
 
 
 def holds(cond: Condition, values: Sequence[Any], target: Item) -> bool:
+    """FHIR R4: `exists` tests for an answer; `!=` holds when no answer equals the value, so
+    it holds for an unanswered question (as the common renderers do); every other operator
+    needs an answer that satisfies it."""
     if cond.operator == "exists":
         return bool(values) == cond.answer
-    expected = parse_scalar(target.type, cond.answer)
+    # Choice answers are option codes (model.Option), so they compare as text.
+    expected = cond.answer if target.type in CHOICE_TYPES else \
+        parse_scalar(target.type, cond.answer)
+    if cond.operator == "!=":
+        return not any(compare("=", value, expected) for value in values)
     return any(compare(cond.operator, value, expected) for value in values)

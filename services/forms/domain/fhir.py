@@ -1,32 +1,61 @@
-"""FHIR R4 Questionnaire export and import of a form definition.
+"""FHIR R4 Questionnaire export of a form definition, and reading back one this service
+exported (`from_fhir`; imports of other Questionnaires go through fhir_import).
 
-Swedish is the resource language (`text`); English travels in the standard translation
-extension on the primitive (`_text`). Numeric bounds, MIME types and file size use the core
-extensions minValue, maxValue, mimeType and maxSize."""
+Swedish is the resource language (`text`); English and any other language travel in the core
+translation extension on the primitive (`_text`). Everything the model holds is exported, so
+export then import gives the same form: codes with their systems, readOnly, initial values,
+constraints as core extensions (minValue, maxValue, maxDecimalPlaces, minLength, regex,
+questionnaire-unit, questionnaire-itemControl, questionnaire-hidden, mimeType, maxSize) and
+whatever an import kept (e.g. SDC extraction extensions) unchanged."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from services.forms.domain.model import Condition, FormDefinition, Item, Option, Text
-from services.forms.domain.values import CONDITION_KEY
+from services.forms.domain.fhir_features import CORE
+from services.forms.domain.fhir_import import import_resource
+from services.forms.domain.fhir_text import TRANSLATION, write_text
+from services.forms.domain.model import CHOICE_TYPES, Coding, Condition, FormDefinition, Item
+from services.forms.domain.values import CONDITION_KEY, OPTION_KEY, VALUE_KEY
 
-TRANSLATION = "http://hl7.org/fhir/StructureDefinition/translation"
-EXT = "http://hl7.org/fhir/StructureDefinition/"
+__all__ = ["TRANSLATION", "from_fhir", "to_fhir"]
+EXT = CORE
+ITEM_CONTROL = "http://hl7.org/fhir/questionnaire-item-control"
+BOUND_KEY = {"integer": "valueInteger", "decimal": "valueDecimal", "date": "valueDate",
+             "dateTime": "valueDateTime", "time": "valueTime"}
 
 
 def to_fhir(form: FormDefinition, *, url: str, version: str, status: str = "active",
             resource_id: str | None = None) -> dict[str, Any]:
     types = {item.link_id: item for item in _all(form.items)}
-    resource: dict[str, Any] = {
-        "resourceType": "Questionnaire", "url": url, "version": version, "status": status,
-        "language": "sv", "subjectType": ["Patient"], **_text("title", form.title),
-        "item": [_item(item, types) for item in form.items]}
+    resource: dict[str, Any] = {"resourceType": "Questionnaire"}
     if resource_id:
         resource["id"] = resource_id
+    resource |= {"language": "sv", "url": url, "version": version, "status": status,
+                 "subjectType": ["Patient"], **write_text("title", form.title)}
     if form.description:
-        resource.update(_text("description", form.description))
+        resource.update(write_text("description", form.description))
+    resource |= _source(form)
+    resource["item"] = [_item(item, types) for item in form.items]
     return resource
+
+
+def _source(form: FormDefinition) -> dict[str, Any]:
+    source = form.source
+    if source is None:
+        return {}
+    out: dict[str, Any] = {}
+    if source.url:
+        out["derivedFrom"] = [f"{source.url}|{source.version}" if source.version else source.url]
+    for key in ("name", "publisher", "copyright"):
+        if getattr(source, key):
+            out[key] = getattr(source, key)
+    if source.codes:
+        out["code"] = [_coding(c) for c in source.codes]
+    if source.kept:
+        out["extension"] = [json.loads(k) for k in source.kept]
+    return out
 
 
 def _all(items: tuple[Item, ...]):
@@ -35,26 +64,32 @@ def _all(items: tuple[Item, ...]):
         yield from _all(item.items)
 
 
-def _text(name: str, text: Text) -> dict[str, Any]:
-    translation = {"url": TRANSLATION, "extension": [
-        {"url": "lang", "valueCode": "en"}, {"url": "content", "valueString": text.en}]}
-    return {name: text.sv, f"_{name}": {"extension": [translation]}}
+def _coding(coding: Coding) -> dict[str, Any]:
+    return coding.model_dump(exclude_none=True)
 
 
 def _item(item: Item, types: dict[str, Item]) -> dict[str, Any]:
-    out: dict[str, Any] = {"linkId": item.link_id, **_text("text", item.text), "type": item.type}
-    if item.required:
-        out["required"] = True
-    if item.repeats:
-        out["repeats"] = True
-    if item.max_length is not None:
-        out["maxLength"] = item.max_length
-    if item.options:
-        out["answerOption"] = [{"valueCoding": {"code": o.code, **_text("display", o.text)}}
-                               for o in item.options]
+    out: dict[str, Any] = {"linkId": item.link_id}
+    if item.definition:
+        out["definition"] = item.definition
+    if item.codes:
+        out["code"] = [_coding(c) for c in item.codes]
+    if item.prefix:
+        out |= write_text("prefix", item.prefix)
+    if item.text:
+        out |= write_text("text", item.text)
+    out["type"] = item.type
     if item.enable_when:
         out["enableWhen"] = [_condition(c, types[c.question]) for c in item.enable_when]
         out["enableBehavior"] = item.enable_behavior
+    out |= {k: True for k, on in (("required", item.required), ("repeats", item.repeats),
+                                  ("readOnly", item.read_only)) if on}
+    if item.max_length is not None:
+        out["maxLength"] = item.max_length
+    if item.options:
+        out["answerOption"] = [_option(o) for o in item.options]
+    if item.initial:
+        out["initial"] = [{VALUE_KEY[item.type]: v} for v in item.initial]
     if extensions := _extensions(item):
         out["extension"] = extensions
     if item.items:
@@ -62,80 +97,77 @@ def _item(item: Item, types: dict[str, Item]) -> dict[str, Any]:
     return out
 
 
+def _option(option: Any) -> dict[str, Any]:
+    key = OPTION_KEY[option.kind]
+    if option.kind == "coding":
+        coding = {"system": option.system} if option.system else {}
+        out: dict[str, Any] = {key: {**coding, "code": option.code,
+                                     **write_text("display", option.text)}}
+    else:
+        value: Any = int(option.code) if option.kind == "integer" else option.code
+        out = {key: value}
+        if option.kind == "string":
+            out |= write_text(key, option.text)
+    if option.initial_selected:
+        out["initialSelected"] = True
+    if option.kept:
+        out["extension"] = [json.loads(k) for k in option.kept]
+    return out
+
+
 def _condition(cond: Condition, target: Item) -> dict[str, Any]:
     out: dict[str, Any] = {"question": cond.question, "operator": cond.operator}
     if cond.operator == "exists":
         out["answerBoolean"] = cond.answer
-    elif target.type == "choice":
-        out["answerCoding"] = {"code": cond.answer}
+    elif target.type in CHOICE_TYPES and target.options and target.options[0].kind != "coding":
+        kind = target.options[0].kind
+        value = int(cond.answer) if kind == "integer" else cond.answer
+        out[OPTION_KEY[kind].replace("value", "answer")] = value
+    elif target.type in CHOICE_TYPES:
+        system = {"system": cond.system} if cond.system else {}
+        out["answerCoding"] = {**system, "code": cond.answer}
     else:
         out[CONDITION_KEY[target.type]] = cond.answer
     return out
 
 
 def _extensions(item: Item) -> list[dict[str, Any]]:
-    number = "valueInteger" if item.type == "integer" else "valueDecimal"
-    out: list[dict[str, Any]] = []
-    if item.min_value is not None:
-        out.append({"url": EXT + "minValue", number: _num(item.type, item.min_value)})
-    if item.max_value is not None:
-        out.append({"url": EXT + "maxValue", number: _num(item.type, item.max_value)})
-    out += [{"url": EXT + "mimeType", "valueCode": t} for t in item.allowed_types]
-    if item.max_size is not None:
-        out.append({"url": EXT + "maxSize", "valueDecimal": item.max_size})
-    return out
+    bound = BOUND_KEY.get(item.type, "valueDecimal")
+    values: list[tuple[str, str, Any]] = [
+        ("minValue", bound, _bound(item, item.min_value)),
+        ("maxValue", bound, _bound(item, item.max_value)),
+        ("maxDecimalPlaces", "valueInteger", item.max_decimal_places),
+        ("minLength", "valueInteger", item.min_length), ("regex", "valueString", item.regex),
+        ("questionnaire-unit", "valueCoding", item.unit and _coding(item.unit)),
+        ("questionnaire-itemControl", "valueCodeableConcept", item.control and {
+            "coding": [{"system": ITEM_CONTROL, "code": item.control}]}),
+        ("questionnaire-sliderStepValue", "valueInteger", _step(item.slider_step)),
+        ("questionnaire-hidden", "valueBoolean", item.hidden or None),
+        ("questionnaire-minOccurs", "valueInteger", item.min_occurs),
+        ("questionnaire-maxOccurs", "valueInteger", item.max_occurs),
+        *(("mimeType", "valueCode", t) for t in item.allowed_types),
+        ("maxSize", "valueDecimal", item.max_size)]
+    out = [{"url": EXT + name, key: value} for name, key, value in values if value is not None]
+    return out + [json.loads(k) for k in item.kept]
 
 
-def _num(item_type: str, value: float) -> float | int:
-    return int(value) if item_type == "integer" else value
+def _bound(item: Item, value: Any) -> Any:
+    if value is None or item.type != "integer":
+        return value
+    return int(value)
 
 
-# import --------------------------------------------------------------------------------
+def _step(step: float | None) -> int | None:
+    return None if step is None else int(step)
+
 
 def from_fhir(resource: dict[str, Any]) -> FormDefinition:
-    """A FormDefinition from a Questionnaire this module (or an author following it) wrote.
-    Raises ValueError (pydantic's ValidationError included) on anything else."""
-    if resource.get("resourceType") != "Questionnaire":
+    """The FormDefinition of a Questionnaire this service exported (or one written like it).
+    Raises ValueError with the reasons if anything in it would be refused or dropped."""
+    if not isinstance(resource, dict) or resource.get("resourceType") != "Questionnaire":
         raise ValueError("not a Questionnaire")
-    description = (_read_text(resource, "description") if "description" in resource else None)
-    return FormDefinition(title=_read_text(resource, "title"), description=description,
-                          items=tuple(_read_item(i) for i in resource.get("item", [])))
-
-
-def _read_text(element: dict[str, Any], name: str) -> Text:
-    english = element[name]
-    for ext in element.get(f"_{name}", {}).get("extension", []):
-        if ext.get("url") != TRANSLATION:
-            continue
-        parts = {e["url"]: e for e in ext.get("extension", [])}
-        if parts.get("lang", {}).get("valueCode", "").startswith("en"):
-            english = parts["content"]["valueString"]
-    return Text(sv=element[name], en=english)
-
-
-def _read_item(raw: dict[str, Any]) -> Item:
-    ext = {e["url"].removeprefix(EXT): e for e in raw.get("extension", [])}
-    value = lambda e: e.get("valueInteger", e.get("valueDecimal"))
-    return Item(
-        link_id=raw["linkId"], type=raw["type"], text=_read_text(raw, "text"),
-        required=raw.get("required", False), repeats=raw.get("repeats", False),
-        max_length=raw.get("maxLength"),
-        min_value=value(ext["minValue"]) if "minValue" in ext else None,
-        max_value=value(ext["maxValue"]) if "maxValue" in ext else None,
-        options=tuple(Option(code=o["valueCoding"]["code"],
-                             text=_read_text(o["valueCoding"], "display"))
-                      for o in raw.get("answerOption", [])),
-        allowed_types=tuple(e["valueCode"] for e in raw.get("extension", [])
-                            if e["url"] == EXT + "mimeType"),
-        max_size=int(ext["maxSize"]["valueDecimal"]) if "maxSize" in ext else None,
-        enable_when=tuple(_read_condition(c) for c in raw.get("enableWhen", [])),
-        enable_behavior=raw.get("enableBehavior", "all"),
-        items=tuple(_read_item(i) for i in raw.get("item", [])))
-
-
-def _read_condition(raw: dict[str, Any]) -> Condition:
-    key = next((k for k in raw if k.startswith("answer")), None)
-    if key is None:
-        raise ValueError(f"enableWhen on {raw.get('question')} has no answer")
-    answer = raw[key]["code"] if key == "answerCoding" else raw[key]
-    return Condition(question=raw["question"], operator=raw["operator"], answer=answer)
+    [form] = import_resource(resource, source_language="sv", own=True)
+    dropped = [w for w in form.warnings if w.code.startswith("dropped")]
+    if form.definition is None or dropped:
+        raise ValueError("; ".join(i.message("en") for i in form.problems + dropped))
+    return form.definition

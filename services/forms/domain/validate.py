@@ -12,12 +12,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from services.forms.domain import i18n
+from services.forms.domain import constraints, i18n
 from services.forms.domain.enable import enabled_items
-from services.forms.domain.model import FormDefinition, Item, Lang
-from services.forms.domain.values import VALUE_KEY, parse_scalar
+from services.forms.domain.model import CHOICE_TYPES, FormDefinition, Item, Lang
+from services.forms.domain.values import option_code, parse_scalar, value_key
 
-DEFAULT_MAX_LENGTH = {"string": 500, "text": 10_000}
+DEFAULT_MAX_LENGTH = {"string": 500, "text": 10_000, "open-choice": 500}
 RESPONSE_STATUSES = {"completed"}
 
 
@@ -52,7 +52,7 @@ class _Validator:
         self.errors: list[FieldError] = []
 
     def fail(self, code: str, path: str, item: Item | None = None, **values: object) -> None:
-        label = item.text(self.lang)[:80] if item else ""
+        label = item.label(self.lang)[:80] if item else ""
         link_id = item.link_id if item else values.pop("link_id", None)
         self.errors.append(FieldError(link_id, path, code, i18n.message(
             code, self.lang, label=label, link_id=link_id, **values)))
@@ -73,6 +73,8 @@ class _Validator:
         for node in _flatten(nodes):
             if node.values and node.item.link_id not in enabled:
                 self.fail("disabled", node.path, node.item)
+            for code, values in constraints.fixed_problems(node.item, node.values):
+                self.fail(code, node.path, node.item, **values)
         self.required(self.form.items, nodes, "", enabled)
         return self.errors
 
@@ -108,7 +110,9 @@ class _Validator:
             return _Node(item, path, children=children)
         if "item" in entry:
             self.fail("malformed", path, detail="a question has no child items")
-        return _Node(item, path, values=self.answers(item, entry.get("answer"), path))
+        node = _Node(item, path, values=self.answers(item, entry.get("answer"), path))
+        node.children = self.follow_ups(item, entry.get("answer"), path)
+        return node
 
     def answers(self, item: Item, raw: Any, path: str) -> list[Any]:
         if raw is None:
@@ -130,15 +134,18 @@ class _Validator:
         return values
 
     def answer(self, item: Item, answer: Any, path: str) -> Any:
-        key = VALUE_KEY[item.type]
-        if not isinstance(answer, dict) or "item" in answer:
+        key = value_key(item)
+        if not isinstance(answer, dict) or ("item" in answer and not item.items):
             self.fail("malformed", path, detail="an answer is one value[x]")
             return None
-        if [k for k in answer if k.startswith("value")] != [key]:
+        given = [k for k in answer if k.startswith("value")]
+        if given == ["valueString"] and item.type == "open-choice":
+            return self.string(item, answer["valueString"], path)
+        if given != [key]:
             self.fail("wrong_type", path, item)
             return None
         raw = answer[key]
-        if item.type == "choice":
+        if item.type in CHOICE_TYPES:
             return self.choice(item, raw, path)
         if item.type == "attachment":
             return self.attachment(item, raw, path)
@@ -147,8 +154,8 @@ class _Validator:
             self.fail("wrong_type", path, item)
         elif isinstance(value, str):
             return self.string(item, value, path)
-        elif isinstance(value, int | float) and not isinstance(value, bool):
-            self.bounds(item, value, path)
+        elif not isinstance(value, bool):
+            self.bounds(item, value, path, raw)
         return value
 
     def string(self, item: Item, value: str, path: str) -> str | None:
@@ -159,16 +166,18 @@ class _Validator:
             self.fail("too_long", path, item, limit=limit)
         if item.type == "string" and ("\n" in value or "\r" in value):
             self.fail("single_line", path, item)
+        for code, values in constraints.text_problems(item, value):
+            self.fail(code, path, item, **values)
         return value
 
-    def bounds(self, item: Item, value: float, path: str) -> None:
-        if item.min_value is not None and value < item.min_value:
-            self.fail("too_small", path, item, limit=_number(item.min_value))
-        if item.max_value is not None and value > item.max_value:
-            self.fail("too_large", path, item, limit=_number(item.max_value))
+    def bounds(self, item: Item, value: Any, path: str, raw: Any) -> None:
+        for code, values in constraints.bound_problems(item, value, raw):
+            self.fail(code, path, item, **values)
 
     def choice(self, item: Item, raw: Any, path: str) -> str | None:
-        code = raw.get("code") if isinstance(raw, dict) else None
+        code = option_code(item.options[0].kind if item.options else "coding", raw)
+        if code is not None and item.type == "open-choice" and not item.options:
+            return code
         if not isinstance(code, str):
             self.fail("wrong_type", path, item)
             return None
@@ -198,8 +207,28 @@ class _Validator:
             present = [n for n in nodes if n.item is item]
             if item.required and not any(n.answered() for n in present):
                 self.fail("required", f"{prefix}item", item)
-            for node in present if item.type == "group" else []:
+            self.occurs(item, present, prefix)
+            for node in present if item.items else []:
                 self.required(item.items, node.children, f"{node.path}.", enabled)
+
+    def occurs(self, item: Item, present: list[_Node], prefix: str) -> None:
+        """questionnaire-minOccurs/maxOccurs: answers of a question, repetitions of a group
+        (minOccurs only once the item is answered at all; `required` covers the rest)."""
+        count = len(present) if item.type == "group" else sum(len(n.values) for n in present)
+        if item.max_occurs is not None and count > item.max_occurs:
+            self.fail("too_many", f"{prefix}item", item, limit=item.max_occurs)
+        if item.min_occurs is not None and 0 < count < item.min_occurs:
+            self.fail("too_few", f"{prefix}item", item, limit=item.min_occurs)
+
+    def follow_ups(self, item: Item, raw: Any, path: str) -> list[_Node]:
+        """Items nested under a question (FHIR: in the response under answer[].item)."""
+        if not item.items or not isinstance(raw, list):
+            return []
+        children: list[_Node] = []
+        for j, answer in enumerate(raw):
+            if isinstance(answer, dict) and "item" in answer:
+                children += self.level(item.items, answer["item"], f"{path}.answer[{j}].")
+        return children
 
 
 def _flatten(nodes: list[_Node]):
@@ -207,6 +236,3 @@ def _flatten(nodes: list[_Node]):
         yield node
         yield from _flatten(node.children)
 
-
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)

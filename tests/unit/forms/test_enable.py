@@ -55,9 +55,25 @@ def test_equality_on_boolean_and_choice(operator):
 
 
 @pytest.mark.parametrize("operator", sorted(EXPECT))
-def test_no_answer_never_satisfies_a_comparison(operator):
+def test_no_answer_satisfies_only_not_equal(operator):
+    """FHIR R4: `!=` holds when no answer equals the value, so an unanswered question
+    enables the item; every other comparison needs an answer."""
     definition = form(q("a", "integer", N), q("b", "string", N, show=when("a", operator, 1)))
-    assert "b" not in enabled(definition, {})
+    assert ("b" in enabled(definition, {})) is (operator == "!=")
+
+
+def test_not_equal_fails_when_any_repeated_answer_equals():
+    definition = form(yes_no("a", repeats=True), q("b", "string", N, show=when("a", "!=", "no")))
+    assert "b" not in enabled(definition, {"a": ["yes", "no"]})
+    assert "b" in enabled(definition, {"a": ["yes"]})
+
+
+@pytest.mark.parametrize(("behavior", "expected"), [("all", False), ("any", True)])
+def test_enable_behavior_with_an_unanswered_question(behavior, expected):
+    definition = form(q("a", "integer", N), q("c", "integer", N),
+                      q("b", "string", N, show=(when("a", "!=", 1), when("c", "=", 2)),
+                        enable_behavior=behavior))
+    assert ("b" in enabled(definition, {})) is expected
 
 
 def test_exists_true_and_false():

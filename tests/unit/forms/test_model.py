@@ -56,8 +56,14 @@ def test_enable_when_cannot_refer_to_the_item_itself():
     (q("s", "string", N, max_size=10), "attachments"),
     (display("d", N).model_copy(update={"required": True}), "display items"),
     (Item(link_id="g", type="group", text=text(N)), "needs child items"),
-    (Item(link_id="s", type="string", text=text(N), items=(q("x", "string", N),)),
-     "only groups"),
+    (Item(link_id="s", type="display", text=text(N), items=(q("x", "string", N),)),
+     "display items have no child items"),
+
+    (q("c", "choice", N, options=(), control="slider"), "needed by"),
+    (q("r", "integer", N, regex="a+"), "regex applies"),
+    (q("r", "string", N, regex="(a"), "not a valid regular expression"),
+    (q("s", "integer", N, control="slider"), "minValue and maxValue"),
+    (q("d", "date", N, max_decimal_places=2), "maxDecimalPlaces"),
 ])
 def test_item_rules(item, expected):
     assert expected in problems(item)

@@ -1,0 +1,111 @@
+"""The FHIR import API and QuestionnaireResponse export through FastAPI's TestClient (fakes
+as in test_api): analysis, creating and replacing a form from a Questionnaire, refusals with
+what and where in the designer's language, and answers referring to the exact version."""
+
+import pytest
+from fastapi.testclient import TestClient
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+
+from services.forms.bootstrap import create_app
+from services.forms.context import FormsContext
+from services.forms.settings import FormsSettings
+from shared.events import Source
+from tests.unit.forms.corpus import load
+from tests.unit.forms.fakes import FakeDatabase
+from tests.unit.forms.test_api import BASE, FakeVerifier, as_, new_form
+
+
+@pytest.fixture
+def client() -> TestClient:
+    app = create_app(FormsSettings(environment="test"))
+    app.state.forms = FormsContext(uow=FakeDatabase().uow,
+                                   source=Source(service="forms", region="test"),
+                                   canonical_base=BASE)
+    app.state.token_verifier = FakeVerifier()
+    return TestClient(app)  # no lifespan: nothing connects
+
+SUPPORTED = "sdc-questionnaire-anc-quick-check.json"
+REFUSED = "sdc-questionnaire-sdc-profile-example-PHQ9.json"
+
+
+def test_analysis_reports_importable_and_refused_forms_of_a_bundle(client):
+    bundle = {"resourceType": "Bundle", "type": "collection",
+              "entry": [{"resource": load(SUPPORTED)}, {"resource": load(REFUSED)}]}
+    r = client.post("/v1/fhir/import?lang=en", json=bundle, headers=as_("designer"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["importable"], body["refused"]) == (1, 1)
+    ok, refused = body["forms"]
+    assert ok["status"] == "importable" and ok["definition"]["items"] and not ok["problems"]
+    assert {w["code"] for w in ok["warnings"]} >= {"dropped_hint"}
+    [problem] = refused["problems"]
+    assert problem["feature"] == "sdc-questionnaire-calculatedExpression"
+    assert problem["where"] == "H1/T1/H1/TS" and "not supported" in problem["message"]
+
+
+def test_refusal_is_in_the_designers_language(client):
+    r = client.post("/v1/fhir/import", json=load(REFUSED),
+                    headers=as_("designer", **{"Accept-Language": "sv"}))
+    [problem] = r.json()["forms"][0]["problems"]
+    assert "stöds inte" in problem["message"]
+
+
+def test_import_creates_the_units_form_and_the_draft_exports_it(client):
+    r = client.post("/v1/units/u1/forms/import?service_type=advice", json=load(SUPPORTED),
+                    headers=as_("designer"))
+    assert r.status_code == 201, r.text
+    form_id = r.json()["form"]["form_id"]
+    assert r.json()["warnings"]
+    draft = client.get(f"/v1/forms/{form_id}/draft?format=fhir", headers=as_("designer")).json()
+    assert draft["derivedFrom"] == [
+        "http://hl7.org/fhir/uv/sdc/Questionnaire/anc-quick-check|0.1.0"]
+
+
+def test_a_refused_questionnaire_writes_nothing(client):
+    r = client.post("/v1/units/u1/forms/import?service_type=advice", json=load(REFUSED),
+                    headers=as_("designer"))
+    assert r.status_code == 422
+    assert r.json()["detail"]["problems"][0]["code"] == "unsupported_extension"
+    assert client.get("/v1/units/u1/forms", headers=as_("designer")).json() == []
+
+
+def test_only_designers_of_the_unit_import(client):
+    r = client.post("/v1/units/u1/forms/import?service_type=advice", json=load(SUPPORTED),
+                    headers=as_("other"))
+    assert r.status_code == 403
+
+
+def test_not_a_questionnaire_and_oversized_bodies_are_refused(client):
+    r = client.post("/v1/fhir/import", json={"resourceType": "Patient"}, headers=as_("designer"))
+    assert r.json()["forms"][0]["problems"][0]["code"] == "not_a_questionnaire"
+    r = client.post("/v1/fhir/import", content=b"{" + b" " * (6 * 1024 * 1024) + b"}",
+                    headers=as_("designer", **{"Content-Type": "application/json"}))
+    assert r.status_code == 413
+    r = client.post("/v1/fhir/import", content=b"not json", headers=as_("designer"))
+    assert r.status_code == 422
+
+
+def test_draft_import_replaces_the_draft(client):
+    form_id = new_form(client)
+    r = client.put(f"/v1/forms/{form_id}/draft/import", json=load(SUPPORTED),
+                   headers=as_("designer"))
+    assert r.status_code == 200, r.text
+    draft = client.get(f"/v1/forms/{form_id}/draft", headers=as_("designer")).json()
+    assert draft["source"]["url"].endswith("anc-quick-check")
+
+
+def test_answers_export_as_a_questionnaire_response_of_the_exact_version(client):
+    from tests.unit.forms.samples import SAMPLES
+
+    form_id = new_form(client)
+    assert client.post(f"/v1/forms/{form_id}/publish", headers=as_("designer")).status_code == 201
+    r = client.post(f"/v1/forms/{form_id}/versions/1/questionnaire-response",
+                    json=SAMPLES["advice"], headers=as_("patient"))
+    assert r.status_code == 200, r.text
+    qr = r.json()
+    assert qr["questionnaire"] == f"{BASE}/Questionnaire/{form_id}|1"
+    QuestionnaireResponse.model_validate(qr)
+    bad = client.post(f"/v1/forms/{form_id}/versions/1/questionnaire-response",
+                      json={"resourceType": "QuestionnaireResponse", "item": []},
+                      headers=as_("patient"))
+    assert bad.status_code == 422 and bad.json()["detail"]["errors"]
