@@ -206,10 +206,10 @@ async def test_designer_in_english_with_javascript_edits_and_imports_fhir(
 
     # htmx: moving swaps the item list in place.
     await page.locator("#form-advice a").first.click()
-    before = await item_order(page)
+    before = await item_order(page, top_level=True)
     await page.locator(f"form[action$='/items/{before[0]}/down'] button").click()
     await expect(page.locator("#draft-items tbody tr").first).to_have_id(f"item-{before[1]}")
-    assert (await item_order(page))[:2] == [before[1], before[0]]
+    assert (await item_order(page, top_level=True))[:2] == [before[1], before[0]]
     await ui.shot(page, "designer-editor-en")
     await assert_accessible(page)
 
