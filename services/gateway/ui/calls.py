@@ -33,6 +33,7 @@ class ServiceRefused(Exception):
     status: int
     message: str
     errors: list[dict[str, Any]] = field(default_factory=list)
+    detail: Any = None  # the service's own `detail` (e.g. forms' {reason, problems})
 
 
 def _message(status: int, body: Any) -> str:
@@ -76,5 +77,6 @@ async def api(request: Request, service: str, method: str, path: str, *,
     if response.status_code >= 400:
         errors = body.get("errors") if isinstance(body, dict) else None
         raise ServiceRefused(response.status_code, _message(response.status_code, body),
-                             errors if isinstance(errors, list) else [])
+                             errors if isinstance(errors, list) else [],
+                             body.get("detail") if isinstance(body, dict) else None)
     return body

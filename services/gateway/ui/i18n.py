@@ -6,11 +6,11 @@ The chosen language is the `lang` cookie (set by /language), else Swedish."""
 
 from __future__ import annotations
 
-import gettext
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
+from babel.support import Translations
 from starlette.requests import Request
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
@@ -22,9 +22,15 @@ current: ContextVar[str] = ContextVar("ui_lang", default=DEFAULT)
 
 
 @cache
-def translations(lang: str) -> gettext.GNUTranslations:
-    with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.mo").open("rb") as f:
-        return gettext.GNUTranslations(f)
+def translations(lang: str) -> Translations:
+    """Every catalog domain of the language merged into one: `messages` (the foundation's)
+    and one per UI area (designer.mo, auditor.mo, ...), so areas keep their strings apart."""
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    merged = Translations.load(str(LOCALE_DIR), [lang], domain="messages")
+    for mo in sorted(folder.glob("*.mo")):
+        if mo.stem != "messages":
+            merged.merge(Translations.load(str(LOCALE_DIR), [lang], domain=mo.stem))
+    return merged
 
 
 def language_of(request: Request) -> str:
@@ -47,3 +53,9 @@ class _Lazy(str):
 
 def _l(message: str) -> str:
     return _Lazy(message)
+
+
+async def request_language(request: Request) -> None:
+    """A router dependency: `_()` in the handler speaks the request's language (without it,
+    texts made before `render` are Swedish). Async, so it runs in the handler's own task."""
+    current.set(language_of(request))

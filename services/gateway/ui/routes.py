@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.gateway.ui import pages, patient, patient_settings, patient_write
+from services.gateway.ui import (
+    auditor,
+    designer,
+    designer_edit,
+    designer_import,
+    pages,
+    patient,
+    patient_settings,
+    patient_write,
+)
 
 
 def include(app: FastAPI) -> None:
@@ -13,3 +22,5 @@ def include(app: FastAPI) -> None:
     app.include_router(patient.router)
     app.include_router(patient_write.router)
     app.include_router(patient_settings.router)
+    for area in (designer, designer_edit, designer_import, auditor):
+        app.include_router(area.router)

@@ -44,9 +44,11 @@ env.filters["local_time"] = _local_time
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
-           title: str, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
-    """The page in the request's language; `title` is a msgid (translated here)."""
-    lang = i18n.language_of(request)
+           title: str, status: int = 200, headers: dict[str, str] | None = None,
+           lang: str | None = None) -> HTMLResponse:
+    """The page in the request's language (or `lang`, e.g. a form preview in the other
+    language, so the page never mixes them); `title` is a msgid (translated here)."""
+    lang = lang if lang in i18n.LANGUAGES else i18n.language_of(request)
     token = i18n.current.set(lang)
     try:
         html = env.get_template(template).render(**_chrome(request, lang, title),
