@@ -31,10 +31,14 @@ async def assign(box: MailboxContext, staff: Principal, message_id: str, *,
     """An administrator assigns to anyone; a clinician may take a message from one of their
     groups' pools for themselves."""
     async with box.engine.begin() as conn:
-        row = await locked(conn, message_id)
-        if row is None or not access.may_list(staff, row.care_unit_id):
+        unit = (await conn.execute(select(unit_messages.c.care_unit_id).where(
+            unit_messages.c.message_id == message_id))).scalar_one_or_none()
+        if unit is None or not access.may_list(staff, unit):
             raise CommandError(404, "no such message")
-        unit, case = row.care_unit_id, case_of(row)
+        if clinician_id is not None:
+            await groups.lock_clinician(conn, unit, clinician_id)
+        row = await locked(conn, message_id)
+        case = case_of(row)
         mine = await groups.groups_of(conn, unit, staff.subject)
         claiming = clinician_id == staff.subject and access.clinician_sees(staff, unit, case,
                                                                             mine)
@@ -105,6 +109,7 @@ async def set_away(box: MailboxContext, staff: Principal, unit_id: str, clinicia
         raise CommandError(403, "message administrators, or clinicians for themselves")
     now, moved = datetime.now(UTC), []
     async with box.engine.begin() as conn:
+        await groups.lock_clinician(conn, unit_id, clinician_id)
         roles = await _clinician_roles(conn, unit_id, clinician_id)
         if roles is None or access.CLINICIAN not in roles:
             raise CommandError(404, "no such clinician in this care unit")

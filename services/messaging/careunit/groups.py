@@ -3,7 +3,7 @@ mailbox first hears of it; a clinician belongs to the groups of their profession
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -51,3 +51,12 @@ async def is_away(conn: AsyncConnection, unit_id: str, staff_id: str) -> bool:
     return bool((await conn.execute(select(staff_away.c.away).where(
         staff_away.c.care_unit_id == unit_id, staff_away.c.staff_id == staff_id))
     ).scalar_one_or_none())
+
+
+async def lock_clinician(conn: AsyncConnection, unit_id: str, staff_id: str) -> None:
+    """Serializes what concerns one clinician's availability (assigning to them, marking
+    them away, reopening their case) until commit. Without it an assignment could commit
+    just after "away" has swept their messages, leaving a message with someone away. Taken
+    before any message row lock, in every path, so the two locks never deadlock."""
+    await conn.execute(select(func.pg_advisory_xact_lock(
+        func.hashtextextended(f"clinician:{unit_id}:{staff_id}", 0))))

@@ -21,7 +21,7 @@ from services.messaging.keys import remember_peer_key
 from shared import staff_access
 from shared.crypto.sealing import Binding
 from shared.events import Envelope, new_event
-from shared.events.contracts import (MessageRead, MessageReceived, MessageRouted,
+from shared.events.contracts import (MessagePooled, MessageRead, MessageReceived, MessageRouted,
                                      PatientReplied, StaffMembershipChanged, StaffRegistered,
                                      StaffRevoked)
 from shared.events.topics import CAREUNIT_MAILBOX
@@ -62,11 +62,12 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         now = datetime.now(UTC)
         await groups.ensure_groups(conn, data.care_unit_id)
         days = await promised_days(conn, data.care_unit_id, data.service_type)
+        pool = await pool_for(conn, data)
         stored = (await conn.execute(insert(unit_messages).values(
             message_id=data.message_id, conversation_id=data.conversation_id,
             care_unit_id=data.care_unit_id, patient_id=data.patient_id,
             service_type=data.service_type, status="unassigned",
-            group_id=await pool_for(conn, data), submitted_at=data.submitted_at,
+            group_id=pool, submitted_at=data.submitted_at,
             received_at=now, due_at=due_at(now, days), last_activity_at=now,
             **sealed_columns(data.sealed_body))
             .on_conflict_do_nothing().returning(unit_messages.c.message_id))).first()
@@ -79,8 +80,20 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
             source=box.source, subject=data.conversation_id, cause=envelope,
             event_id=derived_uuid7(envelope.event_id, "received"))
         await box.outbox.enqueue(conn, CAREUNIT_MAILBOX, data.conversation_id, event)
+        if pool is not None:
+            event = new_event(MessagePooled(
+                conversation_id=data.conversation_id, message_id=data.message_id,
+                care_unit_id=data.care_unit_id, group_id=pool),
+                source=box.source, subject=data.conversation_id, cause=envelope,
+                event_id=derived_uuid7(envelope.event_id, "pooled"))
+            await box.outbox.enqueue(conn, CAREUNIT_MAILBOX, data.conversation_id, event)
 
     async def patient_replied(conn: AsyncConnection, envelope: Envelope, data: PatientReplied):
+        holder = (await conn.execute(select(unit_messages.c.care_unit_id,
+                                            unit_messages.c.assigned_to).where(
+            unit_messages.c.conversation_id == data.conversation_id))).first()
+        if holder is not None and holder.assigned_to is not None:  # before the row lock
+            await groups.lock_clinician(conn, holder.care_unit_id, holder.assigned_to)
         row = (await conn.execute(select(unit_messages).where(
             unit_messages.c.conversation_id == data.conversation_id).with_for_update())).first()
         if row is None or row.patient_id != data.patient_id \
