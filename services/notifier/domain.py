@@ -8,7 +8,7 @@ from typing import Literal
 from uuid import UUID
 
 from shared.events import Envelope, EventData
-from shared.events.contracts import MessageReceived, ReplyDelivered
+from shared.events.contracts import MessageOverdue, MessageReceived, ReplyDelivered
 from shared.ids import derived_uuid7
 
 RecipientKind = Literal["care_unit", "patient"]
@@ -19,6 +19,12 @@ TEMPLATES: dict[RecipientKind, str] = {
     "care_unit": "unit_new_message.html",
     "patient": "patient_reply.html",
 }
+# Reasons (causing events) with a template of their own, whatever the recipient kind.
+REASON_TEMPLATES = {"messaging.message_overdue.v1": "unit_overdue.html"}
+
+
+def template_for(kind: RecipientKind, reason: str = "") -> str:
+    return REASON_TEMPLATES.get(reason, TEMPLATES[kind])
 
 
 @dataclass(frozen=True)
@@ -36,7 +42,7 @@ def notification_for(envelope: Envelope, data: EventData) -> NewNotification | N
     """The notification an event calls for, or None. Its id derives from the event's id, so
     the same event can never yield two notifications."""
     kind: RecipientKind
-    if isinstance(data, MessageReceived):
+    if isinstance(data, MessageReceived | MessageOverdue):
         kind, ref = "care_unit", data.care_unit_id
     elif isinstance(data, ReplyDelivered):
         kind, ref = "patient", data.patient_id

@@ -15,7 +15,8 @@ from shared.inbox import Handler
 AddPending = Callable[[AsyncConnection, NewNotification], Awaitable[None]]
 
 # The events that call for an e-mail, and the topics they arrive on.
-NOTIFYING = ("messaging.message_received.v1", "messaging.reply_delivered.v1")
+NOTIFYING = ("messaging.message_received.v1", "messaging.reply_delivered.v1",
+             "messaging.message_overdue.v1")
 
 
 def make_handlers(add_pending: AddPending = store.add_pending) -> dict[str, Handler]:

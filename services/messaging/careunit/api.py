@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.messaging import paging
 from services.messaging.body import Content, FormRef
-from services.messaging.careunit import commands, queries, reading, replying, templates
+from services.messaging.careunit import (commands, promises, queries, reading, replying,
+                                         templates)
 from services.messaging.context import CommandError, MailboxContext
 from shared.auth import StaffDep
 
@@ -99,6 +100,11 @@ class Answer(BaseModel):
 class Away(BaseModel):
     model_config = ConfigDict(extra="forbid")
     away: bool
+
+
+class Promise(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: int = Field(ge=0, le=365)
 
 
 class NewTemplate(BaseModel):
@@ -205,3 +211,15 @@ async def create_template(request: Request, unit_id: str, body: NewTemplate,
 @router.delete("/answer-templates/{template_id}", status_code=204)
 async def delete_template(request: Request, template_id: str, staff: StaffDep) -> None:
     await _run(templates.remove(_box(request), staff, template_id))
+
+
+@router.get("/units/{unit_id}/answer-promises")
+async def answer_promises(request: Request, unit_id: str, staff: StaffDep) -> list[dict]:
+    """The answer time the unit promises per e-service (its own, or the default)."""
+    return await _run(promises.list_promises(_box(request), staff, unit_id))
+
+
+@router.put("/units/{unit_id}/answer-promises/{service_type}", status_code=204)
+async def set_answer_promise(request: Request, unit_id: str, service_type: str, body: Promise,
+                             staff: StaffDep) -> None:
+    await _run(promises.set_promise(_box(request), staff, unit_id, service_type, body.days))

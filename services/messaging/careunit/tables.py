@@ -146,4 +146,8 @@ def _conversations_go_on(conn) -> None:
 MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
               Migration(2, "staff access projection (revocation)", access_metadata.create_all),
               Migration(3, "threads, pools, away, answer templates and promises",
-                        _conversations_go_on)]
+                        _conversations_go_on),
+              Migration(4, "index for the overdue check", lambda conn: conn.execute(text(
+                  "CREATE INDEX IF NOT EXISTS unit_messages_overdue ON unit_messages (due_at) "
+                  "WHERE overdue_notified_at IS NULL "
+                  "AND status IN ('unassigned', 'assigned')")))]
