@@ -40,7 +40,7 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
                                bootstrap=settings.kafka_bootstrap_servers,
                                migrations=MIGRATIONS, outbox=outbox, inbox=tables.inbox)
         runtime.consume(CONSUMER, [topics.CAREUNIT_MAILBOX, topics.PATIENT_MAILBOX],
-                        make_handlers())
+                        make_handlers(reminder_after_s=settings.reminder_after_s))
         async with httpx.AsyncClient(timeout=5.0) as client:
             sender = Sender(
                 engine=engine, outbox=outbox, templates=template_env(), settings=settings,

@@ -13,6 +13,7 @@ from shared.ids import derived_uuid7
 
 RecipientKind = Literal["care_unit", "patient"]
 PENDING, SENT, NO_ADDRESS, FAILED = "pending", "sent", "no_address", "failed"
+CANCELLED = "cancelled"  # a reminder whose answer was read before it was due
 
 # Which template each kind of recipient gets (files under templates/).
 TEMPLATES: dict[RecipientKind, str] = {
@@ -20,7 +21,9 @@ TEMPLATES: dict[RecipientKind, str] = {
     "patient": "patient_reply.html",
 }
 # Reasons (causing events) with a template of their own, whatever the recipient kind.
-REASON_TEMPLATES = {"messaging.message_overdue.v1": "unit_overdue.html"}
+REMINDER = "reminder.unread_reply"  # the reason of a reminder (no event of its own)
+REASON_TEMPLATES = {"messaging.message_overdue.v1": "unit_overdue.html",
+                    REMINDER: "patient_reminder.html"}
 
 
 def template_for(kind: RecipientKind, reason: str = "") -> str:
@@ -51,6 +54,15 @@ def notification_for(envelope: Envelope, data: EventData) -> NewNotification | N
     return NewNotification(
         notification_id=derived_uuid7(envelope.event_id, "notify"), recipient_kind=kind,
         recipient_ref=ref, reason=envelope.wire_name, conversation_id=data.conversation_id,
+        cause_event_id=envelope.event_id, correlation_id=envelope.correlation_id)
+
+
+def reminder_for(envelope: Envelope, data: ReplyDelivered) -> NewNotification:
+    """The reminder an answer calls for, should it stay unread (one per answer: its id
+    derives from the delivery event's)."""
+    return NewNotification(
+        notification_id=derived_uuid7(envelope.event_id, "remind"), recipient_kind="patient",
+        recipient_ref=data.patient_id, reason=REMINDER, conversation_id=data.conversation_id,
         cause_event_id=envelope.event_id, correlation_id=envelope.correlation_id)
 
 

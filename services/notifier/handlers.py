@@ -4,26 +4,43 @@ the inbox's transaction. Sending happens later, in the sender, outside any trans
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier import store
-from services.notifier.domain import NewNotification, notification_for
+from services.notifier.domain import REMINDER, notification_for, reminder_for
 from shared.events import Envelope, EventData
+from shared.events.contracts import MessageRead, ReplyDelivered
 from shared.inbox import Handler
 
-AddPending = Callable[[AsyncConnection, NewNotification], Awaitable[None]]
+AddPending = Callable[..., Awaitable[None]]  # (conn, notification, *, not_before=None)
+Cancel = Callable[[AsyncConnection, str, str], Awaitable[None]]
 
 # The events that call for an e-mail, and the topics they arrive on.
 NOTIFYING = ("messaging.message_received.v1", "messaging.reply_delivered.v1",
              "messaging.message_overdue.v1")
 
 
-def make_handlers(add_pending: AddPending = store.add_pending) -> dict[str, Handler]:
+def make_handlers(add_pending: AddPending = store.add_pending, *,
+                  reminder_after_s: float | None = None,
+                  cancel_pending: Cancel = store.cancel_pending) -> dict[str, Handler]:
+    """With `reminder_after_s`, an answer also schedules a reminder to the patient for that
+    much later, cancelled when the patient reads the conversation (MessageRead)."""
+
     async def record_notification(conn: AsyncConnection, envelope: Envelope,
                                   data: EventData) -> None:
         notification = notification_for(envelope, data)
         if notification is not None:
             await add_pending(conn, notification)
+        if reminder_after_s and isinstance(data, ReplyDelivered):
+            due = datetime.now(UTC) + timedelta(seconds=reminder_after_s)
+            await add_pending(conn, reminder_for(envelope, data), not_before=due)
 
-    return {wire_name: record_notification for wire_name in NOTIFYING}
+    async def read(conn: AsyncConnection, _: Envelope, data: MessageRead) -> None:
+        await cancel_pending(conn, data.conversation_id, REMINDER)
+
+    handlers: dict[str, Handler] = {wire_name: record_notification for wire_name in NOTIFYING}
+    if reminder_after_s:
+        handlers["messaging.message_read.v1"] = read
+    return handlers
