@@ -3,7 +3,8 @@ handlers and routes differ (each mailbox's bootstrap.py passes its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import ModuleType
@@ -40,6 +41,8 @@ class MailboxSpec:
     clients: Callable[[MailboxSettings], dict[str, Any]] = lambda _settings: {}
     # The mailbox's projection of staff events (shared.staff_access), if it serves staff.
     staff_access: Table | None = None
+    # A periodic job of the mailbox (e.g. the overdue check), run while the app runs.
+    background: Callable[[MailboxContext, Any], Coroutine[Any, Any, None]] | None = None
 
 
 def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
@@ -68,9 +71,13 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         await runtime.start()
         await ensure_active_key(engine, keyring, outbox, mailbox=spec.mailbox,
                                 topic=spec.own_topic, source=source)
+        job = asyncio.create_task(spec.background(box, settings)) if spec.background else None
         try:
             yield
         finally:
+            if job is not None:
+                job.cancel()
+                await asyncio.gather(job, return_exceptions=True)
             await runtime.stop()
             for client in clients.values():
                 await client.aclose()

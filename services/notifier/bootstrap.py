@@ -38,7 +38,8 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
                                bootstrap=settings.kafka_bootstrap_servers,
                                migrations=MIGRATIONS, outbox=outbox, inbox=tables.inbox,
                                settings=settings)
-        runtime.consume(CONSUMER, handlers.TOPICS, handlers.make_handlers(),
+        runtime.consume(CONSUMER, handlers.TOPICS,
+                        handlers.make_handlers(reminder_after_s=settings.reminder_after_s),
                         ignore=handlers.NOT_INTERESTED)
         async with httpx.AsyncClient(timeout=5.0) as client:
             sender = Sender(

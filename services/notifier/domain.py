@@ -8,17 +8,26 @@ from typing import Literal
 from uuid import UUID
 
 from shared.events import Envelope, EventData
-from shared.events.contracts import MessageReceived, ReplyDelivered
+from shared.events.contracts import MessageOverdue, MessageReceived, ReplyDelivered
 from shared.ids import derived_uuid7
 
 RecipientKind = Literal["care_unit", "patient"]
 PENDING, SENT, NO_ADDRESS, FAILED = "pending", "sent", "no_address", "failed"
+CANCELLED = "cancelled"  # a reminder whose answer was read before it was due
 
 # Which template each kind of recipient gets (files under templates/).
 TEMPLATES: dict[RecipientKind, str] = {
     "care_unit": "unit_new_message.html",
     "patient": "patient_reply.html",
 }
+# Reasons (causing events) with a template of their own, whatever the recipient kind.
+REMINDER = "reminder.unread_reply"  # the reason of a reminder (no event of its own)
+REASON_TEMPLATES = {"messaging.message_overdue.v1": "unit_overdue.html",
+                    REMINDER: "patient_reminder.html"}
+
+
+def template_for(kind: RecipientKind, reason: str = "") -> str:
+    return REASON_TEMPLATES.get(reason, TEMPLATES[kind])
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,7 @@ def notification_for(envelope: Envelope, data: EventData) -> NewNotification | N
     """The notification an event calls for, or None. Its id derives from the event's id, so
     the same event can never yield two notifications."""
     kind: RecipientKind
-    if isinstance(data, MessageReceived):
+    if isinstance(data, MessageReceived | MessageOverdue):
         kind, ref = "care_unit", data.care_unit_id
     elif isinstance(data, ReplyDelivered):
         kind, ref = "patient", data.patient_id
@@ -45,6 +54,15 @@ def notification_for(envelope: Envelope, data: EventData) -> NewNotification | N
     return NewNotification(
         notification_id=derived_uuid7(envelope.event_id, "notify"), recipient_kind=kind,
         recipient_ref=ref, reason=envelope.wire_name, conversation_id=data.conversation_id,
+        cause_event_id=envelope.event_id, correlation_id=envelope.correlation_id)
+
+
+def reminder_for(envelope: Envelope, data: ReplyDelivered) -> NewNotification:
+    """The reminder an answer calls for, should it stay unread (one per answer: its id
+    derives from the delivery event's)."""
+    return NewNotification(
+        notification_id=derived_uuid7(envelope.event_id, "remind"), recipient_kind="patient",
+        recipient_ref=data.patient_id, reason=REMINDER, conversation_id=data.conversation_id,
         cause_event_id=envelope.event_id, correlation_id=envelope.correlation_id)
 
 

@@ -4,41 +4,65 @@ the inbox's transaction. Sending happens later, in the sender, outside any trans
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier import store
-from services.notifier.domain import NewNotification, notification_for
+from services.notifier.domain import REMINDER, notification_for, reminder_for
 from shared.events import Envelope, EventData
 from shared.events.contracts import (
+    ClinicianAwayChanged,
+    ConversationClosed,
     MailboxKeyPublished,
     MessageAssigned,
     MessageOpened,
+    MessageOverdue,
+    MessagePooled,
     MessageRead,
     MessageReceived,
     MessageSubmitted,
     MessageTakenBack,
+    PatientReplied,
     ReplyDelivered,
     ReplySent,
 )
 from shared.events.topics import CAREUNIT_MAILBOX, PATIENT_MAILBOX
 from shared.inbox import Handler
 
-AddPending = Callable[[AsyncConnection, NewNotification], Awaitable[None]]
+AddPending = Callable[..., Awaitable[None]]  # (conn, notification, *, not_before=None)
+Cancel = Callable[[AsyncConnection, str, str], Awaitable[None]]
 
-# The events that call for an e-mail, the topics they arrive on, and the others found there.
-NOTIFYING = (MessageReceived, ReplyDelivered)
+# The events that call for an e-mail, the topics they arrive on, and the others found there
+# (MessageRead is handled too: it cancels the unread-answer reminder).
+NOTIFYING = (MessageReceived, ReplyDelivered, MessageOverdue)
 TOPICS = [CAREUNIT_MAILBOX, PATIENT_MAILBOX]
-NOT_INTERESTED = (MailboxKeyPublished, MessageSubmitted, MessageRead, MessageAssigned,
-                  MessageTakenBack, MessageOpened, ReplySent)
+NOT_INTERESTED = (MailboxKeyPublished, MessageSubmitted, MessageAssigned, MessageTakenBack,
+                  MessageOpened, ReplySent, PatientReplied, MessagePooled, ConversationClosed,
+                  ClinicianAwayChanged)
 
 
-def make_handlers(add_pending: AddPending = store.add_pending
+def make_handlers(add_pending: AddPending = store.add_pending, *,
+                  reminder_after_s: float | None = None,
+                  cancel_pending: Cancel = store.cancel_pending
                   ) -> dict[type[EventData], Handler]:
+    """With `reminder_after_s`, an answer also schedules a reminder to the patient for that
+    much later, cancelled when the patient reads the conversation (MessageRead)."""
+
     async def record_notification(conn: AsyncConnection, envelope: Envelope,
                                   data: EventData) -> None:
         notification = notification_for(envelope, data)
         if notification is not None:
             await add_pending(conn, notification)
+        if reminder_after_s and isinstance(data, ReplyDelivered):
+            due = datetime.now(UTC) + timedelta(seconds=reminder_after_s)
+            await add_pending(conn, reminder_for(envelope, data), not_before=due)
 
-    return {contract: record_notification for contract in NOTIFYING}
+    async def read(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, MessageRead)
+        await cancel_pending(conn, data.conversation_id, REMINDER)  # nothing pending: no-op
+
+    handlers: dict[type[EventData], Handler] = {contract: record_notification
+                                                for contract in NOTIFYING}
+    handlers[MessageRead] = read
+    return handlers

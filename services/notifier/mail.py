@@ -11,7 +11,7 @@ from uuid import UUID
 import aiosmtplib
 import jinja2
 
-from services.notifier.domain import TEMPLATES, RecipientKind
+from services.notifier.domain import RecipientKind, template_for
 from services.notifier.settings import NotifierSettings
 
 
@@ -30,9 +30,10 @@ def template_env() -> jinja2.Environment:
     )
 
 
-def render(env: jinja2.Environment, kind: RecipientKind, *, login_url: str) -> RenderedMail:
+def render(env: jinja2.Environment, kind: RecipientKind, *, login_url: str,
+           reason: str = "") -> RenderedMail:
     """Each template file holds three blocks: subject, text and html."""
-    template = env.get_template(TEMPLATES[kind])
+    template = env.get_template(template_for(kind, reason))
     context = template.new_context({"login_url": login_url})
     parts = {name: "".join(template.blocks[name](context)).strip()
              for name in ("subject", "text", "html")}

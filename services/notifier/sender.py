@@ -71,7 +71,7 @@ class Sender:
             address = await self._contacts.address(row.recipient_kind, row.recipient_ref)
             if address is not None:
                 mail = render(self._templates, row.recipient_kind,
-                              login_url=self._settings.login_url)
+                              login_url=self._settings.login_url, reason=row.reason)
                 await self._mailer.send(build_message(
                     mail, notification_id=row.notification_id,
                     sender=self._settings.mail_from, to=address))

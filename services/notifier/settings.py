@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import DatabaseSettings
@@ -31,3 +31,5 @@ class NotifierSettings(DatabaseSettings):
     # A claimed notification is someone's for this long; after a crash it is retried.
     sender_lease_s: float = 60.0
     max_attempts: int = 20  # about a day with the capped backoff, then "failed"
+    # A patient who has not opened an answer after this long gets one reminder (0: none).
+    reminder_after_s: float = Field(default=3 * 24 * 3600, ge=0)

@@ -11,7 +11,7 @@ from sqlalchemy import Row, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.notifier.domain import PENDING, SENT, NewNotification
+from services.notifier.domain import CANCELLED, PENDING, SENT, NewNotification
 from services.notifier.tables import notifications as n
 
 
@@ -19,10 +19,19 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def add_pending(conn: AsyncConnection, notification: NewNotification) -> None:
+async def add_pending(conn: AsyncConnection, notification: NewNotification, *,
+                      not_before: datetime | None = None) -> None:
     # The inbox already drops a redelivered event; the derived id makes this safe regardless.
-    await conn.execute(insert(n).values(**asdict(notification), state=PENDING)
+    later = {"next_attempt_at": not_before} if not_before is not None else {}
+    await conn.execute(insert(n).values(**asdict(notification), state=PENDING, **later)
                        .on_conflict_do_nothing(index_elements=[n.c.notification_id]))
+
+
+async def cancel_pending(conn: AsyncConnection, conversation_id: str, reason: str) -> None:
+    """Pending notifications that no longer apply (a reminder for an answer now read)."""
+    await conn.execute(update(n).where(n.c.conversation_id == conversation_id,
+                                       n.c.reason == reason, n.c.state == PENDING)
+                       .values(state=CANCELLED))
 
 
 async def claim_due(conn: AsyncConnection, *, limit: int, lease_s: float) -> list[Row]:

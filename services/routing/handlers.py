@@ -28,6 +28,7 @@ from shared.events.contracts import (
     MessageSubmitted,
     PatientActivated,
     PatientRegistered,
+    PatientReplied,
     ReplyDelivered,
     StaffMembershipChanged,
     StaffRegistered,
@@ -47,7 +48,8 @@ NOT_INTERESTED = {
     IDENTITY: (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
                PatientActivated),
     FORMS: (FormPublished, FormRetired),
-    PATIENT_MAILBOX: (MailboxKeyPublished, MessageRead, ReplyDelivered),
+    # A patient's reply goes straight to the unit that has the conversation: nothing to route.
+    PATIENT_MAILBOX: (MailboxKeyPublished, MessageRead, ReplyDelivered, PatientReplied),
 }
 
 DECISIONS = Counter("routing_decisions_total", "Submitted messages routed or refused",

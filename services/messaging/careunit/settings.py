@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import MailboxSettings
@@ -6,3 +7,5 @@ from shared.settings import MailboxSettings
 class CareUnitMailboxSettings(MailboxSettings):
     model_config = SettingsConfigDict(env_prefix="CAREUNIT_MAILBOX_", extra="ignore")
     http_port: int = 8004
+    # How often unanswered messages are checked against the unit's promised answer time.
+    overdue_check_interval_s: float = Field(default=5.0, gt=0, le=3600)

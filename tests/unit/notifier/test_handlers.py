@@ -6,11 +6,18 @@ from services.notifier.domain import (
     notification_for,
     retry_delay_s,
     state_after_failure,
+    template_for,
 )
 from services.notifier.handlers import make_handlers
 from shared.crypto.sealing import Sealed
 from shared.events import Source, decode_data, new_event
-from shared.events.contracts import MessageReceived, ReplyDelivered, ReplySent
+from shared.events.contracts import (
+    MessageOverdue,
+    MessageRead,
+    MessageReceived,
+    ReplyDelivered,
+    ReplySent,
+)
 from shared.ids import derived_uuid7
 
 SOURCE = Source(service="careunit-mailbox", region="stockholm")
@@ -56,8 +63,19 @@ async def test_reply_delivered_notifies_the_patient_by_pseudonym():
     assert (n.recipient_kind, n.recipient_ref) == ("patient", "pat-9")
 
 
-def test_only_the_two_notifying_events_have_handlers():
-    assert set(make_handlers()) == {MessageReceived, ReplyDelivered}
+def test_only_the_notifying_events_and_the_read_receipt_have_handlers():
+    assert set(make_handlers()) == {MessageReceived, ReplyDelivered, MessageOverdue, MessageRead}
+
+
+async def test_a_broken_promise_notifies_the_unit_with_its_own_template():
+    fake, envelope = FakeStore(), new_event(MessageOverdue(
+        conversation_id="c3", message_id="m3", care_unit_id="unit-1", service_type="advice",
+        due_at=datetime.now(UTC)), source=SOURCE, subject="c3")
+    await make_handlers(fake.add)[MessageOverdue](None, envelope, decode_data(envelope))
+    [(_, n)] = fake.added
+    assert (n.recipient_kind, n.recipient_ref) == ("care_unit", "unit-1")
+    assert template_for(n.recipient_kind, n.reason) == "unit_overdue.html"
+    assert template_for("care_unit", "messaging.message_received.v1") == "unit_new_message.html"
 
 
 def test_other_events_call_for_no_notification():

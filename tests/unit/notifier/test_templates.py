@@ -3,12 +3,12 @@
 import jinja2.meta
 import pytest
 
-from services.notifier.domain import TEMPLATES
+from services.notifier.domain import REASON_TEMPLATES, TEMPLATES
 from services.notifier.mail import build_message, render, template_env
 from shared.ids import uuid7
 
 
-@pytest.mark.parametrize("name", sorted(TEMPLATES.values()))
+@pytest.mark.parametrize("name", sorted({*TEMPLATES.values(), *REASON_TEMPLATES.values()}))
 def test_templates_have_no_slot_for_content_or_names(name):
     env = template_env()
     source = env.loader.get_source(env, name)[0]
@@ -38,3 +38,9 @@ def test_message_has_stable_message_id_and_both_parts():
                             to="b@example.org")
     assert str(nid) in message["Message-ID"]
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+
+
+def test_overdue_mail_renders_without_content():
+    mail = render(template_env(), "care_unit", login_url="https://example.org/",
+                  reason="messaging.message_overdue.v1")
+    assert "inte besvarats inom den svarstid" in mail.text and "answer time" in mail.text

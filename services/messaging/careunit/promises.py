@@ -1,0 +1,50 @@
+"""The answer time a unit promises per e-service: its own setting (answer_promises) or the
+default below, which follows what Swedish regions commonly promise on 1177."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.messaging.careunit import access
+from services.messaging.careunit.tables import answer_promises
+from services.messaging.context import CommandError, MailboxContext
+from shared.auth import Principal
+
+DEFAULT_DAYS = {
+    "advice": 1, "renew_prescription": 3, "renew_sick_leave": 3, "book_appointment": 3,
+    "change_appointment": 3, "order_record_copy": 14, "change_care_centre": 14,
+}
+
+
+async def promised_days(conn: AsyncConnection, unit_id: str, service_type: str) -> int | None:
+    own = (await conn.execute(select(answer_promises.c.days).where(
+        answer_promises.c.care_unit_id == unit_id,
+        answer_promises.c.service_type == service_type))).scalar_one_or_none()
+    return own if own is not None else DEFAULT_DAYS.get(service_type)
+
+
+async def list_promises(box: MailboxContext, staff: Principal, unit_id: str) -> list[dict]:
+    if not access.may_list(staff, unit_id):
+        raise CommandError(403, "no role in this care unit")
+    async with box.engine.connect() as conn:
+        own = {r.service_type: r.days for r in (await conn.execute(select(
+            answer_promises).where(answer_promises.c.care_unit_id == unit_id))).all()}
+    return [{"service_type": s, "days": own.get(s, d), "default": s not in own}
+            for s, d in sorted(DEFAULT_DAYS.items())]
+
+
+async def set_promise(box: MailboxContext, staff: Principal, unit_id: str, service_type: str,
+                      days: int) -> None:
+    """The unit's own promise; it applies to messages received from now on (a message keeps
+    the due time it arrived with)."""
+    if not access.is_admin(staff, unit_id):
+        raise CommandError(403, "message administrators only")
+    if service_type not in DEFAULT_DAYS:
+        raise CommandError(422, f"unknown e-service {service_type}")
+    async with box.engine.begin() as conn:
+        await conn.execute(insert(answer_promises).values(
+            care_unit_id=unit_id, service_type=service_type, days=days)
+            .on_conflict_do_update(index_elements=["care_unit_id", "service_type"],
+                                   set_={"days": days}))
