@@ -61,8 +61,11 @@ async def test_a_streamed_body_without_length_is_cut_off_at_the_cap():
 
 
 def test_services_default_to_256_kib_and_the_setting_is_per_service(monkeypatch):
+    from services.audit.settings import AuditSettings
     from services.forms.settings import FormsSettings
 
-    assert FormsSettings(environment="test").max_request_body_bytes == 256 * 1024
+    assert AuditSettings(environment="test").max_request_body_bytes == 256 * 1024
+    # forms takes whole FHIR Questionnaires to import
+    assert FormsSettings(environment="test").max_request_body_bytes == 5 * 1024 * 1024
     monkeypatch.setenv("FORMS_MAX_REQUEST_BODY_BYTES", "65536")
     assert FormsSettings(environment="test").max_request_body_bytes == 65536
