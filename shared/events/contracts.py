@@ -93,6 +93,19 @@ class MessageRead(EventData):
     reply_ids: list[str]
 
 
+@event("messaging.patient_replied", 1)
+class PatientReplied(EventData):
+    """The patient wrote again in an open conversation (goes straight to the care-unit
+    mailbox: the conversation already has its unit, so nothing is routed)."""
+
+    conversation_id: str = Id
+    message_id: str = Id  # this new message
+    patient_id: str = Id
+    care_unit_id: str = Id
+    sealed_body: Sealed  # sealed to the care-unit mailbox key
+    sent_at: datetime
+
+
 # routing -------------------------------------------------------------------------------
 
 @event("routing.message_routed", 1)
@@ -122,6 +135,10 @@ class MessageReceived(EventData):
     message_id: str = Id
     care_unit_id: str = Id
     service_type: ServiceType
+    # The unit's answer-time promise for this e-service (absent from older producers).
+    promised_answer_days: int | None = Field(default=None, ge=0, le=365)
+    # Set when the received message is the patient's follow-up in an existing conversation.
+    follow_up_id: str | None = None
 
 
 @event("messaging.message_assigned", 1)
@@ -137,7 +154,49 @@ class MessageTakenBack(EventData):
     conversation_id: str = Id
     message_id: str = Id
     care_unit_id: str = Id
-    clinician_id: str = Id  # the clinician it was taken from
+    clinician_id: str = Id  # the clinician (or "group:<id>") it was taken from
+    # Why: an administrator took it back, or the clinician was marked away.
+    reason: Literal["taken_back", "away"] | None = None
+
+
+@event("messaging.message_pooled", 1)
+class MessagePooled(EventData):
+    """A message was put in a group's pool (nurses, doctors, ...), by an administrator or,
+    for the advice e-service, by the patient's choice of recipient."""
+
+    conversation_id: str = Id
+    message_id: str = Id
+    care_unit_id: str = Id
+    group_id: str = Id
+
+
+@event("messaging.conversation_closed", 1)
+class ConversationClosed(EventData):
+    conversation_id: str = Id
+    message_id: str = Id
+    care_unit_id: str = Id
+    closed_at: datetime
+
+
+@event("messaging.message_overdue", 1)
+class MessageOverdue(EventData):
+    """The unit's promised answer time for a message has passed unanswered."""
+
+    conversation_id: str = Id
+    message_id: str = Id
+    care_unit_id: str = Id
+    service_type: ServiceType
+    due_at: datetime
+
+
+@event("messaging.clinician_away_changed", 1)
+class ClinicianAwayChanged(EventData):
+    """A clinician was marked away (or back); `moved` are the messages returned to a pool."""
+
+    care_unit_id: str = Id
+    staff_id: str = Id
+    away: bool
+    moved: list[str] = Field(default_factory=list, max_length=10_000)
 
 
 @event("messaging.message_opened", 1)
@@ -149,6 +208,9 @@ class MessageOpened(EventData):
     care_unit_id: str = Id
     staff_id: str = Id
     staff_role: Role
+    # The patient's messages this open showed for the first time (the patient's read
+    # receipts); absent from older producers, meaning message_id only.
+    seen_message_ids: list[str] = Field(default_factory=list, max_length=1000)
 
 
 @event("messaging.reply_sent", 1)
@@ -161,6 +223,8 @@ class ReplySent(EventData):
     clinician_id: str = Id
     sealed_body: Sealed  # sealed to the patient mailbox key
     sent_at: datetime
+    # answer | ask (a follow-up question) | close (answer and close); older producers: answer
+    action: Literal["answer", "ask", "close"] = "answer"
 
 
 # notifier ------------------------------------------------------------------------------

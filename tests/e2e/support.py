@@ -116,3 +116,19 @@ class Person:
 
     async def unit(self, method: str, path: str, **kw: Any) -> httpx.Response:
         return await self._call("careunit-mailbox", method, f"/api/careunit{path}", **kw)
+
+
+async def all_pages(person: Person, path: str, *, audience: str = "careunit-mailbox",
+                    **params: Any) -> list[dict]:
+    """Every item of a keyset-paged listing ({"items", "next"}), following the cursors."""
+    items: list[dict] = []
+    after = None
+    prefix = {"careunit-mailbox": "/api/careunit", "patient-mailbox": "/api/patient"}[audience]
+    while True:
+        query = {**params, "limit": 200, **({"after": after} if after else {})}
+        r = await person._call(audience, "GET", f"{prefix}{path}", params=query)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        items += body["items"]
+        if not (after := body["next"]):
+            return items

@@ -79,7 +79,7 @@ async def world(stack, http, tmp_path_factory) -> World:
 
     patient, admin = logged_in["patient A"], logged_in["admin X"]
     sent = []
-    for n in range(4):
+    for n in range(5):
         r = await patient.submit(x, SERVICE, text=f"matris {n}")
         assert r.status_code == 201, r.text
         sent.append(r.json())
@@ -88,18 +88,29 @@ async def world(stack, http, tmp_path_factory) -> World:
     async def all_in_inbox():
         r = await admin.unit("GET", f"/v1/units/{x}/messages")
         return r.status_code == 200 and {s["message_id"] for s in sent} <= {
-            m["message_id"] for m in r.json()}
+            m["message_id"] for m in r.json()["items"]}
     await eventually(all_in_inbox, timeout=60, what="the messages in X's inbox")
     clinician = logged_in["clinician X1"].id
-    for key, message in zip(("m_read", "m_takeback", "m_reply", "m_assign"), sent, strict=True):
+    keys = ("m_read", "m_takeback", "m_reply", "m_assign", "m_close")
+    for key, message in zip(keys, sent, strict=True):
         w.ids[key] = message["message_id"]
-        if key != "m_assign":
+        if key not in ("m_assign", "m_close"):
             async def assigned(m=message["message_id"]):
                 r = await admin.unit("POST", f"/v1/messages/{m}/assign",
                                      json={"clinician_id": clinician})
                 return r.status_code == 204  # 422 until X's staff reached the mailbox
             await eventually(assigned, timeout=60, what="assignment to clinician X1")
     w.ids["clinician_X1"] = clinician
+    w.ids["clinician_X2"] = logged_in["clinician X2"].id
+
+    async def received_by_unit():  # the patient may write again once the unit has it
+        r = await patient.patient("GET", f"/v1/conversations/{w.ids['conv_A']}")
+        return r.status_code == 200 and r.json()["can_reply"]
+    await eventually(received_by_unit, timeout=60, what="conversation A received by X")
+    template = await admin.unit("POST", f"/v1/units/{x}/answer-templates", json={
+        "level": "unit", "title": "Matris", "text": "Hej från {unit_name}"})
+    assert template.status_code == 201, template.text
+    w.ids["tpl_unit"] = template.json()["template_id"]
 
     designer = logged_in["designer X"]
     forms = (await designer._call("forms", "GET", f"/api/forms/v1/units/{x}/forms")).json()
@@ -123,7 +134,7 @@ class Row:
     method: str
     path: str  # /api/<service>/..., with {placeholders} from World.ids
     allowed: frozenset[str]
-    body: str | None = None  # key of World.bodies, or a literal JSON-able dict
+    body: str | dict | None = None  # key of World.bodies or of _body's literals, or a dict
     # Object ids no allowed actor but `owners` may see in the response (lists).
     hidden: tuple[str, ...] = ()
     owners: frozenset[str] = frozenset()
@@ -150,14 +161,22 @@ ROWS = [
     Row("GET", P + "/units/{X}/services", frozenset(PATIENTS)),
     # care-unit mailbox
     Row("GET", C + "/units/{X}/messages", frozenset({"admin X", "clinician X1", "clinician X2"}),
-        hidden=("m_read", "m_takeback", "m_reply", "m_assign"),
+        hidden=("m_read", "m_takeback", "m_reply", "m_assign", "m_close"),
         owners=frozenset({"admin X", "clinician X1"})),
-    Row("GET", C + "/units/{X}/messages?status=unassigned",
-        frozenset({"admin X", "clinician X1", "clinician X2"}), hidden=("m_assign",),
+    Row("GET", C + "/units/{X}/messages?view=unassigned",
+        frozenset({"admin X", "clinician X1", "clinician X2"}), hidden=("m_assign", "m_close"),
         owners=frozenset({"admin X"})),
+    Row("GET", C + "/units/{X}/messages?view=mine",
+        frozenset({"admin X", "clinician X1", "clinician X2"}), hidden=("m_read",),
+        owners=frozenset({"clinician X1"})),
     Row("GET", C + "/units/{X}/unanswered", frozenset({"admin X"})),
     Row("GET", C + "/units/{X}/clinicians", frozenset({"admin X"})),
+    Row("GET", C + "/units/{X}/groups", frozenset({"admin X", "clinician X1", "clinician X2"})),
+    Row("GET", C + "/units/{X}/answer-templates",
+        frozenset({"admin X", "clinician X1", "clinician X2"}), hidden=("tpl_unit",),
+        owners=frozenset({"admin X", "clinician X1", "clinician X2"})),
     Row("GET", C + "/messages/{m_read}", frozenset({"admin X", "clinician X1"})),
+    Row("POST", C + "/messages/{m_read}/open", frozenset({"admin X", "clinician X1"})),
     # forms
     Row("GET", F + "/units/{X}/forms", STAFF_OF_X),
     Row("GET", F + "/units/{X}/services", EVERYONE),
@@ -180,6 +199,14 @@ ROWS = [
     Row("POST", C + "/messages/{m_assign}/assign", frozenset({"admin X"}), "assign"),
     Row("POST", C + "/messages/{m_takeback}/take-back", frozenset({"admin X"})),
     Row("POST", C + "/messages/{m_reply}/reply", frozenset({"clinician X1"}), "reply"),
+    Row("POST", C + "/messages/{m_close}/close", frozenset({"admin X"})),
+    Row("POST", C + "/units/{X}/clinicians/{clinician_X2}/away",
+        frozenset({"admin X", "clinician X2"}), {"away": False}),
+    Row("POST", C + "/units/{X}/answer-templates", frozenset({"admin X"}), "unit_template"),
+    Row("POST", C + "/units/{X}/answer-templates",
+        frozenset({"admin X", "clinician X1", "clinician X2"}), "personal_template"),
+    Row("DELETE", C + "/answer-templates/{tpl_unit}", frozenset({"admin X"})),
+    Row("POST", P + "/conversations/{conv_A}/messages", frozenset({"patient A"}), "write_more"),
     Row("POST", F + "/units/{X}/forms", frozenset({"designer X"}), "new_form"),
 ]
 
@@ -187,7 +214,12 @@ ROWS = [
 def _body(world: World, row: Row) -> Any:
     literal = {"assign": {"clinician_id": world.ids["clinician_X1"]},
                "reply": {"text": "Svar i matrisen."},
+               "unit_template": {"level": "unit", "title": "T", "text": "Hej {date}"},
+               "personal_template": {"level": "personal", "title": "P", "text": "Hej"},
+               "write_more": {"text": "Ett tillägg i matrisen."},
                "new_form": {"service_type": "book_appointment"}}
+    if isinstance(row.body, dict):
+        return row.body
     return literal.get(row.body) if row.body in literal else world.bodies.get(row.body or "")
 
 

@@ -7,7 +7,7 @@ import httpx
 import psycopg
 import pytest
 
-from tests.e2e.support import SEED, Person, eventually, staff_of
+from tests.e2e.support import SEED, Person, all_pages, eventually, staff_of
 
 pytestmark = pytest.mark.e2e
 
@@ -46,8 +46,8 @@ async def test_care_unit_mailbox_killed_while_messages_are_in_flight(stack, http
     stack.start_service("careunit-mailbox")
 
     async def all_in_inbox():
-        r = await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/messages")
-        return ids if ids and set(ids) <= {m["message_id"] for m in r.json()} else None
+        inbox = await all_pages(admin, f"/v1/units/{UNIT['unit_id']}/messages")
+        return ids if ids and set(ids) <= {m["message_id"] for m in inbox} else None
     await eventually(all_in_inbox, timeout=60, what="messages after restart")
     assert [await copies_in_unit_db(stack, i) for i in ids] == [1] * 5
 
@@ -65,7 +65,7 @@ async def test_patient_mailbox_killed_right_after_commit_still_publishes(stack, 
     stack.start_service("patient-mailbox")
 
     async def arrived():
-        r = await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/messages")
-        return [m for m in r.json() if m["message_id"] == message_id]
+        inbox = await all_pages(admin, f"/v1/units/{UNIT['unit_id']}/messages")
+        return [m for m in inbox if m["message_id"] == message_id]
     await eventually(arrived, timeout=60, what="message after the patient mailbox restart")
     assert await copies_in_unit_db(stack, message_id) == 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.e2e.support import SEED, Person, eventually, sample_answers, staff_of
+from tests.e2e.support import SEED, Person, all_pages, eventually, sample_answers, staff_of
 
 pytestmark = pytest.mark.e2e
 
@@ -57,7 +57,7 @@ async def test_edited_form_keeps_old_messages_and_retired_service_is_refused(sta
     # The old message still refers to, and renders with, the version it was written against.
     message_id = first.json()["message_id"]
     await eventually(lambda: _in_inbox(admin, message_id), what="first message in the inbox")
-    message = (await admin.unit("GET", f"/v1/messages/{message_id}")).json()
+    message = (await admin.unit("POST", f"/v1/messages/{message_id}/open")).json()
     assert message["form"] == {"form_id": v1["form_id"], "version": v1["form_version"]}
     old = await admin.forms("POST", f"/v1/forms/{v1['form_id']}/versions/"
                             f"{v1['form_version']}/render-answers", json=message["answers"])
@@ -87,5 +87,5 @@ async def _not_offered(patient: Person) -> bool:
 
 
 async def _in_inbox(admin: Person, message_id: str) -> bool:
-    r = await admin.unit("GET", f"/v1/units/{UNIT}/messages")
-    return any(m["message_id"] == message_id for m in r.json())
+    inbox = await all_pages(admin, f"/v1/units/{UNIT}/messages")
+    return any(m["message_id"] == message_id for m in inbox)

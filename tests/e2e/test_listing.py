@@ -12,7 +12,7 @@ import json
 import httpx
 import pytest
 
-from tests.e2e.support import SEED, Person, eventually, staff_of
+from tests.e2e.support import SEED, Person, all_pages, eventually, staff_of
 
 pytestmark = pytest.mark.e2e
 
@@ -73,7 +73,7 @@ async def test_a_service_for_listed_patients_only(http) -> None:
         assert accepted.status_code == 201, accepted.text
 
         async def in_unit_inbox() -> bool:
-            inbox = (await admin.unit("GET", f"/v1/units/{UNIT}/messages")).json()
+            inbox = await all_pages(admin, f"/v1/units/{UNIT}/messages")
             return any(m["message_id"] == accepted.json()["message_id"] for m in inbox)
         await eventually(in_unit_inbox, what="the listed patient's message at the unit")
     finally:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.e2e import inspect
-from tests.e2e.support import SEED, Person, eventually, staff_of
+from tests.e2e.support import SEED, Person, all_pages, eventually, staff_of
 
 pytestmark = pytest.mark.e2e
 
@@ -48,56 +48,59 @@ async def test_ten_steps(stack, http):
     assert submitted.status_code == 201, submitted.text
     conversation_id = submitted.json()["conversation_id"]
     message_id = submitted.json()["message_id"]
-    mine = (await patient.patient("GET", "/v1/conversations")).json()
+    mine = (await patient.patient("GET", "/v1/conversations")).json()["items"]
     assert [c["conversation_id"] for c in mine].count(conversation_id) == 1
 
     # 3. It travels sealed to the care unit's database and shows up unassigned.
     async def in_unit_inbox():
-        r = await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/messages",
-                             params={"status": "unassigned"})
-        return [m for m in r.json() if m["message_id"] == message_id]
+        inbox = await all_pages(admin, f"/v1/units/{UNIT['unit_id']}/messages",
+                                view="unassigned")
+        return [m for m in inbox if m["message_id"] == message_id]
     await eventually(in_unit_inbox, what="message in the unit inbox")
-    other_unit_view = await other_admin.unit("GET", f"/v1/units/{OTHER_UNIT['unit_id']}/messages")
-    assert message_id not in {m["message_id"] for m in other_unit_view.json()}
+    other_unit_view = await all_pages(other_admin, f"/v1/units/{OTHER_UNIT['unit_id']}/messages")
+    assert message_id not in {m["message_id"] for m in other_unit_view}
 
     # 4. The unit's functional address gets an e-mail without medical content.
     unit_mail = await eventually(lambda: new_mail(UNIT["functional_email"]),
                                  what="e-mail to the care unit")
 
     # 5-6. The administrator reads it and distributes it to the doctor...
-    read = await admin.unit("GET", f"/v1/messages/{message_id}")
+    meta = await admin.unit("GET", f"/v1/messages/{message_id}")  # metadata: no content
+    assert meta.status_code == 200 and "text" not in meta.json() and marker not in meta.text
+    read = await admin.unit("POST", f"/v1/messages/{message_id}/open")
     assert read.status_code == 200 and marker in read.json()["text"]
     # The form answers arrive as written, with the exact form version they answer.
     assert form_marker in json.dumps(read.json()["answers"])
     assert read.json()["form"]["version"] >= 1
-    unanswered = (await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/unanswered")).json()
-    assert any(m["message_id"] == message_id and m["age_seconds"] >= 0 for m in unanswered)
+    unanswered = await all_pages(admin, f"/v1/units/{UNIT['unit_id']}/unanswered")
+    assert any(m["message_id"] == message_id and m["age_seconds"] >= 0 and m["due_at"]
+               for m in unanswered)
     assert (await admin.unit("POST", f"/v1/messages/{message_id}/assign",
                              json={"clinician_id": doctor.id})).status_code == 204
-    assert (await doctor.unit("GET", f"/v1/units/{UNIT['unit_id']}/messages")).json()[0][
-        "message_id"] == message_id
-    assert (await nurse.unit("GET", f"/v1/messages/{message_id}")).status_code == 404
+    assert message_id in {m["message_id"] for m in await all_pages(
+        doctor, f"/v1/units/{UNIT['unit_id']}/messages", view="mine")}
+    assert (await nurse.unit("POST", f"/v1/messages/{message_id}/open")).status_code == 404
     # ...the doctor goes on leave: the administrator takes it back and gives it to the nurse.
     assert (await admin.unit("POST", f"/v1/messages/{message_id}/take-back")).status_code == 204
     assert (await admin.unit("POST", f"/v1/messages/{message_id}/assign",
                              json={"clinician_id": nurse.id})).status_code == 204
-    assert (await doctor.unit("GET", f"/v1/messages/{message_id}")).status_code == 404
-    assert message_id not in {m["message_id"] for m in (await doctor.unit(
-        "GET", f"/v1/units/{UNIT['unit_id']}/messages")).json()}
+    assert (await doctor.unit("POST", f"/v1/messages/{message_id}/open")).status_code == 404
+    assert message_id not in {m["message_id"] for m in await all_pages(
+        doctor, f"/v1/units/{UNIT['unit_id']}/messages")}
 
     # 7-8. The nurse reads and answers; the answer travels sealed to the patient database.
-    nurse_read = await nurse.unit("GET", f"/v1/messages/{message_id}")
+    nurse_read = await nurse.unit("POST", f"/v1/messages/{message_id}/open")
     assert nurse_read.status_code == 200 and marker in nurse_read.json()["text"]
     replied = await nurse.unit("POST", f"/v1/messages/{message_id}/reply",
                                json={"text": f"Receptet är förnyat. {answer_marker}"})
     assert replied.status_code == 201, replied.text
-    unanswered = (await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/unanswered")).json()
+    unanswered = await all_pages(admin, f"/v1/units/{UNIT['unit_id']}/unanswered")
     assert message_id not in {m["message_id"] for m in unanswered}
 
     async def answered():
-        convs = (await patient.patient("GET", "/v1/conversations")).json()
+        convs = (await patient.patient("GET", "/v1/conversations")).json()["items"]
         return [c for c in convs if c["conversation_id"] == conversation_id
-                and c["status"] == "answered" and c["unread_reply"]]
+                and c["status"] == "answered" and c["unread"] == 1]
     await eventually(answered, what="answer in the patient mailbox")
 
     # 9. The patient is e-mailed, again without content.
@@ -108,14 +111,15 @@ async def test_ten_steps(stack, http):
     conv = (await patient.patient("GET", f"/v1/conversations/{conversation_id}")).json()
     texts = [m["text"] for m in conv["messages"]]
     assert marker in texts[0] and answer_marker in texts[1]
-    assert conv["unread_reply"] is False
+    assert conv["unread"] == 0 and conv["care_unit_name"] == UNIT["name"]
 
     # Nobody else sees it.
     intruder = await Person.login(http, personnummer=SEED["patients"][1]["personnummer"])
     assert (await intruder.patient("GET", f"/v1/conversations/{conversation_id}")).status_code == 404
     assert conversation_id not in {c["conversation_id"] for c in (await intruder.patient(
-        "GET", "/v1/conversations")).json()}
-    assert (await other_admin.unit("GET", f"/v1/messages/{message_id}")).status_code == 404
+        "GET", "/v1/conversations")).json()["items"]}
+    assert (await other_admin.unit("POST", f"/v1/messages/{message_id}/open")).status_code \
+        == 404
 
     # No content in either e-mail.
     for mail in unit_mail + patient_mail:

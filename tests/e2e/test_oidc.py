@@ -134,7 +134,7 @@ async def test_a_first_e_id_login_makes_the_account(stack, http, identity) -> No
     me = await http.get("/api/identity/v1/me",
                         headers={"Authorization": f"Bearer {first.tokens['identity']}"})
     assert me.status_code == 200 and me.json()["name"] == "Exempla Postberg"
-    assert (await first.patient("GET", "/v1/conversations")).json() == []
+    assert (await first.patient("GET", "/v1/conversations")).json()["items"] == []
     again = await Person.login(http, personnummer=exempla)
     assert again.id == first.id  # the same account from then on
     records = await eventually(lambda: inspect.audit_records(

@@ -1,19 +1,23 @@
-"""Care-unit mailbox HTTP API for message administrators and clinicians."""
+"""Care-unit mailbox HTTP API for message administrators and clinicians (thin: parse, call
+a command or query, shape the answer). Content leaves only through POST .../open."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.messaging import paging
 from services.messaging.body import Content, FormRef
-from services.messaging.careunit import commands, queries
+from services.messaging.careunit import commands, queries, reading, replying, templates
 from services.messaging.context import CommandError, MailboxContext
 from shared.auth import StaffDep
 
 router = APIRouter(prefix="/v1")
+Limit = Query(paging.DEFAULT_LIMIT, ge=1, le=paging.MAX_LIMIT)
+After = Query(None, max_length=300)
 
 
 class MessageMeta(BaseModel):
@@ -21,45 +25,86 @@ class MessageMeta(BaseModel):
     conversation_id: str
     care_unit_id: str
     service_type: str
-    status: str
+    status: str  # unassigned | assigned | answered | waiting | closed
     assigned_to: str | None
+    group_id: str | None
+    assigned_to_name: str | None  # a pool's group name; None for a person (see queries)
     submitted_at: datetime
     received_at: datetime
     assigned_at: datetime | None
     answered_at: datetime | None
+    due_at: datetime | None
+    overdue: bool
+    last_activity_at: datetime | None
+    unread_from_patient: bool
 
 
 class Unanswered(MessageMeta):
     age_seconds: int
 
 
-class ReplyPublic(BaseModel):
-    reply_id: str
-    clinician_id: str
-    sent_at: datetime
+class MetaPage(BaseModel):
+    items: list[MessageMeta]
+    next: str | None
+
+
+class UnansweredPage(BaseModel):
+    items: list[Unanswered]
+    next: str | None
+
+
+class ThreadItem(BaseModel):
+    message_id: str
+    direction: Literal["to_unit", "to_patient"]
+    created_at: datetime
+    author_id: str  # pseudonymous: the patient's id or the clinician's HSA id
     subject: str
     text: str
+    form: FormRef | None = None
+    answers: dict[str, Any] | None = None
+    opened_at: datetime | None  # when the other side first opened it
+    action: str | None = None  # for answers: answer | ask | close
 
 
 class MessagePublic(MessageMeta):
-    """The message as sent: text and, for a form, its answers and the exact form version
-    (render them with forms' render-answers for that version)."""
+    """The first message as sent (a form's answers with its exact version; render them
+    with forms' render-answers for that version) and the whole thread in order."""
 
     subject: str
     text: str
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
-    replies: list[ReplyPublic]
+    messages: list[ThreadItem]
 
 
 class Assign(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    clinician_id: str = Field(min_length=1, max_length=100)
+    clinician_id: str | None = Field(default=None, min_length=1, max_length=100)
+    group_id: str | None = Field(default=None, min_length=1, max_length=50)
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Assign:
+        if (self.clinician_id is None) == (self.group_id is None):
+            raise ValueError("give exactly one of clinician_id and group_id")
+        return self
 
 
 class Answer(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject: str = Field(default="", max_length=200)
+    text: str = Field(min_length=1, max_length=10_000)
+    action: Literal["answer", "ask", "close"] = "answer"
+
+
+class Away(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    away: bool
+
+
+class NewTemplate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    level: Literal["unit", "personal"]
+    title: str = Field(min_length=1, max_length=200)
     text: str = Field(min_length=1, max_length=10_000)
 
 
@@ -75,17 +120,25 @@ async def _run(coro):
 
 
 @router.get("/units/{unit_id}/messages")
-async def list_messages(request: Request, unit_id: str, staff: StaffDep,
-                        status: Literal["unassigned", "assigned", "answered"] | None = None,
-                        ) -> list[MessageMeta]:
-    rows = await _run(queries.list_messages(_box(request), staff, unit_id, status))
-    return [MessageMeta.model_validate(r) for r in rows]
+async def list_messages(
+        request: Request, unit_id: str, staff: StaffDep,
+        view: Literal["unassigned", "mine", "others", "answered", "all"] = "all",
+        group: str | None = Query(None, max_length=50), limit: int = Limit,
+        after: str | None = After) -> MetaPage:
+    return MetaPage.model_validate(await _run(queries.list_messages(
+        _box(request), staff, unit_id, view=view, group=group, limit=limit, after=after)))
 
 
 @router.get("/units/{unit_id}/unanswered")
-async def unanswered(request: Request, unit_id: str, staff: StaffDep) -> list[Unanswered]:
-    rows = await _run(queries.unanswered(_box(request), staff, unit_id))
-    return [Unanswered.model_validate(r) for r in rows]
+async def unanswered(request: Request, unit_id: str, staff: StaffDep, limit: int = Limit,
+                     after: str | None = After) -> UnansweredPage:
+    return UnansweredPage.model_validate(await _run(queries.unanswered(
+        _box(request), staff, unit_id, limit=limit, after=after)))
+
+
+@router.get("/units/{unit_id}/groups")
+async def unit_groups(request: Request, unit_id: str, staff: StaffDep) -> list[dict]:
+    return await _run(queries.unit_groups_of(_box(request), staff, unit_id))
 
 
 @router.get("/units/{unit_id}/clinicians")
@@ -93,15 +146,31 @@ async def clinicians(request: Request, unit_id: str, staff: StaffDep) -> list[di
     return await _run(queries.clinicians(_box(request), staff, unit_id))
 
 
+@router.post("/units/{unit_id}/clinicians/{hsa_id}/away", status_code=204)
+async def away(request: Request, unit_id: str, hsa_id: str, body: Away,
+               staff: StaffDep) -> None:
+    await _run(commands.set_away(_box(request), staff, unit_id, hsa_id, body.away))
+
+
 @router.get("/messages/{message_id}")
-async def read(request: Request, message_id: str, staff: StaffDep) -> MessagePublic:
+async def meta(request: Request, message_id: str, staff: StaffDep) -> MessageMeta:
+    """Metadata only: no content, so no access record."""
+    return MessageMeta.model_validate(
+        await _run(queries.message_meta(_box(request), staff, message_id)))
+
+
+@router.post("/messages/{message_id}/open")
+async def open_message(request: Request, message_id: str, staff: StaffDep) -> MessagePublic:
+    box = _box(request)
+    content = await _run(reading.open_thread(box, staff, message_id))
     return MessagePublic.model_validate(
-        await _run(commands.read_message(_box(request), staff, message_id)))
+        {**await _run(queries.message_meta(box, staff, message_id)), **content})
 
 
 @router.post("/messages/{message_id}/assign", status_code=204)
 async def assign(request: Request, message_id: str, body: Assign, staff: StaffDep) -> None:
-    await _run(commands.assign(_box(request), staff, message_id, body.clinician_id))
+    await _run(commands.assign(_box(request), staff, message_id,
+                               clinician_id=body.clinician_id, group_id=body.group_id))
 
 
 @router.post("/messages/{message_id}/take-back", status_code=204)
@@ -112,4 +181,27 @@ async def take_back(request: Request, message_id: str, staff: StaffDep) -> None:
 @router.post("/messages/{message_id}/reply", status_code=201)
 async def answer(request: Request, message_id: str, body: Answer, staff: StaffDep) -> dict:
     content = Content(subject=body.subject, text=body.text)
-    return {"reply_id": await _run(commands.reply(_box(request), staff, message_id, content))}
+    return {"reply_id": await _run(replying.reply(_box(request), staff, message_id, content,
+                                                  body.action))}
+
+
+@router.post("/messages/{message_id}/close", status_code=204)
+async def close(request: Request, message_id: str, staff: StaffDep) -> None:
+    await _run(commands.close(_box(request), staff, message_id))
+
+
+@router.get("/units/{unit_id}/answer-templates")
+async def list_templates(request: Request, unit_id: str, staff: StaffDep) -> list[dict]:
+    return await _run(templates.list_templates(_box(request), staff, unit_id))
+
+
+@router.post("/units/{unit_id}/answer-templates", status_code=201)
+async def create_template(request: Request, unit_id: str, body: NewTemplate,
+                          staff: StaffDep) -> dict:
+    return await _run(templates.create(_box(request), staff, unit_id, level=body.level,
+                                       title=body.title, text=body.text))
+
+
+@router.delete("/answer-templates/{template_id}", status_code=204)
+async def delete_template(request: Request, template_id: str, staff: StaffDep) -> None:
+    await _run(templates.remove(_box(request), staff, template_id))

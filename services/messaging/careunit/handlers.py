@@ -2,43 +2,116 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.messaging.body import sealed_columns
-from services.messaging.careunit import tables
-from services.messaging.careunit.tables import staff_members, unit_messages
+from services.messaging.body import Content, sealed_columns, unit_recipient
+from services.messaging.careunit import groups, tables
+from services.messaging.careunit.cases import case_of, store
+from services.messaging.careunit.promises import promised_days
+from services.messaging.careunit.tables import (follow_ups, replies, staff_members,
+                                                unit_messages)
 from services.messaging.context import MailboxContext
+from services.messaging.domain import due_at
 from services.messaging.keys import remember_peer_key
 from shared import staff_access
+from shared.crypto.sealing import Binding
 from shared.events import Envelope, new_event
-from shared.events.contracts import (MessageReceived, MessageRouted, StaffMembershipChanged,
-                                     StaffRegistered, StaffRevoked)
+from shared.events.contracts import (MessageRead, MessageReceived, MessageRouted,
+                                     PatientReplied, StaffMembershipChanged, StaffRegistered,
+                                     StaffRevoked)
 from shared.events.topics import CAREUNIT_MAILBOX
 from shared.ids import derived_uuid7
-from shared.inbox import Handler
+from shared.inbox import Handler, RejectEvent
+
+log = logging.getLogger(__name__)
+
+
+def advice_recipient(answers: dict | None) -> str | None:
+    """The advice form's choice of whom to ask (answer "recipient"), if any."""
+    stack = list((answers or {}).get("item", []))
+    while stack:
+        item = stack.pop()
+        if item.get("linkId") == "recipient":
+            for answer in item.get("answer", []):
+                return (answer.get("valueCoding") or {}).get("code")
+        stack.extend(item.get("item", []))
+    return None
 
 
 def build_handlers(box: MailboxContext) -> dict[str, Handler]:
+    async def pool_for(conn: AsyncConnection, data: MessageRouted) -> str | None:
+        """The advice e-service lands in the pool the patient chose. The mailbox opens the
+        body for this alone (no member of staff reads it, so no access record)."""
+        if data.service_type != "advice":
+            return None
+        try:
+            content = Content.model_validate_json(await box.keyring.open(
+                conn, data.sealed_body, Binding(data.message_id, data.conversation_id,
+                                                unit_recipient(data.care_unit_id))))
+        except Exception:  # unreadable here means unreadable for staff too: general pool
+            log.warning("advice message could not be opened for pooling", exc_info=True)
+            return None
+        return groups.ADVICE_RECIPIENT_GROUP.get(advice_recipient(content.answers) or "")
+
     async def routed(conn: AsyncConnection, envelope: Envelope, data: MessageRouted):
+        now = datetime.now(UTC)
+        await groups.ensure_groups(conn, data.care_unit_id)
+        days = await promised_days(conn, data.care_unit_id, data.service_type)
         stored = (await conn.execute(insert(unit_messages).values(
             message_id=data.message_id, conversation_id=data.conversation_id,
             care_unit_id=data.care_unit_id, patient_id=data.patient_id,
             service_type=data.service_type, status="unassigned",
-            submitted_at=data.submitted_at, received_at=datetime.now(UTC),
+            group_id=await pool_for(conn, data), submitted_at=data.submitted_at,
+            received_at=now, due_at=due_at(now, days), last_activity_at=now,
             **sealed_columns(data.sealed_body))
             .on_conflict_do_nothing().returning(unit_messages.c.message_id))).first()
         if stored is None:
             return  # the same message routed twice (e.g. routing re-processed its input)
         event = new_event(MessageReceived(
             conversation_id=data.conversation_id, message_id=data.message_id,
-            care_unit_id=data.care_unit_id, service_type=data.service_type),
+            care_unit_id=data.care_unit_id, service_type=data.service_type,
+            promised_answer_days=days),
             source=box.source, subject=data.conversation_id, cause=envelope,
             event_id=derived_uuid7(envelope.event_id, "received"))
         await box.outbox.enqueue(conn, CAREUNIT_MAILBOX, data.conversation_id, event)
+
+    async def patient_replied(conn: AsyncConnection, envelope: Envelope, data: PatientReplied):
+        row = (await conn.execute(select(unit_messages).where(
+            unit_messages.c.conversation_id == data.conversation_id).with_for_update())).first()
+        if row is None or row.patient_id != data.patient_id \
+                or row.care_unit_id != data.care_unit_id:
+            raise RejectEvent(f"follow-up {data.message_id} matches no conversation here")
+        now = datetime.now(UTC)
+        stored = (await conn.execute(insert(follow_ups).values(
+            follow_up_id=data.message_id, message_id=row.message_id, sent_at=data.sent_at,
+            received_at=now, **sealed_columns(data.sealed_body))
+            .on_conflict_do_nothing().returning(follow_ups.c.follow_up_id))).first()
+        if stored is None:
+            return
+        away = row.assigned_to is not None and await groups.is_away(
+            conn, row.care_unit_id, row.assigned_to)
+        case = case_of(row).patient_wrote(holder_away=away)
+        await store(conn, row.message_id, case, unread_from_patient=True, closed_at=None,
+                    **({} if case.assigned_to else {"assigned_at": None}))
+        event = new_event(MessageReceived(
+            conversation_id=data.conversation_id, message_id=row.message_id,
+            care_unit_id=row.care_unit_id, service_type=row.service_type,
+            follow_up_id=data.message_id),
+            source=box.source, subject=data.conversation_id, cause=envelope,
+            event_id=derived_uuid7(envelope.event_id, "received"))
+        await box.outbox.enqueue(conn, CAREUNIT_MAILBOX, data.conversation_id, event)
+
+    async def patient_read(conn: AsyncConnection, envelope: Envelope, data: MessageRead):
+        """Read receipts: staff see when the patient opened each answer."""
+        if data.reply_ids:
+            await conn.execute(update(replies).where(
+                replies.c.reply_id.in_(data.reply_ids), replies.c.opened_at.is_(None))
+                .values(opened_at=envelope.occurred_at or datetime.now(UTC)))
 
     async def staff_memberships(conn: AsyncConnection, _: Envelope,
                                 data: StaffRegistered | StaffMembershipChanged):
@@ -48,6 +121,7 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
             await conn.execute(staff_members.insert().values(
                 staff_id=data.staff_id, care_unit_id=m.unit_id, profession=data.profession,
                 roles=list(m.roles)))
+            await groups.ensure_groups(conn, m.unit_id)
         await staff_access.set_memberships(conn, tables.staff_access, data.staff_id,
                                            staff_access.units_of(data))
 
@@ -57,6 +131,8 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
 
     return {
         "routing.message_routed.v1": routed,
+        "messaging.patient_replied.v1": patient_replied,
+        "messaging.message_read.v1": patient_read,
         staff_access.REGISTERED: staff_memberships,
         staff_access.MEMBERSHIP_CHANGED: staff_memberships,
         staff_access.REVOKED: staff_revoked,

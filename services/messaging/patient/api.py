@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from services.messaging import paging
 from services.messaging.body import Content, FormRef
 from services.messaging.context import CommandError, MailboxContext
-from services.messaging.patient import commands
+from services.messaging.patient import commands, queries
 from services.messaging.patient.offers import unit_offers_for
 from services.messaging.patient.tables import care_units
 from shared.auth import PatientDep, PatientEidDep
@@ -47,27 +48,41 @@ class Submitted(BaseModel):
 class ConversationSummary(BaseModel):
     conversation_id: str
     care_unit_id: str
-    care_unit_name: str | None
+    care_unit_name: str | None  # None only until the unit's registration has arrived
     service_type: str
+    # sent | received | in_progress | answered | closed, or undeliverable (no such unit)
     status: str
-    unread_reply: bool
+    unread: int  # the unit's messages the patient has not opened
     created_at: datetime
     updated_at: datetime
 
 
+class ConversationPage(BaseModel):
+    items: list[ConversationSummary]
+    next: str | None
+
+
 class MessagePublic(BaseModel):
     message_id: str
-    direction: str
+    direction: Literal["to_unit", "to_patient"]
     created_at: datetime
     subject: str
     text: str
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
+    opened_at: datetime | None  # when the other side first opened it
 
 
 class ConversationPublic(ConversationSummary):
-    care_unit_name: str | None = None
+    promised_answer_days: int | None
+    can_reply: bool
     messages: list[MessagePublic]
+
+
+class WriteMore(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    subject: str = Field(default="", max_length=200)
+    text: str = Field(min_length=1, max_length=10_000)
 
 
 def _box(request: Request) -> MailboxContext:
@@ -115,16 +130,36 @@ async def submit(request: Request, body: SubmitMessage, patient: PatientEidDep) 
 
 
 @router.get("/conversations")
-async def list_conversations(request: Request, patient: PatientDep) -> list[ConversationSummary]:
+async def list_conversations(
+        request: Request, patient: PatientDep,
+        limit: int = Query(paging.DEFAULT_LIMIT, ge=1, le=paging.MAX_LIMIT),
+        after: str | None = Query(None, max_length=300)) -> ConversationPage:
     """Allowed at the password level too: shows that messages exist, never their content."""
-    rows = await commands.list_conversations(_box(request), patient)
-    return [ConversationSummary.model_validate(r) for r in rows]
+    try:
+        page = await queries.list_conversations(_box(request), patient, limit=limit,
+                                                after=after)
+    except CommandError as exc:
+        raise _fail(exc) from exc
+    return ConversationPage.model_validate(page)
 
 
 @router.get("/conversations/{conversation_id}")
 async def read(request: Request, conversation_id: str, patient: PatientEidDep) -> ConversationPublic:
     try:
-        conv = await commands.read_conversation(_box(request), patient, conversation_id)
+        conv = await queries.read_conversation(_box(request), patient, conversation_id)
     except CommandError as exc:
         raise _fail(exc) from exc
     return ConversationPublic.model_validate(conv)
+
+
+@router.post("/conversations/{conversation_id}/messages", status_code=201)
+async def write_more(request: Request, conversation_id: str, body: WriteMore,
+                     patient: PatientEidDep) -> dict:
+    """Write again in an open conversation (409 with the reason when it is closed)."""
+    content = Content(subject=body.subject, text=body.text)
+    try:
+        message_id = await commands.write_more(_box(request), patient, conversation_id,
+                                               content)
+    except CommandError as exc:
+        raise _fail(exc) from exc
+    return {"message_id": message_id}

@@ -8,18 +8,17 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 
 from services.messaging.body import (Content, patient_recipient, seal_content, sealed_columns,
-                                     sealed_from_row, unit_recipient)
+                                     unit_recipient)
 from services.messaging.context import CommandError, MailboxContext
 from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
 from services.messaging.patient.offers import Offer, refusal, unit_offers_for
-from services.messaging.patient.tables import care_units, conversations, messages
+from services.messaging.domain import SENT, Conversation, DomainError
+from services.messaging.patient.tables import conversations, messages
 from shared.auth import Principal
-from shared.crypto.sealing import Binding
 from shared.events import Actor, new_event
-from shared.events.contracts import MessageRead, MessageSubmitted
+from shared.events.contracts import MessageSubmitted, PatientReplied
 from shared.events.topics import PATIENT_MAILBOX
 from shared.ids import uuid7
-
 
 
 def _actor(patient: Principal) -> Actor:
@@ -67,19 +66,12 @@ async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id:
                           service_type: str, content: Content) -> tuple[str, str]:
     conversation_id, message_id, now = str(uuid7()), str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
-        unit_key = await box.keyring.peer_key(conn, "careunit")
-        own_key = await box.keyring.active(conn)
-        if unit_key is None or own_key is None:
-            raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")
-        own_copy = seal_content(content, public_key=own_key[1], key_id=own_key[0],
-                                item_id=message_id, conversation_id=conversation_id,
-                                recipient=patient_recipient(patient.subject))
-        for_unit = seal_content(content, public_key=unit_key[1], key_id=unit_key[0],
-                                item_id=message_id, conversation_id=conversation_id,
-                                recipient=unit_recipient(care_unit_id))
+        own_copy, for_unit = await _sealed_both_ways(
+            box, conn, content, item_id=message_id, conversation_id=conversation_id,
+            patient_id=patient.subject, unit_id=care_unit_id)
         await conn.execute(conversations.insert().values(
             conversation_id=conversation_id, patient_id=patient.subject,
-            care_unit_id=care_unit_id, service_type=service_type, status="submitted",
+            care_unit_id=care_unit_id, service_type=service_type, status=SENT,
             unread_reply=False, created_at=now, updated_at=now))
         await conn.execute(messages.insert().values(
             message_id=message_id, conversation_id=conversation_id, direction="to_unit",
@@ -92,41 +84,47 @@ async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id:
     return conversation_id, message_id
 
 
-async def list_conversations(box: MailboxContext, patient: Principal) -> list[dict]:
-    async with box.engine.connect() as conn:
-        rows = (await conn.execute(
-            select(conversations, care_units.c.name.label("care_unit_name"))
-            .join(care_units, care_units.c.unit_id == conversations.c.care_unit_id, isouter=True)
-            .where(conversations.c.patient_id == patient.subject)
-            .order_by(conversations.c.updated_at.desc()))).all()
-    return [dict(r._mapping) for r in rows]
+async def _sealed_both_ways(box: MailboxContext, conn, content: Content, *, item_id: str,
+                            conversation_id: str, patient_id: str, unit_id: str):
+    unit_key = await box.keyring.peer_key(conn, "careunit")
+    own_key = await box.keyring.active(conn)
+    if unit_key is None or own_key is None:
+        raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")
+    own_copy = seal_content(content, public_key=own_key[1], key_id=own_key[0],
+                            item_id=item_id, conversation_id=conversation_id,
+                            recipient=patient_recipient(patient_id))
+    for_unit = seal_content(content, public_key=unit_key[1], key_id=unit_key[0],
+                            item_id=item_id, conversation_id=conversation_id,
+                            recipient=unit_recipient(unit_id))
+    return own_copy, for_unit
 
 
-async def read_conversation(box: MailboxContext, patient: Principal,
-                            conversation_id: str) -> dict:
-    """Open the conversation's messages; the first read of new replies emits MessageRead."""
+async def write_more(box: MailboxContext, patient: Principal, conversation_id: str,
+                     content: Content) -> str:
+    """The patient writes again in an open conversation; it travels sealed to the unit."""
+    message_id, now = str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
         conv = (await conn.execute(select(conversations).where(
             conversations.c.conversation_id == conversation_id,
             conversations.c.patient_id == patient.subject).with_for_update())).first()
-        if conv is None:  # someone else's id looks exactly like a missing one
+        if conv is None:
             raise CommandError(404, "no such conversation")
-        rows = (await conn.execute(select(messages).where(
-            messages.c.conversation_id == conversation_id)
-            .order_by(messages.c.created_at))).all()
-        opened = []
-        for row in rows:
-            content = Content.model_validate_json(await box.keyring.open(
-                conn, sealed_from_row(row),
-                Binding(row.message_id, conversation_id, patient_recipient(patient.subject))))
-            opened.append({"message_id": row.message_id, "direction": row.direction,
-                           "created_at": row.created_at, **content.model_dump()})
-        if conv.unread_reply:
-            await conn.execute(update(conversations).where(
-                conversations.c.conversation_id == conversation_id).values(unread_reply=False))
-            replies = [r.message_id for r in rows if r.direction == "from_unit"]
-            event = new_event(MessageRead(conversation_id=conversation_id,
-                                          patient_id=patient.subject, reply_ids=replies),
-                              source=box.source, subject=conversation_id, actor=_actor(patient))
-            await box.outbox.enqueue(conn, PATIENT_MAILBOX, conversation_id, event)
-    return {**dict(conv._mapping), "unread_reply": False, "messages": opened}
+        try:
+            after = Conversation(conv.status).patient_writes()
+        except DomainError as exc:
+            raise CommandError(exc.status, exc.reason) from exc
+        own_copy, for_unit = await _sealed_both_ways(
+            box, conn, content, item_id=message_id, conversation_id=conversation_id,
+            patient_id=patient.subject, unit_id=conv.care_unit_id)
+        await conn.execute(messages.insert().values(
+            message_id=message_id, conversation_id=conversation_id, direction="to_unit",
+            author_id=patient.subject, created_at=now, **sealed_columns(own_copy)))
+        await conn.execute(update(conversations).where(
+            conversations.c.conversation_id == conversation_id).values(
+            status=after.status, updated_at=now))
+        event = new_event(PatientReplied(
+            conversation_id=conversation_id, message_id=message_id, patient_id=patient.subject,
+            care_unit_id=conv.care_unit_id, sealed_body=for_unit, sent_at=now),
+            source=box.source, subject=conversation_id, actor=_actor(patient))
+        await box.outbox.enqueue(conn, PATIENT_MAILBOX, conversation_id, event)
+    return message_id

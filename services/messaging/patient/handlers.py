@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import select, update
@@ -11,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.messaging.body import sealed_columns
 from services.messaging.keys import remember_peer_key
 from services.messaging.context import MailboxContext
+from services.messaging.domain import Conversation
 from services.messaging.patient.tables import (care_units, conversations, messages, unit_forms,
                                                unit_offers)
 from shared.events import Envelope, new_event
-from shared.events.contracts import (CareUnitRegistered, FormPublished, FormRetired,
-                                     MessageRouted, MessageUnroutable, ReplyDelivered,
+from shared.events.contracts import (CareUnitRegistered, ConversationClosed, FormPublished,
+                                     FormRetired, MessageAssigned, MessageOpened,
+                                     MessageReceived, MessageUnroutable, ReplyDelivered,
                                      ReplySent, UnitServicesChanged)
 from shared.events.topics import PATIENT_MAILBOX
 from shared.ids import derived_uuid7
@@ -28,37 +31,61 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         await conn.execute(insert(care_units).values(unit_id=data.unit_id, **values)
                            .on_conflict_do_update(index_elements=["unit_id"], set_=values))
 
-    async def set_status(conn: AsyncConnection, conversation_id: str, status: str) -> None:
-        result = await conn.execute(update(conversations).where(
-            conversations.c.conversation_id == conversation_id,
-            conversations.c.status == "submitted",  # never step back from "answered"
-        ).values(status=status, updated_at=datetime.now(UTC)))
-        if result.rowcount == 0:
-            exists = (await conn.execute(select(conversations.c.status).where(
-                conversations.c.conversation_id == conversation_id))).first()
-            if exists is None:
-                raise RejectEvent(f"unknown conversation {conversation_id}")
+    async def conversation(conn: AsyncConnection, conversation_id: str):
+        conv = (await conn.execute(select(conversations).where(
+            conversations.c.conversation_id == conversation_id).with_for_update())).first()
+        if conv is None:
+            raise RejectEvent(f"unknown conversation {conversation_id}")
+        return conv
 
-    async def routed(conn: AsyncConnection, _: Envelope, data: MessageRouted):
-        await set_status(conn, data.conversation_id, "routed")
+    async def move(conn: AsyncConnection, conversation_id: str,
+                   step: Callable[[Conversation], Conversation], **extra) -> None:
+        conv = await conversation(conn, conversation_id)
+        after = step(Conversation(conv.status))
+        if after.status != conv.status or extra:
+            await conn.execute(update(conversations).where(
+                conversations.c.conversation_id == conversation_id).values(
+                status=after.status, updated_at=datetime.now(UTC), **extra))
 
     async def unroutable(conn: AsyncConnection, _: Envelope, data: MessageUnroutable):
-        await set_status(conn, data.conversation_id, "undeliverable")
+        await move(conn, data.conversation_id, Conversation.undeliverable)
+
+    async def received(conn: AsyncConnection, _: Envelope, data: MessageReceived):
+        days = {} if data.promised_answer_days is None else {
+            "promised_answer_days": data.promised_answer_days}
+        await move(conn, data.conversation_id, Conversation.received, **days)
+
+    async def assigned(conn: AsyncConnection, _: Envelope, data: MessageAssigned):
+        await move(conn, data.conversation_id, Conversation.handling_started)
+
+    async def closed(conn: AsyncConnection, _: Envelope, data: ConversationClosed):
+        await move(conn, data.conversation_id, Conversation.unit_closed)
+
+    async def opened(conn: AsyncConnection, envelope: Envelope, data: MessageOpened):
+        """The unit's read receipts: when staff first opened each of the patient's messages."""
+        await conversation(conn, data.conversation_id)
+        seen = data.seen_message_ids or [data.message_id]
+        await conn.execute(update(messages).where(
+            messages.c.conversation_id == data.conversation_id,
+            messages.c.message_id.in_(seen), messages.c.direction == "to_unit",
+            messages.c.opened_at.is_(None))
+            .values(opened_at=envelope.occurred_at or datetime.now(UTC)))
 
     async def reply_sent(conn: AsyncConnection, envelope: Envelope, data: ReplySent):
-        conv = (await conn.execute(select(conversations).where(
-            conversations.c.conversation_id == data.conversation_id))).first()
-        if conv is None or conv.patient_id != data.patient_id \
-                or conv.care_unit_id != data.care_unit_id:
+        conv = await conversation(conn, data.conversation_id)
+        if conv.patient_id != data.patient_id or conv.care_unit_id != data.care_unit_id:
             raise RejectEvent(f"reply {data.reply_id} does not match a conversation here")
-        now = datetime.now(UTC)
-        await conn.execute(insert(messages).values(
+        stored = (await conn.execute(insert(messages).values(
             message_id=data.reply_id, conversation_id=data.conversation_id,
-            direction="from_unit", author_id=data.clinician_id, created_at=data.sent_at,
-            **sealed_columns(data.sealed_body)).on_conflict_do_nothing())
+            direction="to_patient", author_id=data.clinician_id, created_at=data.sent_at,
+            **sealed_columns(data.sealed_body)).on_conflict_do_nothing()
+            .returning(messages.c.message_id))).first()
+        if stored is None:
+            return
+        after = Conversation(conv.status).unit_replied(data.action)
         await conn.execute(update(conversations).where(
             conversations.c.conversation_id == data.conversation_id).values(
-            status="answered", unread_reply=True, updated_at=now))
+            status=after.status, unread_reply=True, updated_at=datetime.now(UTC)))
         event = new_event(ReplyDelivered(
             conversation_id=data.conversation_id, reply_id=data.reply_id,
             patient_id=data.patient_id, care_unit_id=data.care_unit_id),
@@ -92,8 +119,11 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         "forms.form_published.v1": form_published,
         "forms.form_retired.v1": form_retired,
         "forms.unit_services_changed.v1": services_changed,
-        "routing.message_routed.v1": routed,
         "routing.message_unroutable.v1": unroutable,
+        "messaging.message_received.v1": received,
+        "messaging.message_assigned.v1": assigned,
+        "messaging.message_opened.v1": opened,
+        "messaging.conversation_closed.v1": closed,
         "messaging.reply_sent.v1": reply_sent,
         "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "careunit"),
     }

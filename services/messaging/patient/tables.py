@@ -1,7 +1,7 @@
 """Patient database schema. Message content is stored only sealed to this mailbox's key."""
 
 from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Integer, LargeBinary,
-                        MetaData, String, Table)
+                        MetaData, String, Table, text)
 
 from shared.crypto.keyring import define_key_tables
 from shared.db import Migration
@@ -23,10 +23,12 @@ conversations = Table(
     Column("patient_id", String(100), nullable=False, index=True),
     Column("care_unit_id", String(100), nullable=False),
     Column("service_type", String(50), nullable=False),
-    Column("status", String(20), nullable=False),  # submitted|routed|undeliverable|answered
-    Column("unread_reply", Boolean, nullable=False, default=False),
+    # sent | received | in_progress | answered | closed | undeliverable (domain.Conversation)
+    Column("status", String(20), nullable=False),
+    Column("unread_reply", Boolean, nullable=False, default=False),  # superseded by opened_at
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("promised_answer_days", Integer),  # migration 3
 )
 
 messages = Table(
@@ -34,11 +36,12 @@ messages = Table(
     Column("message_id", String(100), primary_key=True),
     Column("conversation_id", String(100), ForeignKey("conversations.conversation_id"),
            nullable=False, index=True),
-    Column("direction", String(10), nullable=False),  # to_unit | from_unit
+    Column("direction", String(10), nullable=False),  # to_unit | to_patient
     Column("author_id", String(100), nullable=False),  # pseudonymous
     Column("sealed_key_id", String(100), nullable=False),
     Column("sealed_ciphertext", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("opened_at", DateTime(timezone=True)),  # by the other side (migration 3)
 )
 
 unit_forms = Table(
@@ -70,6 +73,28 @@ def _forms_projection(conn) -> None:
     metadata.create_all(conn, tables=[unit_forms, unit_offers])
 
 
+_V3 = [
+    # Version 1 creates these columns itself on a fresh database, hence IF NOT EXISTS.
+    "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS promised_answer_days integer",
+    "ALTER TABLE messages ADD COLUMN IF NOT EXISTS opened_at timestamptz",
+    "UPDATE conversations SET status = 'sent' WHERE status IN ('submitted', 'routed')",
+    "UPDATE messages SET direction = 'to_patient' WHERE direction = 'from_unit'",
+    ("UPDATE messages m SET opened_at = c.updated_at FROM conversations c "
+    "WHERE m.conversation_id = c.conversation_id AND m.direction = 'to_patient' "
+    "AND NOT c.unread_reply AND m.opened_at IS NULL"),
+    # Keyset paging of a patient's conversations, newest first.
+    ("CREATE INDEX IF NOT EXISTS conversations_page ON conversations "
+    "(patient_id, created_at DESC, conversation_id DESC)"),
+]
+
+
+def _conversations_go_on(conn) -> None:
+    for statement in _V3:
+        conn.execute(text(statement))
+
+
 MIGRATIONS = [Migration(1, "initial schema", _initial),
               Migration(2, "projection of published forms and offered e-services",
-                        _forms_projection)]
+                        _forms_projection),
+              Migration(3, "statuses, receipts and promised answer time",
+                        _conversations_go_on)]

@@ -1,0 +1,21 @@
+"""The answer time a unit promises per e-service: its own setting (answer_promises) or the
+default below, which follows what Swedish regions commonly promise on 1177."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.messaging.careunit.tables import answer_promises
+
+DEFAULT_DAYS = {
+    "advice": 1, "renew_prescription": 3, "renew_sick_leave": 3, "book_appointment": 3,
+    "change_appointment": 3, "order_record_copy": 14, "change_care_centre": 14,
+}
+
+
+async def promised_days(conn: AsyncConnection, unit_id: str, service_type: str) -> int | None:
+    own = (await conn.execute(select(answer_promises.c.days).where(
+        answer_promises.c.care_unit_id == unit_id,
+        answer_promises.c.service_type == service_type))).scalar_one_or_none()
+    return own if own is not None else DEFAULT_DAYS.get(service_type)

@@ -1,0 +1,51 @@
+"""A clinician writes to the patient: an answer, a follow-up question (the conversation
+stays open, awaiting the patient), or an answer that closes the conversation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.messaging.body import Content, patient_recipient, seal_content, sealed_columns
+from services.messaging.body import unit_recipient
+from services.messaging.careunit import access, groups
+from services.messaging.careunit.cases import case_of, emit, locked, store, transition
+from services.messaging.careunit.tables import replies
+from services.messaging.context import CommandError, MailboxContext
+from services.messaging.domain import CLOSED, Action
+from shared.auth import Principal
+from shared.events.contracts import ReplySent
+from shared.ids import uuid7
+
+
+async def reply(box: MailboxContext, staff: Principal, message_id: str, content: Content,
+                action: Action = "answer") -> str:
+    reply_id, now = str(uuid7()), datetime.now(UTC)
+    async with box.engine.begin() as conn:
+        row = await locked(conn, message_id)
+        unit = row.care_unit_id if row is not None else ""
+        mine = await groups.groups_of(conn, unit, staff.subject)
+        if row is None or not access.clinician_sees(staff, unit, case_of(row), mine):
+            raise CommandError(404, "no such message assigned to you")
+        case = transition(lambda: case_of(row).reply(staff.subject, mine, action))
+        patient_key, own_key = await box.keyring.peer_key(conn, "patient"), \
+            await box.keyring.active(conn)
+        if patient_key is None or own_key is None:
+            raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")
+        to_patient = seal_content(content, public_key=patient_key[1], key_id=patient_key[0],
+                                  item_id=reply_id, conversation_id=row.conversation_id,
+                                  recipient=patient_recipient(row.patient_id))
+        own_copy = seal_content(content, public_key=own_key[1], key_id=own_key[0],
+                                item_id=reply_id, conversation_id=row.conversation_id,
+                                recipient=unit_recipient(unit))
+        await conn.execute(replies.insert().values(
+            reply_id=reply_id, message_id=message_id, clinician_id=staff.subject, sent_at=now,
+            action=action, **sealed_columns(own_copy)))
+        stamps: dict = {"answered_at": now}
+        if case.status == CLOSED:
+            stamps["closed_at"] = now
+        await store(conn, message_id, case, **stamps)
+        await emit(box, conn, staff, row.conversation_id, ReplySent(
+            conversation_id=row.conversation_id, message_id=message_id, reply_id=reply_id,
+            patient_id=row.patient_id, care_unit_id=unit, clinician_id=staff.subject,
+            sealed_body=to_patient, sent_at=now, action=action))
+    return reply_id
