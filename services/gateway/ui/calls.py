@@ -33,6 +33,7 @@ class ServiceRefused(Exception):
     status: int
     message: str
     errors: list[dict[str, Any]] = field(default_factory=list)
+    detail: str = ""  # the service's own (English) reason: for pages to interpret, not show
 
 
 def _message(status: int, body: Any) -> str:
@@ -51,7 +52,9 @@ def _message(status: int, body: Any) -> str:
 
 
 async def api(request: Request, service: str, method: str, path: str, *,
-              json: Any = None, params: dict[str, Any] | None = None) -> Any:
+              json: Any = None, params: dict[str, Any] | None = None,
+              text: bool = False) -> Any:
+    """`text=True`: the body of a plain-text answer, as a string."""
     try:
         token = await access_token(request, AUDIENCES[service])
     except SessionEnded as exc:
@@ -75,6 +78,8 @@ async def api(request: Request, service: str, method: str, path: str, *,
         body = response.json()
     if response.status_code >= 400:
         errors = body.get("errors") if isinstance(body, dict) else None
+        detail = body.get("detail") if isinstance(body, dict) else None
         raise ServiceRefused(response.status_code, _message(response.status_code, body),
-                             errors if isinstance(errors, list) else [])
-    return body
+                             errors if isinstance(errors, list) else [],
+                             detail if isinstance(detail, str) else "")
+    return response.text if text else body

@@ -11,6 +11,7 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
+from babel.support import Translations
 from starlette.requests import Request
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
@@ -23,8 +24,15 @@ current: ContextVar[str] = ContextVar("ui_lang", default=DEFAULT)
 
 @cache
 def translations(lang: str) -> gettext.GNUTranslations:
-    with (LOCALE_DIR / lang / "LC_MESSAGES" / "messages.mo").open("rb") as f:
-        return gettext.GNUTranslations(f)
+    """The language's `messages` catalog merged with every other domain found beside it
+    (one catalog per page area, e.g. staff.mo, so areas built in parallel never edit the
+    same .po file; their msgids must not overlap)."""
+    folder = LOCALE_DIR / lang / "LC_MESSAGES"
+    merged = Translations.load(str(LOCALE_DIR), [lang], "messages")
+    for mo in sorted(folder.glob("*.mo")):
+        if mo.stem != "messages":
+            merged.merge(Translations.load(str(LOCALE_DIR), [lang], mo.stem))
+    return merged
 
 
 def language_of(request: Request) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.gateway.ui import pages, patient, patient_settings, patient_write
+from services.gateway.ui import pages, patient, patient_settings, patient_write, staff
 
 
 def include(app: FastAPI) -> None:
@@ -13,3 +13,4 @@ def include(app: FastAPI) -> None:
     app.include_router(patient.router)
     app.include_router(patient_write.router)
     app.include_router(patient_settings.router)
+    app.include_router(staff.router)
