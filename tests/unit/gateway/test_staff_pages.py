@@ -98,3 +98,28 @@ def test_staff_pages_need_a_login() -> None:
             r = client.get(path, follow_redirects=False)
             assert r.status_code == 303 and r.headers["location"].startswith("/login"), path
         assert client.post("/staff/messages/m1/open").status_code in (303, 403)
+
+
+def test_overdue_messages_are_marked_in_words_not_by_colour_alone() -> None:
+    from services.gateway.ui.staff.rows import Pager, decorate
+    from services.gateway.ui.templating import env
+    items = decorate([{"message_id": "m1", "conversation_id": "c1", "service_type": "advice",
+                       "status": "unassigned", "overdue": True, "age_seconds": 400_000,
+                       "due_at": "2026-11-28T10:00:00+00:00"},
+                      {"message_id": "m2", "conversation_id": "c2", "service_type": "advice",
+                       "status": "assigned", "assigned_to": "s1", "overdue": False,
+                       "age_seconds": 60}], {"s1": "Sara Sjuk"}, {})
+    desk = Desk(unit="U1", roles=["message_administrator"], units=[("U1", "VC")], name="A")
+    token = i18n.current.set("sv")
+    try:
+        html = env.get_template("staff/unanswered.html").render(
+            lang="sv", page_title="Obesvarade", desk=desk, messages=items, overdue=1,
+            paging=Pager("/staff/unanswered", {}, None, [], None), nav_links=[],
+            session=None, next_path="/staff/unanswered")
+    finally:
+        i18n.current.reset(token)
+    overdue_row = html.split('id="u-m1"')[1].split("</tr>")[0]
+    assert "mvk-overdue-row" in html.split('id="u-m1"')[0][-200:]
+    assert "Försenat" in overdue_row and "4 d 15 h" in overdue_row
+    assert "Försenat" not in html.split('id="u-m2"')[1].split("</tr>")[0]
+    assert "1 meddelande på den här sidan är försenat." in html
