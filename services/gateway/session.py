@@ -56,6 +56,9 @@ class Session:
     # From the id token: staff units and roles, the patient's listed unit (for display and
     # navigation only; every service checks the access token itself).
     claims: dict[str, Any] = field(default_factory=dict)
+    # What pages remember between requests (e.g. the unit a member of staff works in now):
+    # small, non-clinical, saved with `SessionStore.locked`.
+    ui: dict[str, Any] = field(default_factory=dict)
     created_at: float = field(default_factory=time.time)
     last_seen: float = field(default_factory=time.time)
     # One refresh at a time within a process (the store's `locked` serialises replicas):

@@ -33,7 +33,9 @@ class ServiceRefused(Exception):
     status: int
     message: str
     errors: list[dict[str, Any]] = field(default_factory=list)
-    detail: Any = None  # the service's own `detail` (e.g. forms' {reason, problems})
+    # The service's own `detail`: a reason (str, English: for pages to interpret, not show)
+    # or a structure such as forms' {reason, problems}.
+    detail: Any = ""
 
 
 def _message(status: int, body: Any) -> str:
@@ -52,7 +54,9 @@ def _message(status: int, body: Any) -> str:
 
 
 async def api(request: Request, service: str, method: str, path: str, *,
-              json: Any = None, params: dict[str, Any] | None = None) -> Any:
+              json: Any = None, params: dict[str, Any] | None = None,
+              text: bool = False) -> Any:
+    """`text=True`: the body of a plain-text answer, as a string."""
     try:
         token = await access_token(request, AUDIENCES[service])
     except SessionEnded as exc:
@@ -76,7 +80,8 @@ async def api(request: Request, service: str, method: str, path: str, *,
         body = response.json()
     if response.status_code >= 400:
         errors = body.get("errors") if isinstance(body, dict) else None
+        detail = body.get("detail") if isinstance(body, dict) else None
         raise ServiceRefused(response.status_code, _message(response.status_code, body),
                              errors if isinstance(errors, list) else [],
-                             body.get("detail") if isinstance(body, dict) else None)
-    return body
+                             detail if detail is not None else "")
+    return response.text if text else body

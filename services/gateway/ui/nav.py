@@ -29,4 +29,7 @@ def links(session: Session | None) -> list[Link]:
     if session.kind == "patient":
         return PATIENT
     roles = {r for rs in (session.claims.get("units") or {}).values() for r in rs}
-    return [link for link in STAFF if link.role is None or link.role in roles]
+    shown = [link for link in STAFF if link.role is None or link.role in roles]
+    # A page offered to several roles is listed once for a person who has more than one.
+    return [link for n, link in enumerate(shown)
+            if link.path not in {other.path for other in shown[:n]}]

@@ -13,6 +13,7 @@ from services.gateway.ui import (
     patient,
     patient_settings,
     patient_write,
+    staff,
 )
 
 
@@ -22,5 +23,5 @@ def include(app: FastAPI) -> None:
     app.include_router(patient.router)
     app.include_router(patient_write.router)
     app.include_router(patient_settings.router)
-    for area in (designer, designer_edit, designer_import, auditor):
+    for area in (designer, designer_edit, designer_import, auditor, staff):
         app.include_router(area.router)

@@ -5,6 +5,7 @@ page title "<page> – Mina vårdkontakter"."""
 from __future__ import annotations
 
 import time
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,10 @@ def _local_time(value: Any, with_date: bool = True) -> str:
 
 
 env.filters["local_time"] = _local_time
+# The CSRF token of the page being rendered, for the csrf() macro: Jinja2 imports macros
+# without the page's context, so a macro cannot see `csrf_token` itself.
+_csrf: ContextVar[str] = ContextVar("ui_csrf", default="")
+env.globals["request_csrf_token"] = _csrf.get
 
 
 def render(request: Request, template: str, context: dict[str, Any] | None = None, *,
@@ -50,10 +55,12 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
     language, so the page never mixes them); `title` is a msgid (translated here)."""
     lang = lang if lang in i18n.LANGUAGES else i18n.language_of(request)
     token = i18n.current.set(lang)
+    chrome = _chrome(request, lang, title)
+    csrf = _csrf.set(chrome["csrf_token"])
     try:
-        html = env.get_template(template).render(**_chrome(request, lang, title),
-                                                  **(context or {}))
+        html = env.get_template(template).render(**chrome, **(context or {}))
     finally:
+        _csrf.reset(csrf)
         i18n.current.reset(token)
     return HTMLResponse(html, status_code=status,
                         headers={"Cache-Control": "no-store", **(headers or {})})
