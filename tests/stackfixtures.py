@@ -15,16 +15,14 @@ Everything is stopped at the end of the session. The data dir (with logs/<name>.
 process) is kept for inspection until the next session, which removes it.
 
 Infrastructure runs as local processes (Java + Maven Central jars, Debian's PostgreSQL;
-scripts/bootstrap installs them). `docker_available()` and `DEVSTACK_INFRA=docker` are the
-hook for a testcontainers-based variant; it is not implemented."""
+scripts/bootstrap installs them). The containerised system is tested separately, from its own
+images: tests/deploy/test_compose.py."""
 
 from __future__ import annotations
 
 import asyncio
 import fcntl
 import os
-import shutil
-import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -39,29 +37,6 @@ from devstack.supervisor import Stack
 
 TEST_DIR_PREFIX = "devstack-test-"
 _session_dirs: list[Path] = []
-
-
-def docker_available() -> bool:
-    """True when a Docker engine answers (`docker info` succeeds)."""
-    docker = shutil.which("docker")
-    if docker is None:
-        return False
-    try:
-        probe = subprocess.run([docker, "info"], check=False, capture_output=True, timeout=15)
-        return probe.returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-def _start_infra_testcontainers(cfg: StackConfig) -> Stack:
-    """Hook: Kafka and PostgreSQL from testcontainers instead of local processes. The
-    services find infrastructure only through `cfg` (fixed ports), so an implementation has
-    to bind the containers to cfg.kafka_port / cfg.pg_port(...) and create the same roles
-    and databases as devstack/postgres.py does."""
-    raise NotImplementedError(
-        "DEVSTACK_INFRA=docker: the testcontainers path is not implemented; "
-        "unset DEVSTACK_INFRA to use local processes"
-    )
 
 
 def _new_session_dir() -> Path:
@@ -104,15 +79,12 @@ def stack_config() -> StackConfig:
 
 @pytest.fixture(scope="session")
 def infra(stack_config: StackConfig) -> Iterator[Stack]:
-    if os.environ.get("DEVSTACK_INFRA") == "docker" and docker_available():
-        stack = _start_infra_testcontainers(stack_config)
-    else:
-        stack = Stack(stack_config)
-        try:
-            stack.start_infrastructure()
-        except BaseException:
-            stack.stop()
-            raise
+    stack = Stack(stack_config)
+    try:
+        stack.start_infrastructure()
+    except BaseException:
+        stack.stop()
+        raise
     try:
         yield stack
     finally:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Creates the application databases of one PostgreSQL server for docker-compose.yml. The
-# postgres image runs it once, when the server's data volume is first initialised (from
-# /docker-entrypoint-initdb.d); later starts keep what is in the volume.
+# image's entrypoint runs it once, when the server's data volume is first initialised, with
+# the server listening on its unix socket only; later starts keep what is in the volume.
 #
 # Same layout as devstack/postgres.py: each database gets a login role of the same name that
 # owns it. Beyond that, PUBLIC loses CONNECT, so the services sharing the platform server
