@@ -101,7 +101,9 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
                 env[key] = service_url(cfg, upstream)
             env["MAILSINK_URL"] = f"http://127.0.0.1:{cfg.mailsink_http_port}"
             env |= {"PUBLIC_URL": service_url(cfg, "gateway"),
-                    "CLIENT_SECRET": _dev_client_secret(cfg)}
+                    "CLIENT_SECRET": _dev_client_secret(cfg),
+                    "SESSION_SECRET": hashlib.sha256(
+                        f"{cfg.kek_seed}:gateway-sessions".encode()).hexdigest()}
         specs.append(ServiceSpec(name, module, port, {prefix + k: v for k, v in env.items()}))
     return specs
 

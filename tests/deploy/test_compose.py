@@ -75,8 +75,8 @@ async def test_ten_steps_through_compose(compose_stack: ComposeStack, http) -> N
 
     async def in_unit_inbox():
         r = await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/messages",
-                             params={"status": "unassigned"})
-        return [m for m in r.json() if m["message_id"] == message_id]
+                             params={"view": "unassigned", "limit": 200})
+        return [m for m in r.json()["items"] if m["message_id"] == message_id]
     await eventually(in_unit_inbox, timeout=90, what="message in the unit inbox")
 
     # 4. The unit is e-mailed, without content.
@@ -85,7 +85,9 @@ async def test_ten_steps_through_compose(compose_stack: ComposeStack, http) -> N
     unit_mails = await eventually(unit_mail, timeout=60, what="e-mail to the care unit")
 
     # 5-6. The administrator reads it and gives it to a nurse.
-    read = await admin.unit("GET", f"/v1/messages/{message_id}")
+    meta = await admin.unit("GET", f"/v1/messages/{message_id}")  # metadata: no content
+    assert meta.status_code == 200 and marker not in meta.text
+    read = await admin.unit("POST", f"/v1/messages/{message_id}/open")  # the audited read
     assert read.status_code == 200 and marker in read.json()["text"]
     nurse = await Person.login(http, hsa_id=staff_of(UNIT["unit_id"], "clinician",
                                                      "nurse")[0]["hsa_id"])
@@ -94,15 +96,15 @@ async def test_ten_steps_through_compose(compose_stack: ComposeStack, http) -> N
     assert assigned.status_code == 204, assigned.text
 
     # 7-8. The nurse answers; the answer travels sealed to the patient database.
-    assert marker in (await nurse.unit("GET", f"/v1/messages/{message_id}")).json()["text"]
+    assert marker in (await nurse.unit("POST", f"/v1/messages/{message_id}/open")).json()["text"]
     replied = await nurse.unit("POST", f"/v1/messages/{message_id}/reply",
                                json={"text": f"Receptet är förnyat. {answer_marker}"})
     assert replied.status_code == 201, replied.text
 
     async def answered():
-        convs = (await patient.patient("GET", "/v1/conversations")).json()
+        convs = (await patient.patient("GET", "/v1/conversations")).json()["items"]
         return [c for c in convs if c["conversation_id"] == conversation_id
-                and c["status"] == "answered" and c["unread_reply"]]
+                and c["status"] == "answered" and c["unread"] == 1]
     await eventually(answered, timeout=90, what="answer in the patient mailbox")
 
     # 9. The patient is e-mailed, without content.

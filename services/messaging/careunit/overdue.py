@@ -12,7 +12,8 @@ import logging
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from prometheus_client import Gauge
+from sqlalchemy import func, select, update
 
 from services.messaging.careunit.tables import unit_messages
 from services.messaging.context import MailboxContext
@@ -24,6 +25,8 @@ from shared.ids import derived_uuid7
 
 log = logging.getLogger(__name__)
 BATCH = 200
+OVERDUE = Gauge("careunit_overdue_messages",
+                "Unanswered messages past the unit's promised answer time (all units)")
 
 
 def _event_id(message_id: str):
@@ -56,11 +59,20 @@ async def announce_overdue(box: MailboxContext, now: datetime | None = None) -> 
     return len(rows)
 
 
+async def count_overdue(box: MailboxContext, now: datetime | None = None) -> int:
+    m = unit_messages.c
+    async with box.engine.connect() as conn:
+        return int((await conn.execute(select(func.count()).select_from(unit_messages).where(
+            m.status.in_([UNASSIGNED, ASSIGNED]), m.due_at < (now or datetime.now(UTC)))
+        )).scalar_one())
+
+
 async def run(box: MailboxContext, interval_s: float) -> None:
     while True:
         try:
             while await announce_overdue(box) == BATCH:
                 pass
+            OVERDUE.set(await count_overdue(box))
         except Exception:  # the database may be away for a moment: try again next round
             log.exception("overdue check failed")
         await asyncio.sleep(interval_s)
