@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from services.gateway.ui import (
     auditor,
@@ -15,13 +15,14 @@ from services.gateway.ui import (
     patient_write,
     staff,
 )
+from services.gateway.ui.i18n import request_language
+
+# `_()` in a handler (error messages made before `render`) speaks the request's language.
+IN_LANGUAGE = [Depends(request_language)]
 
 
 def include(app: FastAPI) -> None:
     pages.install(app)
-    app.include_router(pages.router)
-    app.include_router(patient.router)
-    app.include_router(patient_write.router)
-    app.include_router(patient_settings.router)
-    for area in (designer, designer_edit, designer_import, auditor, staff):
-        app.include_router(area.router)
+    for area in (pages, patient, patient_write, patient_settings, designer, designer_edit,
+                 designer_import, auditor, staff):
+        app.include_router(area.router, dependencies=IN_LANGUAGE)
