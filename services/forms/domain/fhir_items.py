@@ -76,20 +76,20 @@ class Reader:
         else:
             self.refuse("unsupported_extension", where, F.short(url) or "(no url)")
 
-    def items(self, raw: Any, parent: str) -> tuple[Item, ...]:
+    def items(self, raw: Any, parent: str, depth: int = 0) -> tuple[Item, ...]:
         out = []
         for entry in raw if isinstance(raw, list) else []:
             if isinstance(entry, dict):
-                item = self.item(entry, parent)
+                item = self.item(entry, parent, depth)
                 if item is not None:
                     out.append(item)
         return tuple(out)
 
-    def item(self, raw: dict[str, Any], parent: str) -> Item | None:
+    def item(self, raw: dict[str, Any], parent: str, depth: int = 0) -> Item | None:
         self.count += 1
         link_id = str(raw.get("linkId", "?"))
         where = f"{parent}/{link_id}" if parent else link_id
-        if self.count > MAX_ITEMS or where.count("/") >= MAX_DEPTH:
+        if self.count > MAX_ITEMS or depth >= MAX_DEPTH:
             limit = f"more than {MAX_ITEMS} items" if self.count > MAX_ITEMS else \
                 f"items nested more than {MAX_DEPTH} levels"
             self.refuse("unsupported_element", where[:300], limit)
@@ -111,7 +111,7 @@ class Reader:
             "max_length": raw.get("maxLength"), "kept": tuple(found.get("kept", ())),
             "enable_behavior": raw.get("enableBehavior", "all"),
             "enable_when": self.conditions(raw.get("enableWhen"), where),
-            "items": self.items(raw.get("item"), where)}
+            "items": self.items(raw.get("item"), where, depth + 1)}
         fields |= read_supported(found["supported"], kind, where, self)
         if kind in CHOICE_TYPES or "answerOption" in raw or "answerValueSet" in raw:
             fields["options"] = read_options(raw, where, self)
