@@ -13,7 +13,14 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from services.gateway.auth import _local_path
 from services.gateway.session import SESSION_COOKIE
-from services.gateway.ui.kit import ServiceRefused, api, checked_form, require, see_other
+from services.gateway.ui.kit import (
+    ServiceRefused,
+    ServiceUnavailable,
+    api,
+    checked_form,
+    require,
+    see_other,
+)
 
 router = APIRouter(include_in_schema=False)
 ADMIN, CLINICIAN = "message_administrator", "clinician"
@@ -83,10 +90,11 @@ async def desk(request: Request, role: str | None = None, unit: str | None = Non
 
 
 async def colleagues(request: Request, unit: str) -> dict[str, str]:
-    """Staff id -> name at the unit (empty when the catalogue cannot say: ids are shown)."""
+    """Staff id -> name at the unit (empty when the catalogue cannot say: ids are shown,
+    and the page still works while identity is slow or down)."""
     try:
         people = await api(request, "identity", "GET", f"/v1/units/{unit}/staff")
-    except ServiceRefused:
+    except (ServiceRefused, ServiceUnavailable):
         return {}
     return {p["staff_id"]: p.get("name") or p["staff_id"] for p in people or []
             if p.get("staff_id")}
