@@ -35,7 +35,8 @@ async def test_patient_mailbox_started_without_kafka_takes_a_message_that_arrive
             await asyncio.to_thread(stack.start_service, "kafka")
 
         async def arrived():
-            r = await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/messages")
+            r = await admin.unit("GET", f"/v1/units/{UNIT['unit_id']}/messages",
+                                 params={"view": "all", "limit": 200})
             return r.status_code == 200 and [
-                m for m in r.json() if m["message_id"] == message_id]
+                m for m in r.json()["items"] if m["message_id"] == message_id]
         await eventually(arrived, timeout=120, what="the message after the broker's return")
