@@ -125,10 +125,10 @@ def _source(resource: dict[str, Any], kept: tuple[str, ...], own: bool) -> Sourc
         url, _, version = derived[0].partition("|")
     elif own:
         url = version = None
-    fields = {"url": url, "version": version or None, "name": resource.get("name"),
-              "publisher": resource.get("publisher"), "copyright": resource.get("copyright"),
-              "codes": tuple(codings(resource.get("code"))), "kept": kept}
-    return Source(**fields) if any(fields.values()) else None
+    source = Source(url=url, version=version or None, name=resource.get("name"),
+                    publisher=resource.get("publisher"), copyright=resource.get("copyright"),
+                    codes=tuple(codings(resource.get("code"))), kept=kept)
+    return source if any(source.model_dump().values()) else None
 
 
 def _label(resource: dict[str, Any]) -> str:

@@ -66,7 +66,7 @@ class Reader:
         url = ext.get("url", "")
         if url in F.KEPT and into is None:
             self.warn("dropped_metadata", where, F.short(url))
-        elif url in F.KEPT:
+        elif url in F.KEPT and into is not None:
             into.setdefault("kept", []).append(json.dumps(ext, sort_keys=True))
             self.warn("kept_unused", where, F.short(url))
         elif url in F.HINTS:

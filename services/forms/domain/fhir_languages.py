@@ -17,7 +17,7 @@ def merge_languages(group: list[dict[str, Any]]) -> tuple[dict[str, Any], list[I
     first = copy.deepcopy(group[0])
     problems: list[Issue] = []
     for other in group[1:]:
-        lang = other.get("language")
+        lang = str(other.get("language") or "")
         for name in ("title", "description"):
             _translate(first, other, name, lang)
         mine, theirs = _items(first.get("item")), _items(other.get("item"))

@@ -41,8 +41,9 @@ def parse_scalar(item_type: str, raw: Any) -> Any:
         return float(raw) if isinstance(raw, int | float) else None
     if item_type == "quantity":
         value = raw.get("value") if isinstance(raw, dict) else None
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
-        return float(value) if ok else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value)
     if not isinstance(raw, str):
         return None
     if item_type in ("string", "text", "choice", "open-choice"):
