@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
@@ -24,7 +24,7 @@ MAX_UI_LOCALES = 256  # a client's list is a few tags; anything longer is not re
 
 
 @cache
-def translations(lang: str) -> Translations:
+def translations(lang: str) -> NullTranslations:
     return Translations.load(str(LOCALE_DIR), [lang], domain="messages")
 
 
