@@ -50,7 +50,8 @@ COPY services ./services
 # devstack (local processes) is never started in a container.
 COPY devstack ./devstack
 # The web UI's design system and htmx from npm (package-lock.json pins them), with Debian's
-# npm; the gateway serves them itself (GATEWAY_ASSETS_DIR), never from a CDN.
+# npm; the gateway and identity serve them themselves (GATEWAY_/IDENTITY_ASSETS_DIR), never
+# from a CDN.
 COPY package.json package-lock.json ./
 RUN apt-get update && apt-get install -y --no-install-recommends npm \
     && rm -rf /var/lib/apt/lists/* \
@@ -77,7 +78,7 @@ RUN groupadd --system --gid 10001 app \
     && mkdir /data && chown app:app /data
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /opt/ui-assets /opt/ui-assets
-ENV GATEWAY_ASSETS_DIR=/opt/ui-assets
+ENV GATEWAY_ASSETS_DIR=/opt/ui-assets IDENTITY_ASSETS_DIR=/opt/ui-assets
 COPY --chmod=0755 deploy/docker/healthcheck.py /usr/local/bin/healthcheck
 COPY --chmod=0755 deploy/docker/wait-for.py /usr/local/bin/wait-for
 # An empty working directory: `python -m services...` must import the installed package,

@@ -23,6 +23,7 @@ from services.gateway.session import (
     SessionStore,
 )
 from services.gateway.settings import GatewaySettings
+from services.gateway.ui.i18n import language_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
@@ -65,7 +66,7 @@ async def login(request: Request, store: StoreDep, oidc: OidcDep,
     state, browser = await store.begin_login(nonce=nonce, verifier=verifier,
                                        next_path=_local_path(next))
     try:
-        url = await oidc.authorization_url(state, nonce, verifier)
+        url = await oidc.authorization_url(state, nonce, verifier, language_of(request))
     except (LoginError, httpx.HTTPError) as exc:  # identity unreachable: say so
         log.warning("login could not start", extra={"reason": type(exc).__name__})
         raise HTTPException(503, "identity is unavailable") from exc

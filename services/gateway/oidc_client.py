@@ -105,11 +105,15 @@ class OidcClient:
         response.raise_for_status()
         return response.json()
 
-    async def authorization_url(self, state: str, nonce: str, verifier: str) -> str:
+    async def authorization_url(self, state: str, nonce: str, verifier: str,
+                                lang: str | None = None) -> str:
+        """identity's login URL; `lang` (OIDC ui_locales) is the user's language here, since
+        identity, on an origin of its own, cannot read our language cookie."""
         meta = await self.metadata()
+        extra = {"ui_locales": lang} if lang else {}
         url, _ = self._oauth.create_authorization_url(
             meta["authorization_endpoint"], state=state, code_verifier=verifier, nonce=nonce,
-            scope="openid")
+            scope="openid", **extra)
         return str(url)
 
     @staticmethod

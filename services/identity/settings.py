@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import binascii
+from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import SecretStr, field_validator
@@ -104,6 +105,8 @@ class IdentitySettings(DatabaseSettings):
     eid_broker_client_secret: SecretStr = SecretStr("")
     eid_broker_scope: str = "openid https://id.oidc.se/scope/naturalPersonNumber"
     eid_broker_personnummer_claim: str = "https://id.oidc.se/claim/personalIdentityNumber"
+    # npm's node_modules (GOV.UK Frontend) for the login pages; /opt/ui-assets in the image.
+    assets_dir: Path = Path(__file__).resolve().parents[2] / "node_modules"
     authorization_code_ttl_s: int = 60
     login_request_ttl_s: int = 600
     refresh_token_ttl_s: int = 3600  # idle limit: each refresh starts a new one

@@ -37,7 +37,7 @@ class EidStart:
 
 class EidProvider(Protocol):
     name: str  # in the return URL: /login/eid/return/<name>
-    label: str  # the button text (Swedish)
+    label: str  # the button text: a msgid (oidc/i18n.py), translated on the login page
 
     async def begin(self, request_id: str) -> EidStart: ...
 

@@ -24,6 +24,7 @@ from joserfc.jwk import KeySet
 
 from services.identity import domain
 from services.identity.eid import EidError, EidIdentity, EidStart
+from services.identity.oidc.i18n import _l
 
 with warnings.catch_warnings():
     # authlib now prefers the httpx2 fork; the httpx the project uses works all the same.
@@ -38,7 +39,7 @@ ALGORITHMS = ["RS256", "PS256", "ES256"]
 
 class OidcBroker:
     name = NAME
-    label = "BankID eller Freja eID"
+    label = _l("BankID or Freja eID")
 
     def __init__(self, *, issuer: str, client_id: str, client_secret: str, scope: str,
                  personnummer_claim: str, return_url: str,

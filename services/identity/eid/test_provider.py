@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select, update
 from services.identity import domain
 from services.identity.eid import EidError, EidIdentity, EidStart
 from services.identity.oidc import requests
+from services.identity.oidc.i18n import Problem, _l
 from services.identity.oidc.store import digest
 from services.identity.oidc.tables import login_requests, test_eid_orders
 from services.identity.oidc.web import Door, DoorDep, HttpDep, browser_secret, message, page
@@ -30,7 +31,7 @@ NAME = "test"
 
 class TestEid:
     name = NAME
-    label = "Test-e-legitimation (utveckling och test)"
+    label = _l("Test e-ID (development and testing)")  # a msgid: the page translates it
 
     def __init__(self, db: Engine, browser_url: str, ttl: timedelta) -> None:
         self._db, self._browser_url, self._ttl = db, browser_url, ttl
@@ -85,21 +86,23 @@ def _open_order(door: Door, request: Request, order_ref: str) -> Any | None:
     return row if requests.same(browser_secret(request), row.browser_hash) else None
 
 
-def _show(door: Door, request: Request, order_ref: str, error: str | None = None,
+def _show(door: Door, request: Request, order_ref: str, error: Problem | None = None,
           status: int = 200) -> Response:
     csrf = secrets.token_urlsafe(32)
     with door.db.begin() as conn:
         conn.execute(update(test_eid_orders).where(test_eid_orders.c.order_ref == order_ref)
                      .values(csrf_hash=digest(csrf)))
     return page(door, request, "test_eid.html",
-                {"order_ref": order_ref, "csrf_token": csrf, "error": error}, status)
+                {"order_ref": order_ref, "csrf_token": csrf, "error": error},
+                title=_l("Test e-ID"), status=status, back=f"/test-eid/{order_ref}")
 
 
 @router.get("/{order_ref}")
 def show(order_ref: str, request: Request, door: DoorDep) -> Response:
     if _open_order(door, request, order_ref) is None:
-        return message(door, request, "Ingen legitimering väntar",
-                       "Den här legitimeringen finns inte, har gått ut eller är redan klar.", 404)
+        return message(door, request, _l("No identification is waiting"),
+                       _l("This identification does not exist, has expired or is already "
+                          "done."), 404)
     return _show(door, request, order_ref)
 
 
@@ -116,7 +119,8 @@ def decide(order_ref: str, request: Request, http: HttpDep, door: DoorDep) -> Re
     if decision == "approve":
         personnummer = domain.normalize_personnummer(form.get("personnummer", ""))
         if personnummer is None:
-            return _show(door, request, order_ref, "Ange ett giltigt personnummer.", 422)
+            return _show(door, request, order_ref, Problem(
+                _l("Enter a valid personnummer."), "test-eid", "#test-eid-personnummer"), 422)
     with door.db.begin() as conn:
         conn.execute(update(test_eid_orders).where(test_eid_orders.c.order_ref == order_ref,
                                                    test_eid_orders.c.status == "pending")

@@ -13,4 +13,8 @@ parts to the thread pool. Modules:
               end session, id tokens
   routes      the protocol endpoints
   requests    pending /authorize requests bound to one browser, with CSRF tokens
-  frontdoor   the login pages: e-ID, patient password, staff password + TOTP"""
+  frontdoor   the login pages: e-ID, patient password, staff password + TOTP
+  web         what the routes share: the request for authlib, the Door, rendered pages
+  i18n        the pages' Swedish and English (gettext catalogs in services/identity/locale)
+  language    the pages' language switch
+  assets      GOV.UK Frontend and the pages' own CSS and script, served by identity itself"""

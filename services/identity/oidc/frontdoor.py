@@ -21,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from services.identity import domain
 from services.identity.eid import EidError
 from services.identity.oidc import requests
+from services.identity.oidc.i18n import Problem, _l
 from services.identity.oidc.login_checks import (
     LoginRefused,
     patient_by_eid,
@@ -34,7 +35,10 @@ from services.identity.oidc.web import Door, DoorDep, HttpDep, browser_secret, m
 
 router = APIRouter(tags=["login"])
 
-EXPIRED = "Inloggningen har gått ut eller redan använts. Gå tillbaka och börja om."
+EXPIRED_TITLE = _l("The login has expired")
+EXPIRED = _l("The login has expired or has already been used. Go back and start again.")
+# Where an error on the login page is shown and which field the error summary leads to.
+FIELDS = {"password": "#patient-personnummer", "staff": "#staff-hsa-id", "eid": "#eid-start"}
 
 
 def _secure(door: Door) -> bool:
@@ -42,17 +46,25 @@ def _secure(door: Door) -> bool:
 
 
 def login_page(door: Door, request: Request, request_id: str, csrf: str,
-               error: str | None = None, status: int = 200) -> Response:
+               error: Problem | None = None, status: int = 200,
+               lang: str | None = None) -> Response:
     return page(door, request, "login.html", {
         "request_id": request_id, "csrf_token": csrf, "error": error,
-        "eid": [{"name": p.name, "label": p.label} for p in door.eid.values()]}, status)
+        "eid": [{"name": p.name, "label": p.label} for p in door.eid.values()]},
+        title=_l("Log in"), status=status, lang=lang)
+
+
+def problem(form: str, text: str, reasons: dict[str, str] | None = None) -> Problem:
+    return Problem(text=text, form=form, href=FIELDS[form], reasons=reasons or {})
 
 
 def oauth_error(door: Door, request: Request, error: OAuth2Error) -> Response:
     if error.redirect_uri:  # the client and its redirect URI are verified: tell the client
         return door.provider.handle_error_response(None, error)
-    return message(door, request, "Felaktig inloggningsbegäran",
-                   error.description or error.error, 400)
+    # authlib's description is English and names the parameter at fault: shown as it is.
+    return message(door, request, _l("Invalid login request"),
+                   _l("The login request is not valid: %(reason)s"), 400,
+                   reason=error.description or error.error)
 
 
 @router.get("/authorize")
@@ -72,7 +84,8 @@ def authorize(request: Request, http: HttpDep, door: DoorDep) -> Response:
     return response
 
 
-async def _pending(door: Door, request: Request, http: HttpRequest) -> requests.Pending | None:
+async def pending_request(door: Door, request: Request,
+                          http: HttpRequest) -> requests.Pending | None:
     form = dict(http.form)
 
     def load() -> requests.Pending | None:
@@ -86,7 +99,7 @@ def _finish(door: Door, request: Request, pending: requests.Pending, who: domain
             amr: tuple[str, ...]) -> Response:
     with door.db.begin() as conn:
         if not requests.complete(conn, pending.request_id):
-            return message(door, request, "Inloggningen har gått ut", EXPIRED, 400)
+            return message(door, request, EXPIRED_TITLE, EXPIRED, 400)
     http = HttpRequest(method="GET", headers=request.headers, query=pending.params,
                        url=f"{door.browser_url}/authorize?{urlencode(pending.params)}")
     user = LoginUser(who=who, amr=amr, auth_time=datetime.now(UTC))
@@ -103,18 +116,18 @@ async def finish(door: Door, request: Request, pending: requests.Pending, who: d
 
 
 async def _credential_login(request: Request, http, door: Door, check,
-                            amr: tuple[str, ...]) -> Response:
+                            amr: tuple[str, ...], form_name: str) -> Response:
     """The password-shaped front doors: check the form's credentials, then finish or show
     the page again with the (account-neutral) reason."""
     form = dict(http.form)
-    pending = await _pending(door, request, http)
+    pending = await pending_request(door, request, http)
     if pending is None:
-        return message(door, request, "Inloggningen har gått ut", EXPIRED, 400)
+        return message(door, request, EXPIRED_TITLE, EXPIRED, 400)
     try:
         who = await check(form)
     except LoginRefused as refused:
-        return login_page(door, request, pending.request_id, form["csrf_token"], refused.text,
-                          401)
+        return login_page(door, request, pending.request_id, form["csrf_token"],
+                          problem(form_name, refused.text, refused.reasons), 401)
     return await finish(door, request, pending, who, amr)
 
 
@@ -123,7 +136,7 @@ async def password_login(request: Request, http: HttpDep, door: DoorDep) -> Resp
     async def check(form: dict) -> domain.Subject:
         return await patient_password(request, form.get("personnummer", ""),
                                       form.get("password", ""))
-    return await _credential_login(request, http, door, check, ("pwd",))
+    return await _credential_login(request, http, door, check, ("pwd",), "password")
 
 
 @router.post("/login/staff")
@@ -131,14 +144,14 @@ async def staff_login(request: Request, http: HttpDep, door: DoorDep) -> Respons
     async def check(form: dict) -> domain.Subject:
         return await run_in_threadpool(staff_password, door, form.get("hsa_id", ""),
                                        form.get("password", ""), form.get("otp", ""))
-    return await _credential_login(request, http, door, check, ("pwd", "otp", "mfa"))
+    return await _credential_login(request, http, door, check, ("pwd", "otp", "mfa"), "staff")
 
 
 @router.post("/login/cancel")
 async def cancel(request: Request, http: HttpDep, door: DoorDep) -> Response:
-    pending = await _pending(door, request, http)
+    pending = await pending_request(door, request, http)
     if pending is None:
-        return message(door, request, "Inloggningen har gått ut", EXPIRED, 400)
+        return message(door, request, EXPIRED_TITLE, EXPIRED, 400)
     return await run_in_threadpool(_finish_denied, door, request, pending)
 
 
@@ -161,14 +174,15 @@ async def eid_start(request: Request, http: HttpDep, door: DoorDep) -> Response:
     kind = form.get("kind")
     if provider is None or kind not in ("patient", "staff"):
         raise HTTPException(422, "choose an e-ID provider and patient or staff")
-    pending = await _pending(door, request, http)
+    pending = await pending_request(door, request, http)
     if pending is None:
-        return message(door, request, "Inloggningen har gått ut", EXPIRED, 400)
+        return message(door, request, EXPIRED_TITLE, EXPIRED, 400)
     try:
         started = await provider.begin(pending.request_id)
     except EidError:
         return login_page(door, request, pending.request_id, form["csrf_token"],
-                          "E-legitimeringen kunde inte startas just nu. Försök igen.", 503)
+                          problem("eid", _l("The e-ID login could not be started just now. "
+                                            "Try again.")), 503)
 
     def remember() -> None:
         with door.db.begin() as conn:
@@ -191,18 +205,17 @@ async def eid_return(name: str, request: Request, door: DoorDep) -> Response:
             return requests.pending(conn, request_id, browser_secret(request), check_csrf=False)
     pending = await run_in_threadpool(load)
     if pending is None or pending.eid_provider != name:
-        return message(door, request, "Inloggningen har gått ut", EXPIRED, 400)
+        return message(door, request, EXPIRED_TITLE, EXPIRED, 400)
     again = f"{door.browser_url}/authorize?{urlencode(pending.params)}"
     try:
         identity = await provider.complete(pending.eid_state or {}, params)
     except EidError:
-        return message(door, request, "E-legitimeringen avbröts",
-                       "Inloggningen med e-legitimation avbröts eller misslyckades.", 401, again)
+        return message(door, request, _l("The e-ID login was cancelled"),
+                       _l("The login with e-ID was cancelled or failed."), 401, again)
     who = await _eid_subject(door, request, pending.kind, identity.personnummer, identity.loa)
     if who is None:
-        return message(door, request, "Inget konto",
-                       "Det finns inget konto i Mina vårdkontakter för den e-legitimationen.",
-                       403, again)
+        return message(door, request, _l("No account"),
+                       _l("There is no account in Mina vårdkontakter for that e-ID."), 403, again)
     return await finish(door, request, pending, who, ("mfa", "swk"))
 
 

@@ -3,7 +3,8 @@
 Patient passwords are the patient side's (patients/login.py PatientAuth: activation letter,
 argon2id, throttling and lockout, the same answer for every failure), and so are patient
 accounts (patients/accounts.py: a first e-ID login makes one); staff passwords + TOTP are
-oidc/staff_login.py's. A refusal is LoginRefused with the (Swedish) text to show."""
+oidc/staff_login.py's. A refusal is LoginRefused with the text to show (a msgid, translated
+on the page)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi import Request
 
 from services.identity import client_address, domain
 from services.identity.lockout import ClientThrottled
+from services.identity.oidc.i18n import _l
 from services.identity.oidc.staff_login import enrol_dev_default, verify_staff
 from services.identity.oidc.web import Door
 from services.identity.patients import personnummer
@@ -20,15 +22,16 @@ from services.identity.patients.accounts import PatientAccounts
 from services.identity.patients.login import LoginFailed, PatientAuth
 from shared.auth import LOA_EID
 
-FAILED = "Inloggningen misslyckades. Kontrollera uppgifterna och försök igen. " \
-         "Efter flera misslyckade försök spärras inloggningen en stund."
-THROTTLED = "För många misslyckade inloggningar härifrån. Vänta en stund och försök igen."
+FAILED = _l("Login failed. Check your details and try again. After several failed "
+             "attempts, logging in is blocked for a while.")
+THROTTLED = _l("Too many failed logins from here. Wait a while and try again.")
+INVALID_PERSONNUMMER = _l("Invalid personnummer: %(reason)s")
 
 
 class LoginRefused(Exception):
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, reasons: dict[str, str] | None = None) -> None:
         super().__init__(text)
-        self.text = text
+        self.text, self.reasons = text, reasons or {}
 
 
 async def patient_password(request: Request, number: str, password: str) -> domain.Subject:
@@ -36,8 +39,9 @@ async def patient_password(request: Request, number: str, password: str) -> doma
     try:
         return await auth.verify_password(number, password, client_ip=_client_ip(request))
     except personnummer.InvalidPersonnummer as exc:
-        raise LoginRefused(f"Ogiltigt personnummer: {exc.as_dict().get('message_sv', '')}"
-                           ) from None
+        said = exc.as_dict()
+        raise LoginRefused(INVALID_PERSONNUMMER, {"sv": said.get("message_sv", ""),
+                                                  "en": said.get("message_en", "")}) from None
     except LoginFailed:
         raise LoginRefused(FAILED) from None
     except ClientThrottled:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.identity.eid import EidProvider
 from services.identity.eid import test_provider as test_eid
 from services.identity.eid.oidc_broker import OidcBroker
-from services.identity.oidc import frontdoor, routes
+from services.identity.oidc import assets, frontdoor, language, routes
 from services.identity.oidc.clients import registered_clients
 from services.identity.oidc.server import Provider
 from services.identity.oidc.staff_login import (
@@ -33,6 +33,8 @@ from shared.crypto.keyring import KeyWrapper
 
 def mount(app: FastAPI, settings: IdentitySettings) -> None:
     app.include_router(frontdoor.router)
+    app.include_router(language.router)
+    assets.mount(app, settings)
     app.include_router(routes.router)
     if settings.test_eid_active:
         app.include_router(test_eid.router)

@@ -201,3 +201,11 @@ def test_identity_down_keeps_the_session_but_a_revoked_login_ends_it(w, gateway,
         conn.execute(sessions.update().values(revoked_at=sessions.c.auth_time))
     assert gateway.get("/api/forms/v1/x").status_code == 401
     assert gateway.get("/session").json() == {"authenticated": False}
+
+
+@pytest.mark.parametrize("lang", ["sv", "en"])
+def test_login_asks_identity_for_the_users_language(gateway, lang: str) -> None:
+    """identity is another origin and cannot read our `lang` cookie: ui_locales says it."""
+    gateway.cookies.set("lang", lang)
+    start = gateway.get("/login")
+    assert parse_qs(urlsplit(start.headers["location"]).query)["ui_locales"] == [lang]

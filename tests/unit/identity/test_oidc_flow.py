@@ -131,7 +131,7 @@ def test_redirect_uri_must_match_exactly_and_errors_never_redirect_there(
     params = authorize_params(pkce()[1], redirect_uri=redirect_uri)
     response = client(w).get("/authorize", params=params)
     assert response.status_code == 400 and "location" not in response.headers
-    assert '<html lang="sv">' in response.text
+    assert '<html lang="sv"' in response.text
 
 
 def test_token_request_must_repeat_the_same_redirect_uri(w: World) -> None:

@@ -55,9 +55,11 @@ def start(w: World):
 
 def test_login_page_is_swedish_labelled_and_locked_down(w: World) -> None:
     _, _, page = start(w)
-    assert '<html lang="sv">' in page.text
-    for field in re.findall(r'<input id="([^"]+)"', page.text):
-        assert f'<label for="{field}">' in page.text  # every visible input has a label
+    assert '<html lang="sv"' in page.text
+    fields = re.findall(r'<input [^>]*\bid="([^"]+)"', page.text)
+    assert len(fields) == 5
+    for field in fields:  # every visible input has a label
+        assert re.search(rf'<label [^>]*\bfor="{field}"', page.text), field
     csp = page.headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
     assert page.headers["cache-control"] == "no-store"
