@@ -30,7 +30,8 @@ def delivered(conversation_id: str):
 
 async def apply(engine, handlers, envelope) -> None:
     async with engine.begin() as conn:
-        await handlers[envelope.wire_name](conn, envelope, decode_data(envelope))
+        data = decode_data(envelope)
+        await handlers[type(data)](conn, envelope, data)
 
 
 async def states(engine, conversation_id: str) -> dict[str, str]:
