@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from services.gateway.ui import (
     auditor,
+    contact_verify,
     designer,
     designer_edit,
     designer_import,
@@ -23,5 +24,6 @@ def include(app: FastAPI) -> None:
     app.include_router(patient.router)
     app.include_router(patient_write.router)
     app.include_router(patient_settings.router)
+    app.include_router(contact_verify.router)
     for area in (designer, designer_edit, designer_import, auditor, staff):
         app.include_router(area.router)
