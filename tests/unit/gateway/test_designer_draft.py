@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from services.forms.domain.model import FormDefinition, check_definition
-from services.forms.templates import BUILTIN
+from services.forms.library import BUILTIN
 from services.gateway.ui import designer_draft as draft
 
 
