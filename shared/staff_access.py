@@ -34,6 +34,7 @@ from shared.auth import InvalidToken, Principal
 from shared.events import Envelope, EventData
 from shared.events.contracts import (
     CareUnitRegistered,
+    ContactVerificationRequested,
     PatientActivated,
     PatientRegistered,
     StaffMembershipChanged,
@@ -119,7 +120,8 @@ def units_of(data: StaffRegistered | StaffMembershipChanged) -> dict[str, list[s
 
 
 # The identity events that a consumer interested only in authorization does not handle.
-NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated)
+NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated,
+                  ContactVerificationRequested)
 
 
 def build_handlers(table: Table) -> dict[type[EventData], Handler]:

@@ -70,12 +70,15 @@ internal = APIRouter(prefix="/internal/v1/contacts", tags=["internal"],
 
 
 @internal.get("/patients/{patient_id}")
-async def patient_contact(patient_id: str, ctx: ContextDep) -> dict[str, str | None]:
-    """The notifier addresses e-mail through this, so addresses never travel on Kafka."""
+async def patient_contact(patient_id: str, ctx: ContextDep) -> dict[str, Any]:
+    """The notifier addresses e-mail through this, so addresses never travel on Kafka. An
+    unverified address is not given out (it is None here) and `notify` says what the patient
+    wants to hear about."""
     async with ctx.engine.connect() as conn:
-        if await queries.patient_profile(conn, patient_id) is None:
-            raise HTTPException(404, "no such patient")
-        return {"email": await queries.patient_email(conn, patient_id)}
+        contact = await queries.patient_contact(conn, patient_id)
+    if contact is None:
+        raise HTTPException(404, "no such patient")
+    return contact
 
 
 @internal.get("/units/{unit_id}")

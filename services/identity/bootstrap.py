@@ -22,6 +22,7 @@ from sqlalchemy import create_engine
 from services.identity import api, catalogue, seed, tables
 from services.identity.catalogue import CatalogueSync
 from services.identity.catalogue.watcher import ValidityWatcher
+from services.identity.contact import api as contact_api
 from services.identity.context import IdentityContext
 from services.identity.lockout import CLIENT, Guard, purge
 from services.identity.migrations import MIGRATIONS
@@ -96,6 +97,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     app.include_router(api.well_known)
     app.include_router(api.public)
     app.include_router(api.internal)
+    app.include_router(contact_api.router)
+    app.include_router(contact_api.internal)
     oidc.mount(app, settings)
     app.include_router(patients_api.router)  # letters, activation, print queue
     return app

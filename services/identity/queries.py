@@ -64,7 +64,9 @@ async def patient_profile(conn: AsyncConnection, patient_id: str) -> dict[str, A
     if row is None:
         return None
     return {"given_name": row.given_name, "family_name": row.family_name,
-            "name": f"{row.given_name} {row.family_name}", "email": row.email}
+            "name": f"{row.given_name} {row.family_name}", "email": row.email,
+            "email_verified": row.email_verified_at is not None,
+            "notify": {"answer": row.notify_answer, "reminder": row.notify_reminder}}
 
 
 async def staff_profile(conn: AsyncConnection, staff_id: str) -> dict[str, Any] | None:
@@ -83,12 +85,18 @@ async def staff_profile(conn: AsyncConnection, staff_id: str) -> dict[str, Any] 
                       for u, roles in units.items()]}
 
 
-async def patient_email(conn: AsyncConnection, patient_id: str) -> str | None:
+async def patient_contact(conn: AsyncConnection, patient_id: str) -> dict[str, Any] | None:
+    """What the notifier may use: the address only once verified, and the patient's choices."""
     pid = _uuid(patient_id)
     if pid is None:
         return None
-    return (await conn.execute(select(patients.c.email)
-                               .where(patients.c.patient_id == pid))).scalar_one_or_none()
+    row = (await conn.execute(select(patients.c.email, patients.c.email_verified_at,
+                                     patients.c.notify_answer, patients.c.notify_reminder)
+                              .where(patients.c.patient_id == pid))).first()
+    if row is None:
+        return None
+    return {"email": row.email if row.email_verified_at is not None else None,
+            "notify": {"answer": row.notify_answer, "reminder": row.notify_reminder}}
 
 
 async def unit_email(conn: AsyncConnection, unit_id: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Table,
     Uuid,
     func,
+    true,
 )
 
 from shared.outbox import define_outbox
@@ -36,6 +38,10 @@ patients = Table(
     Column("given_name", String(100), nullable=False),
     Column("family_name", String(100), nullable=False),
     Column("email", String(320)),
+    # Set once the patient followed the mailed link (contact/); only then is mail sent there.
+    Column("email_verified_at", DateTime(timezone=True)),
+    Column("notify_answer", Boolean, nullable=False, server_default=true()),
+    Column("notify_reminder", Boolean, nullable=False, server_default=true()),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

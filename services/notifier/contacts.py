@@ -1,9 +1,12 @@
 """Addresses come from identity's internal API when a mail is sent, so no address ever
-travels on Kafka or lands in this service's database."""
+travels on Kafka or lands in this service's database. A patient's address is given out only
+once they have verified it; with it come their choices of which mails they want."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -14,10 +17,17 @@ _PATHS: dict[RecipientKind, str] = {
     "care_unit": "/internal/v1/contacts/units/{}",
     "patient": "/internal/v1/contacts/patients/{}",
 }
+_VERIFICATION = "/internal/v1/contacts/verifications/{}"
 
 
 class ContactLookupFailed(Exception):
     """identity could not answer now (retry later)."""
+
+
+@dataclass(frozen=True)
+class PatientContact:
+    email: str | None  # verified only
+    notify: dict[str, Any] = field(default_factory=dict)
 
 
 class IdentityContacts:
@@ -29,24 +39,40 @@ class IdentityContacts:
 
     async def address(self, kind: RecipientKind, ref: str) -> str | None:
         """The recipient's e-mail address, or None when it has none (nothing to send)."""
-        if kind == "care_unit":
-            cached = self._units.get(ref)
-            if cached and time.monotonic() - cached[0] < self._unit_ttl:
-                return cached[1]
-        address = await self._fetch(kind, ref)
-        if kind == "care_unit":
-            self._units[ref] = (time.monotonic(), address)
+        if kind == "patient":
+            return (await self.patient(ref)).email
+        cached = self._units.get(ref)
+        if cached and time.monotonic() - cached[0] < self._unit_ttl:
+            return cached[1]
+        address = _email(await self._fetch(_PATHS[kind], ref))
+        self._units[ref] = (time.monotonic(), address)
         return address
 
-    async def _fetch(self, kind: RecipientKind, ref: str) -> str | None:
-        url = self._base + _PATHS[kind].format(quote(ref, safe=""))
+    async def patient(self, patient_id: str) -> PatientContact:
+        """The patient's verified address (None: none) and notification choices."""
+        body = await self._fetch(_PATHS["patient"], patient_id)
+        notify = body.get("notify")
+        return PatientContact(_email(body), notify if isinstance(notify, dict) else {})
+
+    async def verification_address(self, verification_id: str) -> str | None:
+        """Where a verification link goes: the unverified address it was made for, while the
+        verification is still open (None: used, expired or replaced; nothing to send)."""
+        return _email(await self._fetch(_VERIFICATION, verification_id))
+
+    async def _fetch(self, path: str, ref: str) -> dict[str, Any]:
+        url = self._base + path.format(quote(ref, safe=""))
         try:
             response = await self._client.get(url, headers={"X-Internal-Api-Key": self._key})
         except httpx.HTTPError as exc:
             raise ContactLookupFailed(type(exc).__name__) from exc
         if response.status_code == 404:
-            return None
+            return {}
         if response.status_code != 200:
             raise ContactLookupFailed(f"identity answered {response.status_code}")
-        email = response.json().get("email")
-        return email if isinstance(email, str) and email else None
+        body = response.json()
+        return body if isinstance(body, dict) else {}
+
+
+def _email(body: dict[str, Any]) -> str | None:
+    email = body.get("email")
+    return email if isinstance(email, str) and email else None

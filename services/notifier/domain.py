@@ -8,12 +8,18 @@ from typing import Literal
 from uuid import UUID
 
 from shared.events import Envelope, EventData
-from shared.events.contracts import MessageOverdue, MessageReceived, ReplyDelivered
+from shared.events.contracts import (
+    ContactVerificationRequested,
+    MessageOverdue,
+    MessageReceived,
+    ReplyDelivered,
+)
 from shared.ids import derived_uuid7
 
 RecipientKind = Literal["care_unit", "patient"]
 PENDING, SENT, NO_ADDRESS, FAILED = "pending", "sent", "no_address", "failed"
 CANCELLED = "cancelled"  # a reminder whose answer was read before it was due
+OPTED_OUT = "opted_out"  # the patient chose not to get this kind of mail
 
 # Which template each kind of recipient gets (files under templates/).
 TEMPLATES: dict[RecipientKind, str] = {
@@ -22,8 +28,20 @@ TEMPLATES: dict[RecipientKind, str] = {
 }
 # Reasons (causing events) with a template of their own, whatever the recipient kind.
 REMINDER = "reminder.unread_reply"  # the reason of a reminder (no event of its own)
+ANSWER = "messaging.reply_delivered.v1"
+VERIFICATION = "identity.contact_verification_requested.v1"
 REASON_TEMPLATES = {"messaging.message_overdue.v1": "unit_overdue.html",
-                    REMINDER: "patient_reminder.html"}
+                    REMINDER: "patient_reminder.html",
+                    VERIFICATION: "contact_verification.html"}
+# Which of the patient's choices (identity's `notify`) allows a mail for this reason.
+CHOICE_FOR = {ANSWER: "answer", REMINDER: "reminder"}
+
+
+def patient_wants(reason: str, notify: dict[str, object]) -> bool:
+    """Whether the patient's choices allow this mail; unknown choices default to yes, as
+    identity's do."""
+    choice = CHOICE_FOR.get(reason)
+    return choice is None or notify.get(choice, True) is not False
 
 
 def template_for(kind: RecipientKind, reason: str = "") -> str:
@@ -39,6 +57,7 @@ class NewNotification:
     conversation_id: str
     cause_event_id: UUID
     correlation_id: UUID
+    link_token: str | None = None
 
 
 def notification_for(envelope: Envelope, data: EventData) -> NewNotification | None:
@@ -55,6 +74,17 @@ def notification_for(envelope: Envelope, data: EventData) -> NewNotification | N
         notification_id=derived_uuid7(envelope.event_id, "notify"), recipient_kind=kind,
         recipient_ref=ref, reason=envelope.wire_name, conversation_id=data.conversation_id,
         cause_event_id=envelope.event_id, correlation_id=envelope.correlation_id)
+
+
+def verification_mail_for(envelope: Envelope,
+                          data: ContactVerificationRequested) -> NewNotification:
+    """The mail with the link that verifies a patient's new address. Its 'conversation' is
+    the verification (the address is looked up by it when the mail is sent)."""
+    return NewNotification(
+        notification_id=derived_uuid7(envelope.event_id, "notify"), recipient_kind="patient",
+        recipient_ref=data.patient_id, reason=envelope.wire_name,
+        conversation_id=data.verification_id, cause_event_id=envelope.event_id,
+        correlation_id=envelope.correlation_id, link_token=data.token)
 
 
 def reminder_for(envelope: Envelope, data: ReplyDelivered) -> NewNotification:

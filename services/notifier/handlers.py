@@ -9,10 +9,17 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier import store
-from services.notifier.domain import REMINDER, notification_for, reminder_for
+from services.notifier.domain import (
+    REMINDER,
+    notification_for,
+    reminder_for,
+    verification_mail_for,
+)
 from shared.events import Envelope, EventData
 from shared.events.contracts import (
+    CareUnitRegistered,
     ClinicianAwayChanged,
+    ContactVerificationRequested,
     ConversationClosed,
     MailboxKeyPublished,
     MessageAssigned,
@@ -23,23 +30,30 @@ from shared.events.contracts import (
     MessageReceived,
     MessageSubmitted,
     MessageTakenBack,
+    PatientActivated,
+    PatientRegistered,
     PatientReplied,
     ReplyDelivered,
     ReplySent,
+    StaffMembershipChanged,
+    StaffRegistered,
+    StaffRevoked,
 )
-from shared.events.topics import CAREUNIT_MAILBOX, PATIENT_MAILBOX
+from shared.events.topics import CAREUNIT_MAILBOX, IDENTITY, PATIENT_MAILBOX
 from shared.inbox import Handler
 
 AddPending = Callable[..., Awaitable[None]]  # (conn, notification, *, not_before=None)
 Cancel = Callable[[AsyncConnection, str, str], Awaitable[None]]
 
 # The events that call for an e-mail, the topics they arrive on, and the others found there
-# (MessageRead is handled too: it cancels the unread-answer reminder).
+# (MessageRead is handled too: it cancels the unread-answer reminder; and identity's
+# ContactVerificationRequested asks for the mail that verifies a patient's address).
 NOTIFYING = (MessageReceived, ReplyDelivered, MessageOverdue)
-TOPICS = [CAREUNIT_MAILBOX, PATIENT_MAILBOX]
+TOPICS = [CAREUNIT_MAILBOX, PATIENT_MAILBOX, IDENTITY]
 NOT_INTERESTED = (MailboxKeyPublished, MessageSubmitted, MessageAssigned, MessageTakenBack,
                   MessageOpened, ReplySent, PatientReplied, MessagePooled, ConversationClosed,
-                  ClinicianAwayChanged)
+                  ClinicianAwayChanged, CareUnitRegistered, PatientRegistered, StaffRegistered,
+                  StaffMembershipChanged, StaffRevoked, PatientActivated)
 
 
 def make_handlers(add_pending: AddPending = store.add_pending, *,
@@ -62,7 +76,12 @@ def make_handlers(add_pending: AddPending = store.add_pending, *,
         assert isinstance(data, MessageRead)
         await cancel_pending(conn, data.conversation_id, REMINDER)  # nothing pending: no-op
 
+    async def verification(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
+        assert isinstance(data, ContactVerificationRequested)
+        await add_pending(conn, verification_mail_for(envelope, data))
+
     handlers: dict[type[EventData], Handler] = {contract: record_notification
                                                 for contract in NOTIFYING}
     handlers[MessageRead] = read
+    handlers[ContactVerificationRequested] = verification
     return handlers

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
+from urllib.parse import urlencode
 from uuid import UUID
 
 import aiosmtplib
@@ -30,11 +31,18 @@ def template_env() -> jinja2.Environment:
     )
 
 
+def verify_url(login_url: str, token: str | None) -> str | None:
+    """The gateway's page that verifies an address with this token (None: no token)."""
+    if token is None:
+        return None
+    return f"{login_url.rstrip('/')}/settings/verify?{urlencode({'token': token})}"
+
+
 def render(env: jinja2.Environment, kind: RecipientKind, *, login_url: str,
-           reason: str = "") -> RenderedMail:
+           reason: str = "", verify_url: str | None = None) -> RenderedMail:
     """Each template file holds three blocks: subject, text and html."""
     template = env.get_template(template_for(kind, reason))
-    context = template.new_context({"login_url": login_url})
+    context = template.new_context({"login_url": login_url, "verify_url": verify_url})
     parts = {name: "".join(template.blocks[name](context)).strip()
              for name in ("subject", "text", "html")}
     return RenderedMail(**parts)

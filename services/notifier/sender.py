@@ -17,8 +17,17 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notifier import store
-from services.notifier.domain import NO_ADDRESS, RecipientKind, retry_delay_s, state_after_failure
-from services.notifier.mail import build_message, render
+from services.notifier.contacts import PatientContact
+from services.notifier.domain import (
+    NO_ADDRESS,
+    OPTED_OUT,
+    VERIFICATION,
+    RecipientKind,
+    patient_wants,
+    retry_delay_s,
+    state_after_failure,
+)
+from services.notifier.mail import build_message, render, verify_url
 from services.notifier.settings import NotifierSettings
 from shared.events import Source, new_event
 from shared.events.contracts import NotificationSent
@@ -33,6 +42,14 @@ OUTCOMES = Counter("notifications_total", "Notification attempts by outcome", ["
 
 class Contacts(Protocol):
     async def address(self, kind: RecipientKind, ref: str) -> str | None: ...
+
+    async def patient(self, patient_id: str) -> PatientContact: ...
+
+    async def verification_address(self, verification_id: str) -> str | None: ...
+
+
+class _OptedOut(Exception):
+    """The patient chose not to get this kind of mail."""
 
 
 class Mailer(Protocol):
@@ -68,13 +85,16 @@ class Sender:
     async def _send_one(self, row: Row) -> None:
         ids = {"event_id": str(row.cause_event_id), "conversation_id": row.conversation_id}
         try:
-            address = await self._contacts.address(row.recipient_kind, row.recipient_ref)
+            address = await self._address(row)
             if address is not None:
                 mail = render(self._templates, row.recipient_kind,
-                              login_url=self._settings.login_url, reason=row.reason)
+                              login_url=self._settings.login_url, reason=row.reason,
+                              verify_url=verify_url(self._settings.login_url, row.link_token))
                 await self._mailer.send(build_message(
                     mail, notification_id=row.notification_id,
                     sender=self._settings.mail_from, to=address))
+        except _OptedOut:
+            return await self._finish_without_address(row, OPTED_OUT)
         except Exception as exc:  # noqa: BLE001 - identity/SMTP failed: retry
             return await self._failed_attempt(row, type(exc).__name__, ids)
         if address is None:
@@ -84,6 +104,18 @@ class Sender:
                 await self._outbox.enqueue(conn, NOTIFIER, row.conversation_id, self._event(row))
         OUTCOMES.labels("sent").inc()
         log.info("notification sent", extra=ids)
+
+    async def _address(self, row: Row) -> str | None:
+        """Where this mail goes: a verification link only to the address it verifies; other
+        patient mail only to a verified address, and only if the patient wants it."""
+        if row.reason == VERIFICATION:
+            return await self._contacts.verification_address(row.conversation_id)
+        if row.recipient_kind != "patient":
+            return await self._contacts.address(row.recipient_kind, row.recipient_ref)
+        contact = await self._contacts.patient(row.recipient_ref)
+        if contact.email is not None and not patient_wants(row.reason, contact.notify):
+            raise _OptedOut
+        return contact.email
 
     async def _failed_attempt(self, row: Row, error: str, ids: dict) -> None:
         attempts = row.attempts + 1
@@ -95,12 +127,12 @@ class Sender:
         log.warning("notification attempt failed", extra={**ids, "error": error,
                                                           "attempt": attempts, "status": state})
 
-    async def _finish_without_address(self, row: Row) -> None:
+    async def _finish_without_address(self, row: Row, state: str = NO_ADDRESS) -> None:
         async with self._engine.begin() as conn:
-            await store.mark_final(conn, row.notification_id, NO_ADDRESS)
-        OUTCOMES.labels("no_address").inc()
-        log.info("recipient has no e-mail address", extra={
-            "conversation_id": row.conversation_id, "status": NO_ADDRESS})
+            await store.mark_final(conn, row.notification_id, state)
+        OUTCOMES.labels(state).inc()
+        log.info("no mail to send", extra={"conversation_id": row.conversation_id,
+                                           "status": state})
 
     def _event(self, row: Row):
         data = NotificationSent(

@@ -48,7 +48,8 @@ async def claim_due(conn: AsyncConnection, *, limit: int, lease_s: float) -> lis
 async def mark_sent(conn: AsyncConnection, notification_id: UUID) -> bool:
     done = await conn.execute(
         update(n).where(n.c.notification_id == notification_id, n.c.state == PENDING)
-        .values(state=SENT, sent_at=_now(), attempts=n.c.attempts + 1, last_error=None)
+        .values(state=SENT, sent_at=_now(), attempts=n.c.attempts + 1, last_error=None,
+                link_token=None)
         .returning(n.c.notification_id))
     return done.first() is not None
 
@@ -58,9 +59,10 @@ async def mark_failed_attempt(conn: AsyncConnection, notification_id: UUID, *, s
     await conn.execute(
         update(n).where(n.c.notification_id == notification_id, n.c.state == PENDING)
         .values(state=state, attempts=n.c.attempts + 1, last_error=error[:100],
+                link_token=n.c.link_token if state == PENDING else None,
                 next_attempt_at=_now() + timedelta(seconds=retry_in_s)))
 
 
 async def mark_final(conn: AsyncConnection, notification_id: UUID, state: str) -> None:
     await conn.execute(update(n).where(n.c.notification_id == notification_id,
-                                       n.c.state == PENDING).values(state=state))
+                                       n.c.state == PENDING).values(state=state, link_token=None))

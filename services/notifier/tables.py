@@ -17,7 +17,10 @@ notifications = Table(
     Column("recipient_kind", String(20), nullable=False),
     Column("recipient_ref", String(100), nullable=False),  # unit id or patient pseudonym
     Column("reason", String(200), nullable=False),
-    Column("conversation_id", String(100), nullable=False),
+    Column("conversation_id", String(100), nullable=False),  # or a verification's id
+    # Only an address-verification mail has one: its single-use token, dropped once the mail
+    # is sent (or given up on).
+    Column("link_token", String(100)),
     Column("cause_event_id", Uuid, nullable=False),
     Column("correlation_id", Uuid, nullable=False),
     Column("state", String(20), nullable=False, server_default="pending"),

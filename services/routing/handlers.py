@@ -21,6 +21,7 @@ from shared import logs
 from shared.events import Envelope, EventData, Source, decode_data, new_event, wiring
 from shared.events.contracts import (
     CareUnitRegistered,
+    ContactVerificationRequested,
     FormPublished,
     FormRetired,
     MailboxKeyPublished,
@@ -46,7 +47,7 @@ CONSUMER = "routing"
 # Per agent's topic: the contracts routing does not act on (checked by wiring.bind at start).
 NOT_INTERESTED = {
     IDENTITY: (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
-               PatientActivated),
+               PatientActivated, ContactVerificationRequested),
     FORMS: (FormPublished, FormRetired),
     # A patient's reply goes straight to the unit that has the conversation: nothing to route.
     PATIENT_MAILBOX: (MailboxKeyPublished, MessageRead, ReplyDelivered, PatientReplied),

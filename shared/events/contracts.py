@@ -311,3 +311,15 @@ class PatientActivated(EventData):
 
     patient_id: str = Id
     activated_at: datetime
+
+
+@event("identity.contact_verification_requested", 1)
+class ContactVerificationRequested(EventData):
+    """A patient gave an e-mail address; the notifier mails them the link that verifies it.
+    The address itself never travels: the notifier asks identity for it over HTTP. The token
+    is no medical or personal data, works once and expires (identity keeps only its hash)."""
+
+    patient_id: str = Id
+    verification_id: str = Id
+    token: str = Field(min_length=20, max_length=100)
+    expires_at: datetime

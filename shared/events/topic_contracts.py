@@ -11,7 +11,8 @@ from shared.events.envelope import EventData
 
 CONTRACTS_ON: dict[str, tuple[type[EventData], ...]] = {
     topics.IDENTITY: (c.CareUnitRegistered, c.PatientRegistered, c.StaffRegistered,
-                      c.StaffMembershipChanged, c.StaffRevoked, c.PatientActivated),
+                      c.StaffMembershipChanged, c.StaffRevoked, c.PatientActivated,
+                      c.ContactVerificationRequested),
     topics.FORMS: (c.FormPublished, c.FormRetired, c.UnitServicesChanged),
     topics.PATIENT_MAILBOX: (c.MailboxKeyPublished, c.MessageSubmitted, c.MessageRead,
                              c.ReplyDelivered, c.PatientReplied),

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.notifier import store
+from services.notifier import queries, store
 from services.notifier.domain import CANCELLED, PENDING, REMINDER
 from services.notifier.handlers import make_handlers
 from services.notifier.migrations import MIGRATIONS
@@ -30,12 +30,13 @@ def delivered(conversation_id: str):
 
 async def apply(engine, handlers, envelope) -> None:
     async with engine.begin() as conn:
-        await handlers[envelope.wire_name](conn, envelope, decode_data(envelope))
+        data = decode_data(envelope)
+        await handlers[type(data)](conn, envelope, data)
 
 
 async def states(engine, conversation_id: str) -> dict[str, str]:
     async with engine.connect() as conn:
-        return {r.reason: r.state for r in await store.for_conversation(conn, conversation_id)}
+        return {r.reason: r.state for r in await queries.for_conversation(conn, conversation_id)}
 
 
 async def test_a_reminder_is_cancelled_by_reading_and_comes_due_once_when_unread(fresh_schema):

@@ -1,9 +1,8 @@
 """The patient's contact settings: e-mail address and which notifications to get.
 
-identity holds the address (GET /v1/me shows it). Saving needs an identity API that does not
-exist yet; the page sends what it would send, `PUT /v1/me/contact` {"email": str | null,
-"notify": {"answer": bool, "reminder": bool}}, and says so plainly while identity answers
-404/405."""
+identity holds the address (GET /v1/me shows it, whether it is verified, and the choices);
+saving sends `PUT /v1/me/contact` {"email": str | null, "notify": {"answer": bool,
+"reminder": bool}}. A new address gets a mailed link, which leads to contact_verify.py."""
 
 from __future__ import annotations
 
@@ -33,15 +32,19 @@ async def settings(request: Request) -> Response:
     require(request, kind="patient")
     me = await api(request, "identity", "GET", "/v1/me")
     notify = me.get("notify") if isinstance(me.get("notify"), dict) else {}
+    stored = {"email": me.get("email") or "", "email_verified": me.get("email_verified") is True}
     return _page(request, {"email": me.get("email") or "",
                            "notify": {k: notify.get(k, True) for k in NOTICES}}, [],
-                 saved=request.query_params.get("saved") == "1")
+                 saved=request.query_params.get("saved") == "1", stored=stored,
+                 verified=request.query_params.get("verified") == "1")
 
 
 def _page(request: Request, values: dict[str, Any], errors: list[dict[str, Any]],
-          saved: bool = False, status: int = 200) -> Response:
+          saved: bool = False, status: int = 200, stored: dict[str, Any] | None = None,
+          verified: bool = False) -> Response:
     return render(request, "patient/settings.html",
-                  {"values": values, "errors": errors, "saved": saved},
+                  {"values": values, "errors": errors, "saved": saved, "verified": verified,
+                   "stored": stored or {}},
                   title=_l("Contact settings"), status=status)
 
 
@@ -59,7 +62,9 @@ async def save(request: Request) -> Response:
         await api(request, "identity", "PUT", "/v1/me/contact",
                   json={"email": email or None, "notify": values["notify"]})
     except ServiceRefused as exc:
-        message = (_("Contact settings cannot be saved yet: the service does not offer it.")
-                   if exc.status in (404, 405) else exc.message)
-        return _page(request, values, [{"anchor": "email", "message": message}], status=422)
+        if exc.status != 422:
+            raise
+        message = _("Enter an e-mail address in the right format, like name@example.se.")
+        return _page(request, values, [{"anchor": "email", "link_id": "email",
+                                        "message": message}], status=422)
     return see_other("/settings?saved=1")

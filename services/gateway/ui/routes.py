@@ -6,6 +6,7 @@ from fastapi import Depends, FastAPI
 
 from services.gateway.ui import (
     auditor,
+    contact_verify,
     designer,
     designer_edit,
     designer_import,
@@ -23,6 +24,6 @@ IN_LANGUAGE = [Depends(request_language)]
 
 def include(app: FastAPI) -> None:
     pages.install(app)
-    for area in (pages, patient, patient_write, patient_settings, designer, designer_edit,
-                 designer_import, auditor, staff):
+    for area in (pages, patient, patient_write, patient_settings, contact_verify, designer,
+                 designer_edit, designer_import, auditor, staff):
         app.include_router(area.router, dependencies=IN_LANGUAGE)

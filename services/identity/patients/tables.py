@@ -1,5 +1,5 @@
 """identity's patient-side tables: the population register copy, activation codes, patient
-passwords, the letter print queue and login throttling.
+passwords, the letter print queue, login throttling and e-mail verification tokens.
 
 A MetaData of their own (identity's Alembic environment, services/identity/migrations/,
 compares all four)."""
@@ -85,4 +85,16 @@ login_throttle = Table(
     Column("blocked_until", DateTime(timezone=True)),
 )
 
-ALL = [population_register, patient_credentials, activation_codes, print_queue, login_throttle]
+contact_verifications = Table(
+    "contact_verifications", metadata,
+    Column("token_hash", String(64), primary_key=True),  # sha256 hex: the token is not stored
+    Column("verification_id", Uuid, nullable=False, unique=True),
+    Column("patient_id", Uuid, ForeignKey(patients.c.patient_id), nullable=False, index=True),
+    Column("email", String(320), nullable=False),  # the address this token verifies
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True)),
+)
+
+ALL = [population_register, patient_credentials, activation_codes, print_queue, login_throttle,
+       contact_verifications]

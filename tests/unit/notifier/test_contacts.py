@@ -41,3 +41,19 @@ async def test_identity_errors_are_retryable_failures():
     c = contacts(lambda request: httpx.Response(503))
     with pytest.raises(ContactLookupFailed):
         await c.address("patient", "p1")
+
+
+async def test_a_patient_comes_with_their_choices_and_a_verification_by_its_id():
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request.url.path)
+        if "verifications" in request.url.path:
+            return httpx.Response(200, json={"email": "ny@example.org"})
+        return httpx.Response(200, json={"email": None, "notify": {"answer": False}})
+
+    c = contacts(handler)
+    patient = await c.patient("p1")
+    assert patient.email is None and patient.notify == {"answer": False}
+    assert await c.verification_address("v 1") == "ny@example.org"
+    assert calls == ["/internal/v1/contacts/patients/p1", "/internal/v1/contacts/verifications/v 1"]

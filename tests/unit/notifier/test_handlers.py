@@ -3,7 +3,10 @@ from datetime import UTC, datetime
 from services.notifier.domain import (
     FAILED,
     PENDING,
+    REMINDER,
+    VERIFICATION,
     notification_for,
+    patient_wants,
     retry_delay_s,
     state_after_failure,
     template_for,
@@ -12,6 +15,7 @@ from services.notifier.handlers import make_handlers
 from shared.crypto.sealing import Sealed
 from shared.events import Source, decode_data, new_event
 from shared.events.contracts import (
+    ContactVerificationRequested,
     MessageOverdue,
     MessageRead,
     MessageReceived,
@@ -64,7 +68,29 @@ async def test_reply_delivered_notifies_the_patient_by_pseudonym():
 
 
 def test_only_the_notifying_events_and_the_read_receipt_have_handlers():
-    assert set(make_handlers()) == {MessageReceived, ReplyDelivered, MessageOverdue, MessageRead}
+    assert set(make_handlers()) == {MessageReceived, ReplyDelivered, MessageOverdue, MessageRead,
+                                    ContactVerificationRequested}
+
+
+async def test_a_verification_request_records_a_mail_with_its_token_but_no_address():
+    fake = FakeStore()
+    envelope = new_event(ContactVerificationRequested(
+        patient_id="pat-9", verification_id="v-1", token="t" * 43,
+        expires_at=datetime.now(UTC)), source=SOURCE, subject="pat-9")
+    await make_handlers(fake.add)[ContactVerificationRequested](None, envelope,
+                                                                decode_data(envelope))
+    [(_, n)] = fake.added
+    assert (n.recipient_kind, n.recipient_ref, n.conversation_id) == ("patient", "pat-9", "v-1")
+    assert n.link_token == "t" * 43 and n.reason == VERIFICATION
+    assert template_for(n.recipient_kind, n.reason) == "contact_verification.html"
+
+
+def test_the_patients_choices_decide_answer_and_reminder_mails_only():
+    assert patient_wants("messaging.reply_delivered.v1", {"answer": True})
+    assert not patient_wants("messaging.reply_delivered.v1", {"answer": False})
+    assert not patient_wants(REMINDER, {"answer": True, "reminder": False})
+    assert patient_wants(REMINDER, {})  # no choice made: identity's default is yes
+    assert patient_wants(VERIFICATION, {"answer": False, "reminder": False})
 
 
 async def test_a_broken_promise_notifies_the_unit_with_its_own_template():

@@ -1,10 +1,11 @@
-"""The e-mails carry no content: the templates take nothing but the login link."""
+"""The e-mails carry no content: the templates take nothing but the login link (and the
+address-verification mail its verification link)."""
 
 import jinja2.meta
 import pytest
 
-from services.notifier.domain import REASON_TEMPLATES, TEMPLATES
-from services.notifier.mail import build_message, render, template_env
+from services.notifier.domain import REASON_TEMPLATES, TEMPLATES, VERIFICATION
+from services.notifier.mail import build_message, render, template_env, verify_url
 from shared.ids import uuid7
 
 
@@ -12,7 +13,18 @@ from shared.ids import uuid7
 def test_templates_have_no_slot_for_content_or_names(name):
     env = template_env()
     source = env.loader.get_source(env, name)[0]
-    assert jinja2.meta.find_undeclared_variables(env.parse(source)) == {"login_url"}
+    allowed = {"verify_url"} if name == "contact_verification.html" else {"login_url"}
+    assert jinja2.meta.find_undeclared_variables(env.parse(source)) == allowed
+
+
+def test_verification_mail_carries_its_link_escaped_in_html():
+    url = verify_url("https://example.org/", "abc-_DEF&x")
+    assert url == "https://example.org/settings/verify?token=abc-_DEF%26x"
+    mail = render(template_env(), "patient", login_url="https://example.org/",
+                  reason=VERIFICATION, verify_url=url)
+    assert mail.subject == "Bekräfta din e-postadress i 1177"
+    assert url in mail.text and url in mail.html
+    assert verify_url("https://example.org", None) is None
 
 
 def test_unit_mail_renders_in_swedish_with_english_line():

@@ -10,6 +10,7 @@ from services.audit.handlers import AUDITED_TOPICS, make_handlers
 from shared.events import REGISTRY, EventData
 from shared.events.contracts import (
     CareUnitRegistered,
+    ContactVerificationRequested,
     PatientActivated,
     PatientRegistered,
     StaffMembershipChanged,
@@ -28,7 +29,8 @@ async def handler(*_: object) -> None:
 
 
 STAFF = {StaffRegistered: handler, StaffMembershipChanged: handler, StaffRevoked: handler}
-OTHERS = (CareUnitRegistered, PatientRegistered, PatientActivated)
+OTHERS = (CareUnitRegistered, PatientRegistered, PatientActivated,
+          ContactVerificationRequested)
 
 
 def test_a_complete_declaration_binds_by_wire_name() -> None:
@@ -37,7 +39,8 @@ def test_a_complete_declaration_binds_by_wire_name() -> None:
                                      "identity.staff_membership_changed.v1",
                                      "identity.staff_revoked.v1"}
     assert binding.ignored == {"identity.care_unit_registered.v1",
-                               "identity.patient_registered.v1", "identity.patient_activated.v1"}
+                               "identity.patient_registered.v1", "identity.patient_activated.v1",
+                               "identity.contact_verification_requested.v1"}
 
 
 def test_a_typod_wire_name_refuses_to_start() -> None:
