@@ -52,7 +52,13 @@ def service_app(runtime: EventRuntime, topic: str) -> FastAPI:
 
 
 async def test_a_service_starts_and_takes_writes_while_kafka_is_down(infra, scratch_engine,
-                                                                     outbox, topic):
+                                                                     outbox, topic,
+                                                                     monkeypatch):
+    # The test's own topic carries PatientRegistered (consumers are checked against this).
+    from shared.events.contracts import PatientRegistered
+    from shared.events.topic_contracts import CONTRACTS_ON
+
+    monkeypatch.setitem(CONTRACTS_ON, topic, (PatientRegistered,))
     # Its own engine: the runtime disposes of it when it stops.
     from shared.db import make_engine
 
