@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e import oidc_flow
-from tests.e2e.support import SEED, Person
+from tests.e2e.support import SEED, Person, eventually
 from tests.e2e.ui.allforms import SERVICE, UNIT, UNIT_NAME, publish_every_type_form
 
 pytestmark = pytest.mark.e2e
@@ -181,12 +181,14 @@ async def test_patient_replies_in_the_conversation(ui, stack, every_type_form) -
         sent = await patient.submit(SEED["care_units"][1]["unit_id"], "advice")
         assert sent.status_code == 201, sent.text
         cid = sent.json()["conversation_id"]
-        probe = await patient.patient("POST", f"/v1/conversations/{cid}/messages",
-                                      json={"subject": "", "text": "probe"})
-    if probe.status_code in (405,) or (probe.status_code == 404
-                                       and probe.json().get("detail") == "Not Found"):
-        pytest.skip("patient-mailbox has no POST /v1/conversations/{id}/messages yet "
-                    f"(answered {probe.status_code}); runs once the reply endpoint lands")
+        # The API the reply form posts to takes a reply once the unit has the conversation
+        # (before that it answers 409: the reply would have nowhere to go).
+        async def replied() -> httpx.Response | None:
+            probe = await patient.patient("POST", f"/v1/conversations/{cid}/messages",
+                                          json={"subject": "", "text": "probe"})
+            assert probe.status_code in (201, 409), probe.text
+            return probe if probe.status_code == 201 else None
+        await eventually(replied, timeout=60, what="the unit receiving the conversation")
     page = await ui.page()
     await ui.login_patient(page, patient_no)
     await page.goto(ui.gateway + f"/conversations/{cid}")
