@@ -20,6 +20,7 @@ from shared.auth import TokenVerifier
 from shared.crypto.keyring import Keyring, KeyWrapper
 from shared.events import Source
 from shared.inbox import Handler
+from shared.migrations import SchemaHistory
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
 from shared.settings import MailboxSettings
@@ -32,7 +33,8 @@ class MailboxSpec:
     service: str  # also the token audience and consumer group
     mailbox: Mailbox
     title: str
-    tables: ModuleType  # outbox_table, inbox_table, mailbox_keys, peer_keys, MIGRATIONS
+    tables: ModuleType  # outbox_table, inbox_table, mailbox_keys, peer_keys
+    migrations: SchemaHistory  # the mailbox's Alembic environment
     own_topic: str
     consumes: list[str]
     handlers: Callable[[MailboxContext], dict[str, Handler]]
@@ -55,7 +57,7 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         source = Source(service=spec.service, region=settings.region)
         box = MailboxContext(engine=engine, keyring=keyring, outbox=outbox, source=source)
         runtime = EventRuntime(spec.service, engine, settings.kafka_bootstrap_servers,
-                               spec.tables.MIGRATIONS, outbox=outbox,
+                               spec.migrations, outbox=outbox,
                                inbox=spec.tables.inbox_table, settings=settings)
         runtime.consume(spec.service, spec.consumes, spec.handlers(box))
         app.state.mailbox = box

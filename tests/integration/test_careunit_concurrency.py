@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.messaging.careunit import commands, tables
+from services.messaging.careunit.migrations import MIGRATIONS
 from services.messaging.context import CommandError, MailboxContext
 from shared import db
 from shared.auth import Principal
@@ -36,7 +37,7 @@ def staff(subject: str, *roles: str) -> Principal:
 @pytest.fixture
 async def box(fresh_schema) -> MailboxContext:
     engine = await fresh_schema("careunit")
-    await db.migrate(engine, tables.MIGRATIONS)
+    await db.migrate(engine, MIGRATIONS)
     async with engine.begin() as conn:
         for staff_id in ("doc", "nurse"):
             await conn.execute(tables.staff_members.insert().values(

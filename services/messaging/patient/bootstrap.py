@@ -5,6 +5,7 @@ from services.messaging.patient import tables
 from services.messaging.patient.api import router
 from services.messaging.patient.forms_client import FormsClient
 from services.messaging.patient.handlers import build_handlers
+from services.messaging.patient.migrations import MIGRATIONS
 from services.messaging.patient.settings import PatientMailboxSettings
 from shared.events import topics
 
@@ -12,7 +13,7 @@ SERVICE = "patient-mailbox"
 
 SPEC = MailboxSpec(
     service=SERVICE, mailbox="patient", title="Patient mailbox", tables=tables,
-    own_topic=topics.PATIENT_MAILBOX,
+    migrations=MIGRATIONS, own_topic=topics.PATIENT_MAILBOX,
     consumes=[topics.IDENTITY, topics.FORMS, topics.ROUTING, topics.CAREUNIT_MAILBOX],
     handlers=build_handlers, router=router,
     clients=lambda settings: {"forms": FormsClient(
