@@ -4,7 +4,7 @@ from services.messaging.app import MailboxSpec, build_mailbox_app
 from services.messaging.patient import tables
 from services.messaging.patient.api import router
 from services.messaging.patient.forms_client import FormsClient
-from services.messaging.patient.handlers import build_handlers
+from services.messaging.patient.handlers import CONSUMES, NOT_INTERESTED, build_handlers
 from services.messaging.patient.migrations import MIGRATIONS
 from services.messaging.patient.settings import PatientMailboxSettings
 from shared.events import topics
@@ -14,7 +14,7 @@ SERVICE = "patient-mailbox"
 SPEC = MailboxSpec(
     service=SERVICE, mailbox="patient", title="Patient mailbox", tables=tables,
     migrations=MIGRATIONS, own_topic=topics.PATIENT_MAILBOX,
-    consumes=[topics.IDENTITY, topics.FORMS, topics.ROUTING, topics.CAREUNIT_MAILBOX],
+    consumes=CONSUMES, not_interested=NOT_INTERESTED,
     handlers=build_handlers, router=router,
     clients=lambda settings: {"forms": FormsClient(
         settings.forms_url, settings.internal_api_key.get_secret_value())})
