@@ -9,7 +9,7 @@ import base64
 import json
 from datetime import datetime
 
-from services.messaging.context import CommandError
+from shared.errors import CommandError
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 

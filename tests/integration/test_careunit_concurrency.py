@@ -18,10 +18,11 @@ from sqlalchemy import func, select
 
 from services.messaging.careunit import commands, tables
 from services.messaging.careunit.migrations import MIGRATIONS
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from shared import db
 from shared.auth import Principal
 from shared.crypto.keyring import Keyring, KeyWrapper
+from shared.errors import CommandError
 from shared.events import Source
 from shared.outbox import Outbox
 

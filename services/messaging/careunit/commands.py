@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.messaging.careunit import access, groups
 from services.messaging.careunit.cases import case_of, emit, locked, store, transition
 from services.messaging.careunit.tables import staff_away, staff_members, unit_messages
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.domain import ASSIGNED
 from shared.auth import Principal
+from shared.errors import CommandError
 from shared.events.contracts import (
     ClinicianAwayChanged,
     ConversationClosed,

@@ -14,12 +14,13 @@ from services.messaging.body import (
     sealed_columns,
     unit_recipient,
 )
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.domain import SENT, Conversation, DomainError
 from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
 from services.messaging.patient.offers import Offer, refusal, unit_offers_for
 from services.messaging.patient.tables import conversations, messages
 from shared.auth import Principal
+from shared.errors import CommandError
 from shared.events import Actor, new_event
 from shared.events.contracts import MessageSubmitted, PatientReplied
 from shared.events.topics import PATIENT_MAILBOX
@@ -64,7 +65,9 @@ async def _check_against_form(forms: FormsClient, offer: Offer, content: Content
     except FormsUnavailable as exc:
         raise CommandError(503, "forms cannot check the answers right now; try again") from exc
     if not verdict.valid:
-        raise CommandError(422, "the answers do not match the form", verdict.errors)
+        raise CommandError(422, "the answers do not match the form", [
+            f"{e['link_id']}: {e.get('message', '')}" if e.get("link_id")
+            else str(e.get("message", "")) for e in verdict.errors])
 
 
 async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id: str,
