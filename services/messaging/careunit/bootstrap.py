@@ -1,5 +1,7 @@
 """Composition root of the care-unit mailbox."""
 
+from fastapi import FastAPI
+
 from services.messaging.app import MailboxSpec, build_mailbox_app
 from services.messaging.careunit import overdue, tables
 from services.messaging.careunit.api import router
@@ -18,5 +20,5 @@ SPEC = MailboxSpec(
     background=lambda box, settings: overdue.run(box, settings.overdue_check_interval_s))
 
 
-def build_app(settings: CareUnitMailboxSettings):
+def build_app(settings: CareUnitMailboxSettings) -> FastAPI:
     return build_mailbox_app(SPEC, settings)

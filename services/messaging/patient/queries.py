@@ -3,7 +3,9 @@ messages as read (the patient's read receipt, MessageRead to the unit)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -51,7 +53,7 @@ async def list_conversations(box: MailboxContext, patient: Principal, *, limit: 
 
 
 async def _open_all(box: MailboxContext, conn: AsyncConnection, patient: Principal,
-                    conversation_id: str) -> tuple[list, list[dict]]:
+                    conversation_id: str) -> tuple[Sequence[Any], list[dict]]:
     rows = (await conn.execute(select(messages).where(
         messages.c.conversation_id == conversation_id)
         .order_by(messages.c.created_at, messages.c.message_id))).all()
