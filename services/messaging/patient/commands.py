@@ -65,9 +65,7 @@ async def _check_against_form(forms: FormsClient, offer: Offer, content: Content
     except FormsUnavailable as exc:
         raise CommandError(503, "forms cannot check the answers right now; try again") from exc
     if not verdict.valid:
-        raise CommandError(422, "the answers do not match the form", [
-            f"{e['link_id']}: {e.get('message', '')}" if e.get("link_id")
-            else str(e.get("message", "")) for e in verdict.errors])
+        raise CommandError(422, "the answers do not match the form", verdict.errors)
 
 
 async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id: str,
