@@ -44,6 +44,7 @@ def build(figures: dict, counts: dict, args) -> dict:
             "skeleton_workflows_per_s": round(base["workflows_per_s"], 1),
             "ratio_to_skeleton": _ratio(best["workflows_per_s"], base["workflows_per_s"]),
             "cpu_ms_per_workflow": best["cpu_ms_per_workflow_total"],
+            "cpu_ms_per_workflow_marginal": best.get("cpu_ms_per_workflow_marginal_total"),
             "skeleton_cpu_ms_per_workflow": base["cpu_ms_per_workflow_total"],
             "cpu_ratio_to_skeleton": _ratio(best["cpu_ms_per_workflow_total"],
                                             base["cpu_ms_per_workflow_total"]),
@@ -53,6 +54,8 @@ def build(figures: dict, counts: dict, args) -> dict:
                 k: _ratio(best[k]["p50"], base["round_trip_s"]["p50"])
                 for k in ("submit_to_inbox_s", "answer_to_patient_s")},
             "log_bytes_per_workflow": best.get("log_bytes_per_workflow"),
+            "listing_p99_ratio_100k_to_1k": (figures.get("listing") or {}).get(
+                "p99_ratio_largest_to_smallest"),
         }
     return {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "machine": {"cpus": _cpus(), "python": platform.python_version(),

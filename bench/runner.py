@@ -18,9 +18,11 @@ def log_bytes(logs_dir: Path) -> int:
 
 
 async def measured(roots: Callable[[], dict[str, int]], logs_dir: Path | None,
-                   load: Callable[[], Awaitable[StepResult]]
+                   load: Callable[[], Awaitable[StepResult]],
+                   idle_cpu_ms_per_s: dict[str, float] | None = None
                    ) -> tuple[StepResult, dict]:
-    """Runs `load`, returning its result and the step's figures (without latencies)."""
+    """Runs `load`, returning its result and the step's figures (without latencies). With
+    the processes' idle burn, also the marginal CPU of a workflow: what the load added."""
     pids = roots()
     cpu0, client0 = procstat.cpu_ms(pids), procstat.self_cpu_ms()
     logs0 = log_bytes(logs_dir) if logs_dir else 0
@@ -48,6 +50,13 @@ async def measured(roots: Callable[[], dict[str, int]], logs_dir: Path | None,
         "workflow_s": percentiles(result.workflow_s),
         "submit_request_s": percentiles(result.submit_s),
     }
+    if idle_cpu_ms_per_s:
+        seconds = wall + 1.0  # the step and its tail
+        marginal = {k: max(v - idle_cpu_ms_per_s.get(k, 0.0) * seconds, 0.0) / done
+                    for k, v in cpu.items()}
+        figures["cpu_ms_per_workflow_marginal"] = {k: round(v, 2)
+                                                   for k, v in sorted(marginal.items())}
+        figures["cpu_ms_per_workflow_marginal_total"] = round(sum(marginal.values()), 2)
     if logs_dir:
         figures["log_bytes_per_workflow"] = round((log_bytes(logs_dir) - logs0) / done, 1)
     return result, figures

@@ -53,6 +53,14 @@ def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
     producers = []  # made in the lifespan: aiokafka wants the running loop
     self_client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
 
+    async def commit_one(statement: str, **params: float) -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text(statement), params)
+
+    async def receive(timestamp_ms: int) -> None:
+        await commit_one("INSERT INTO skel_inbox (produced_at) VALUES (to_timestamp(:t))",
+                         t=timestamp_ms / 1000)
+
     async def consume() -> None:
         consumer = make_consumer(kafka, GROUP, [TOPIC])
         await consumer.start()
@@ -60,11 +68,8 @@ def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
             while True:
                 for tp, records in (await consumer.getmany(timeout_ms=500,
                                                            max_records=200)).items():
-                    for record in records:
-                        async with engine.begin() as conn:
-                            await conn.execute(text(
-                                "INSERT INTO skel_inbox (produced_at) VALUES "
-                                "(to_timestamp(:t))"), {"t": record.timestamp / 1000})
+                    # Side by side, as the real system's several consumer groups are.
+                    await asyncio.gather(*(receive(r.timestamp) for r in records))
                     await consumer.commit({tp: records[-1].offset + 1})
         finally:
             await consumer.stop()
@@ -87,11 +92,13 @@ def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
 
     @app.post("/work")
     async def work(commits: int = 0, events: int = 0, calls: int = 0) -> dict:
-        for _ in range(commits):
-            async with engine.begin() as conn:
-                await conn.execute(text("INSERT INTO skel_rows DEFAULT VALUES"))
-        for _ in range(events):
-            await producers[0].send_and_wait(TOPIC, b"{}", key=str(time.time_ns()).encode())
+        # The real workflow's commits happen in several processes at once, and its events
+        # leave in batches (outbox relays): side by side here too.
+        await asyncio.gather(*(commit_one("INSERT INTO skel_rows DEFAULT VALUES")
+                               for _ in range(commits)))
+        sent = [await producers[0].send(TOPIC, b"{}", key=str(time.time_ns()).encode())
+                for _ in range(events)]
+        await asyncio.gather(*sent)
         for _ in range(calls):
             (await self_client.get("/lookup")).raise_for_status()
         return {}

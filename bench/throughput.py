@@ -29,7 +29,8 @@ from pathlib import Path
 
 import httpx
 
-from bench import measure, report, runner, workflow
+from bench import measure, procstat, report, runner, workflow
+from bench.listing import listing
 from bench.profile import flame_graphs
 from bench.skeleton_load import Counts
 from bench.skeleton_load import run_step as skeleton_step
@@ -40,6 +41,7 @@ from devstack.supervisor import Stack
 
 MAX_ERROR_RATE = 0.001
 BASE_PORT = 30000
+IDLE_CPU: dict[str, float] = {}  # ms per second each process burns with no load
 
 
 def service_roots(stack: Stack) -> dict[str, int]:
@@ -74,18 +76,21 @@ async def _counters(stack: Stack, urls: dict[str, str]) -> tuple[dict, int, tupl
             await measure.kafka_records(stack.cfg.kafka_bootstrap))
 
 
-async def calibrate(stack: Stack, people: workflow.People) -> tuple[Counts, dict]:
+async def calibrate(stack: Stack, people: workflow.People,
+                    seconds: float) -> tuple[Counts, dict]:
     """What one workflow costs, net of what the system does when idle (relays' fallback
     polls, consumers' polls): an idle period of the same length is measured first."""
     urls = {n: s.url for n, s in stack.specs.items() if n in stack.services}
-    idle_s = 5.0
+    idle_s = min(5.0, seconds / 2)
     await asyncio.sleep(1.5)  # pg_stat flushes about once a second
     http0, commits0, kafka0 = await _counters(stack, urls)
+    cpu0 = procstat.cpu_ms(service_roots(stack))
     await asyncio.sleep(idle_s)
+    idle_cpu = procstat.delta(procstat.cpu_ms(service_roots(stack)), cpu0)
     _, commits_idle, _ = await _counters(stack, urls)
     idle_rate = (commits_idle - commits0) / idle_s
     t0 = time.monotonic()
-    result = await workflow.run_step(people, 2, 8.0)
+    result = await workflow.run_step(people, 2, seconds)
     await asyncio.sleep(3.0)  # asynchronous tail, and pg_stat's once-a-second flush
     busy_s = time.monotonic() - t0
     http1, commits1, kafka1 = await _counters(stack, urls)
@@ -98,6 +103,7 @@ async def calibrate(stack: Stack, people: workflow.People) -> tuple[Counts, dict
            "http_served_per_service": {k: round(v, 2) for k, v in served.items()},
            "pg_commits": (commits1 - commits_idle - idle_rate * busy_s) / n,
            "pg_commits_idle_per_s": idle_rate,
+           "idle_cpu_ms_per_s": {k: round(v / idle_s, 1) for k, v in sorted(idle_cpu.items())},
            "kafka_produced": (kafka1[0] - kafka0[0]) / n,
            "kafka_consumed": (kafka1[1] - kafka0[1]) / n}
     # Served upstream beyond what the gateway forwarded = service-to-service calls.
@@ -163,7 +169,7 @@ async def real_step(stack: Stack, people: workflow.People, level: int, step_s: f
         holder.append(await workflow.run_step(people, level, step_s))
         return holder[0]
     _, figures = await runner.measured(lambda: service_roots(stack),
-                                       stack.cfg.data_dir / "logs", load)
+                                       stack.cfg.data_dir / "logs", load, IDLE_CPU)
     ids = holder[0].message_ids
     figures |= {"concurrency": level,
                 "submit_to_inbox_s": measure.percentiles(
@@ -182,9 +188,10 @@ async def system(stack: Stack, args, counts_out: dict, restart: bool) -> dict:
     async with httpx.AsyncClient(base_url=gateway, timeout=30,
                                  limits=httpx.Limits(max_connections=200)) as http:
         people = await workflow.log_in_everyone(http)
-        await workflow.run_step(people, 2, 3.0)  # warm-up: caches, connections
-        counts, raw = await calibrate(stack, people)
+        await workflow.run_step(people, 2, min(3.0, args.step_s))  # warm-up: caches, pools
+        counts, raw = await calibrate(stack, people, args.calibrate_s)
         counts_out |= raw
+        IDLE_CPU.update(raw["idle_cpu_ms_per_s"])
         print(f"one workflow: {raw}", flush=True)
         steps: list[dict] = []
         for level in args.levels:
@@ -205,6 +212,9 @@ async def system(stack: Stack, args, counts_out: dict, restart: bool) -> dict:
     if restart:
         stack.stop_services()
     skeleton = await baseline(stack, counts, args.levels, args.step_s)
+    if args.listing:
+        extra["listing"] = await listing(stack.cfg.database_url("careunit", "careunit_mailbox"))
+        print(f"listing p99 growth 1k -> 100k: {extra['listing']['p99_ratio_largest_to_smallest']}")
     return {"skeleton_steps": skeleton, "steps": steps, **extra}
 
 
@@ -221,8 +231,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")],
                         default=[2, 4, 8, 16, 32])
     parser.add_argument("--step-s", type=float, default=20.0)
+    parser.add_argument("--calibrate-s", type=float, default=8.0)
     parser.add_argument("--max-p99-s", type=float, default=5.0)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--no-listing", dest="listing", action="store_false",
+                        help="leave out the inbox listing at 1k/10k/100k messages")
     parser.add_argument("--replicas", type=lambda s: [x for x in s.split(",") if x], default=[])
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results")
     return parser.parse_args(argv)
