@@ -23,9 +23,14 @@ def plot_all(result: dict, out: Path) -> None:
     for key, label in (("submit_to_inbox_s", "submit → unit inbox"),
                        ("answer_to_patient_s", "answer → patient")):
         for p, style in (("p50", "o-"), ("p99", "x:")):
-            ax[1].plot([s["workflows_per_s"] for s in steps],
+            ax[1].plot([s["concurrency"] for s in steps],
                        [(s[key][p] or 0) * 1000 for s in steps], style, label=f"{label} {p}")
-    ax[1].set(xlabel="complete workflows/s", ylabel="ms", title="Latency by load")
+    ax[1].set(xlabel="concurrent clients", ylabel="ms", xscale="log",
+              title="Latency by load (database-stamped)")
+    for a in ax:
+        levels = sorted({s["concurrency"] for s in steps + skel})
+        a.set_xticks(levels, [str(n) for n in levels])
+        a.minorticks_off()
     ax[1].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(out / "throughput.png", dpi=90)

@@ -33,9 +33,10 @@ def build(figures: dict, counts: dict, args) -> dict:
     best = sustained(figures["steps"], 0.001)
     base = sustained(figures["skeleton_steps"], 0.001)
     half = None
-    if best:
+    if best:  # the step at or below the sustained one whose load is nearest half of it
         half_load = best["workflows_per_s"] / 2
-        half = min(figures["steps"], key=lambda s: abs(s["workflows_per_s"] - half_load))
+        half = min((s for s in figures["steps"] if s["concurrency"] <= best["concurrency"]),
+                   key=lambda s: abs(s["workflows_per_s"] - half_load))
     summary: dict = {}
     if best and base:
         summary = {

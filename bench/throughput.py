@@ -23,6 +23,7 @@ import asyncio
 import dataclasses
 import fcntl
 import os
+import socket
 import tempfile
 import time
 from pathlib import Path
@@ -60,11 +61,17 @@ def long_tokens(stack: Stack) -> None:
         spec, env={**spec.env, "IDENTITY_TOKEN_TTL_S": "7200"})
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def add_replicas(stack: Stack, names: list[str]) -> list[str]:
     added = []
     for name in names:
         spec = stack.specs[name]
-        port = spec.port + 100
+        port = free_port()
         env = {k: (str(port) if k.endswith("_HTTP_PORT") else v) for k, v in spec.env.items()}
         stack.specs[f"{name}-2"] = ServiceSpec(f"{name}-2", spec.module, port, env)
         added.append(f"{name}-2")
@@ -206,9 +213,12 @@ async def system(stack: Stack, args, counts_out: dict, restart: bool) -> dict:
                                          "profiled"), args.out, service_roots(stack))
         if args.replicas:
             names = add_replicas(stack, args.replicas)
-            stack.start_services(names)
-            extra["replicas"] = {"services": names, "step": await real_step(
-                stack, people, best["concurrency"], args.step_s, "replicas")}
+            try:
+                stack.start_services(names)
+                extra["replicas"] = {"services": names, "step": await real_step(
+                    stack, people, best["concurrency"], args.step_s, "replicas")}
+            except Exception as exc:  # noqa: BLE001 - the rest of the report still counts
+                extra["replicas"] = {"services": names, "failed": repr(exc)[:300]}
     if restart:
         stack.stop_services()
     skeleton = await baseline(stack, counts, args.levels, args.step_s)
