@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 ALGORITHMS = ["ES256"]
 LOA_EID = 3  # e-ID: full access
-VERIFIED_CACHE_SIZE = 10_000  # tokens remembered per process (a few MB at most)
+VERIFIED_CACHE_SIZE = 4096  # tokens remembered per process (a few MB at most)
 LOA_PASSWORD = 2  # activation-letter password: may see that messages exist, not read them
 
 
