@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from devstack.config import REPO_ROOT, StackConfig
 
 
@@ -64,6 +66,20 @@ def _dev_client_secret(cfg: StackConfig) -> str:
     return hashlib.sha256(f"{cfg.kek_seed}:gateway-client".encode()).hexdigest()
 
 
+def _dev_announcement_key(cfg: StackConfig, mailbox: str) -> str:
+    """A mailbox's development key-announcement signing key (Ed25519 seed), derived likewise."""
+    digest = hashlib.sha256(f"{cfg.kek_seed}:{mailbox}-announcements".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def public_signing_key(private_b64: str) -> str:
+    private = Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(private_b64))
+    return base64.urlsafe_b64encode(private.public_key().public_bytes_raw()).decode()
+
+
+_PEER_MAILBOX = {"patient-mailbox": "careunit-mailbox", "careunit-mailbox": "patient-mailbox"}
+
+
 def service_url(cfg: StackConfig, name: str) -> str:
     return f"http://127.0.0.1:{cfg.port(DEFAULT_PORTS[name])}"
 
@@ -86,6 +102,10 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
         if name == "notifier":
             env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port),
                     "LOGIN_URL": service_url(cfg, "gateway") + "/"}
+        if name in _PEER_MAILBOX:  # each signs its key announcements; the other pins it
+            env |= {"ANNOUNCEMENT_SIGNING_KEY": _dev_announcement_key(cfg, name),
+                    "PEER_ANNOUNCEMENT_PUBLIC_KEY": public_signing_key(
+                        _dev_announcement_key(cfg, _PEER_MAILBOX[name]))}
         if name == "patient-mailbox":
             env["FORMS_URL"] = service_url(cfg, "forms")
         if name == "routing":

@@ -155,5 +155,6 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         staff_access.REGISTERED: staff_memberships,
         staff_access.MEMBERSHIP_CHANGED: staff_memberships,
         staff_access.REVOKED: staff_revoked,
-        "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "patient"),
+        "messaging.mailbox_key_published.v1": remember_peer_key(
+            box.keyring, "patient", box.peer_announcements),
     }

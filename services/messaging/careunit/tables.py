@@ -16,7 +16,7 @@ from sqlalchemy import (
     text,
 )
 
-from shared.crypto.keyring import define_key_tables
+from shared.crypto.keyring import PEER_KEY_VERSION_MIGRATION, define_key_tables
 from shared.db import Migration
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
@@ -163,4 +163,6 @@ MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
               Migration(4, "index for the overdue check", lambda conn: conn.execute(text(
                   "CREATE INDEX IF NOT EXISTS unit_messages_overdue ON unit_messages (due_at) "
                   "WHERE overdue_notified_at IS NULL "
-                  "AND status IN ('unassigned', 'assigned')")))]
+                  "AND status IN ('unassigned', 'assigned')"))),
+              Migration(5, "peer keys chosen by announced version", lambda conn: conn.execute(
+                  text(PEER_KEY_VERSION_MIGRATION)))]

@@ -139,5 +139,6 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         "messaging.message_opened.v1": opened,
         "messaging.conversation_closed.v1": closed,
         "messaging.reply_sent.v1": reply_sent,
-        "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "careunit"),
+        "messaging.mailbox_key_published.v1": remember_peer_key(
+            box.keyring, "careunit", box.peer_announcements),
     }

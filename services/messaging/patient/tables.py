@@ -14,7 +14,7 @@ from sqlalchemy import (
     text,
 )
 
-from shared.crypto.keyring import define_key_tables
+from shared.crypto.keyring import PEER_KEY_VERSION_MIGRATION, define_key_tables
 from shared.db import Migration
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
@@ -108,4 +108,6 @@ MIGRATIONS = [Migration(1, "initial schema", _initial),
               Migration(2, "projection of published forms and offered e-services",
                         _forms_projection),
               Migration(3, "statuses, receipts and promised answer time",
-                        _conversations_go_on)]
+                        _conversations_go_on),
+              Migration(4, "peer keys chosen by announced version", lambda conn: conn.execute(
+                  text(PEER_KEY_VERSION_MIGRATION)))]
