@@ -94,9 +94,15 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
             "HTTP_PORT": str(port),
             "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap,
             "IDENTITY_URL": service_url(cfg, "identity"),
-            "INTERNAL_API_KEY": cfg.internal_api_key,
             "KEY_ENCRYPTION_KEY": _dev_kek(cfg, name),
         }
+        # Each internal caller's own credential; each server knows only its own callers'.
+        callers = {"identity": ("notifier", "operator"), "forms": ("patient-mailbox",),
+                   "audit": ("operator",), "notifier": ("operator",)}
+        env |= {f"INTERNAL_CALLER_{c.upper().replace('-', '_')}": cfg.internal_credential(c)
+                for c in callers.get(name, ())}
+        if name in ("notifier", "patient-mailbox"):
+            env["INTERNAL_CREDENTIAL"] = cfg.internal_credential(name)
         if pg and db:
             env["DATABASE_URL"] = cfg.database_url(pg, db)
         if name == "notifier":

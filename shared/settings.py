@@ -24,7 +24,6 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     identity_url: str = "http://127.0.0.1:8001"
-    internal_api_key: SecretStr = SecretStr(PLACEHOLDER)
     # Every request body is capped (413 above it); 256 KiB holds the largest form answers.
     max_request_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
     # Topics this service creates when missing (1 locally; 3 and 2 in Kubernetes).

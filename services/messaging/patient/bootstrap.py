@@ -15,8 +15,8 @@ SPEC = MailboxSpec(
     own_topic=topics.PATIENT_MAILBOX,
     consumes=[topics.IDENTITY, topics.FORMS, topics.ROUTING, topics.CAREUNIT_MAILBOX],
     handlers=build_handlers, router=router,
-    clients=lambda settings: {"forms": FormsClient(
-        settings.forms_url, settings.internal_api_key.get_secret_value())})
+    clients=lambda settings: {"forms": FormsClient(  # type: ignore[attr-defined]
+        settings.forms_url, settings.internal_credential.get_secret_value())})
 
 
 def build_app(settings: PatientMailboxSettings):
