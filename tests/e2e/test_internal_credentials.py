@@ -11,19 +11,20 @@ from devstack.services import service_specs, service_url
 
 pytestmark = pytest.mark.e2e
 
-# (service, method, path, json body): every internal endpoint, and who may call it.
-LETTERS = ("identity", "GET", "/internal/v1/letters", None)
-CONTACT = ("identity", "GET", "/internal/v1/contacts/patients/no-such-patient", None)
-VALIDATE = ("forms", "POST", "/internal/v1/forms/no-such-form/versions/1/validate", {})
-AUDIT = ("audit", "GET", "/v1/records", None)
-NOTIFICATIONS = ("notifier", "GET", "/v1/notifications?conversation_id=c", None)
+# (service, method, path): every internal endpoint, and who may call it.
+LETTERS = ("identity", "GET", "/internal/v1/letters")
+CONTACT = ("identity", "GET", "/internal/v1/contacts/patients/no-such-patient")
+VALIDATE = ("forms", "POST", "/internal/v1/forms/no-such-form/versions/1/validate")
+AUDIT = ("audit", "GET", "/v1/records")
+NOTIFICATIONS = ("notifier", "GET", "/v1/notifications?conversation_id=c")
 ALLOWED = {LETTERS: {"operator"}, CONTACT: {"notifier"}, VALIDATE: {"patient-mailbox"},
            AUDIT: {"operator"}, NOTIFICATIONS: {"operator"}}
 CALLERS = ("operator", "notifier", "patient-mailbox", "gateway", "routing")
 
 
 async def call(stack, endpoint, credential: str | None) -> int:
-    service, method, path, body = endpoint
+    service, method, path = endpoint
+    body = {} if method == "POST" else None
     headers = {"X-Internal-Api-Key": credential} if credential is not None else {}
     async with httpx.AsyncClient(base_url=service_url(stack.cfg, service), timeout=10) as http:
         return (await http.request(method, path, headers=headers, json=body)).status_code
