@@ -5,6 +5,7 @@ directories so a running system and a test run never collide."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,7 +30,6 @@ class StackConfig:
     environment: str = "development"
     # Development-only secrets; production supplies its own through the environment.
     db_password: str = "dev-only-db-password"
-    internal_api_key: str = "dev-only-internal-api-key-0123456789"
     kek_seed: str = "dev-only-kek"
     pg_servers: tuple[PgServer, ...] = field(
         default_factory=lambda: (
@@ -38,6 +38,11 @@ class StackConfig:
             PgServer("platform", 5435, ("identity", "forms", "notifier", "audit", "gateway")),
         )
     )
+
+    def internal_credential(self, caller: str) -> str:
+        """A development credential of one internal caller ("notifier", "patient-mailbox",
+        "operator": tests and operator tools), derived from the seed like the KEKs."""
+        return hashlib.sha256(f"{self.kek_seed}:internal:{caller}".encode()).hexdigest()
 
     def port(self, default: int) -> int:
         return default + self.base_port

@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from devstack.config import REPO_ROOT, StackConfig
 
 
@@ -64,6 +66,20 @@ def _dev_client_secret(cfg: StackConfig) -> str:
     return hashlib.sha256(f"{cfg.kek_seed}:gateway-client".encode()).hexdigest()
 
 
+def _dev_announcement_key(cfg: StackConfig, mailbox: str) -> str:
+    """A mailbox's development key-announcement signing key (Ed25519 seed), derived likewise."""
+    digest = hashlib.sha256(f"{cfg.kek_seed}:{mailbox}-announcements".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+def public_signing_key(private_b64: str) -> str:
+    private = Ed25519PrivateKey.from_private_bytes(base64.urlsafe_b64decode(private_b64))
+    return base64.urlsafe_b64encode(private.public_key().public_bytes_raw()).decode()
+
+
+_PEER_MAILBOX = {"patient-mailbox": "careunit-mailbox", "careunit-mailbox": "patient-mailbox"}
+
+
 def service_url(cfg: StackConfig, name: str) -> str:
     return f"http://127.0.0.1:{cfg.port(DEFAULT_PORTS[name])}"
 
@@ -78,14 +94,24 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
             "HTTP_PORT": str(port),
             "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap,
             "IDENTITY_URL": service_url(cfg, "identity"),
-            "INTERNAL_API_KEY": cfg.internal_api_key,
             "KEY_ENCRYPTION_KEY": _dev_kek(cfg, name),
         }
+        # Each internal caller's own credential; each server knows only its own callers'.
+        callers = {"identity": ("notifier", "operator"), "forms": ("patient-mailbox",),
+                   "audit": ("operator",), "notifier": ("operator",)}
+        env |= {f"INTERNAL_CALLER_{c.upper().replace('-', '_')}": cfg.internal_credential(c)
+                for c in callers.get(name, ())}
+        if name in ("notifier", "patient-mailbox"):
+            env["INTERNAL_CREDENTIAL"] = cfg.internal_credential(name)
         if pg and db:
             env["DATABASE_URL"] = cfg.database_url(pg, db)
         if name == "notifier":
             env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port),
                     "LOGIN_URL": service_url(cfg, "gateway") + "/"}
+        if name in _PEER_MAILBOX:  # each signs its key announcements; the other pins it
+            env |= {"ANNOUNCEMENT_SIGNING_KEY": _dev_announcement_key(cfg, name),
+                    "PEER_ANNOUNCEMENT_PUBLIC_KEY": public_signing_key(
+                        _dev_announcement_key(cfg, _PEER_MAILBOX[name]))}
         if name == "patient-mailbox":
             env["FORMS_URL"] = service_url(cfg, "forms")
         if name == "routing":

@@ -14,11 +14,13 @@ import time
 from typing import Annotated, Any, Literal
 
 import httpx
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Header, HTTPException, Request
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from pydantic import BaseModel, ConfigDict, ValidationError
+
+from shared.settings import PLACEHOLDER
 
 ALGORITHMS = ["ES256"]
 LOA_EID = 3  # e-ID: full access
@@ -159,10 +161,51 @@ PatientEidDep = Annotated[Principal, Depends(current_patient_eid)]
 StaffDep = Annotated[Principal, Depends(current_staff)]
 
 
-def require_internal_key(expected: str, presented: str | None) -> None:
-    """Service-to-service calls inside the deployment (e.g. notifier asking for a contact)."""
-    if not presented or not hmac.compare_digest(expected.encode(), presented.encode()):
-        raise HTTPException(401, "internal API key required")
+class InternalCallers:
+    """Service-to-service calls inside the deployment: each calling service (or operator
+    tool) has its own credential, and each internal endpoint names the callers it allows
+    (`internal_caller`), so one leaked credential opens only what its owner may call.
+
+    A service's settings declare the callers it knows as `internal_caller_<name>` secrets
+    (e.g. identity's `internal_caller_notifier`); a caller sends its own credential in
+    `X-Internal-Api-Key` (its `internal_credential` setting)."""
+
+    PREFIX = "internal_caller_"
+
+    def __init__(self, credentials: dict[str, str]) -> None:
+        # An unset (placeholder) credential is never accepted, in any environment.
+        self._credentials = {caller: secret.encode() for caller, secret in credentials.items()
+                             if secret and secret != PLACEHOLDER}
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> InternalCallers:
+        return cls({name[len(cls.PREFIX):].replace("_", "-"): value.get_secret_value()
+                    for name, value in settings if name.startswith(cls.PREFIX)})
+
+    def identify(self, presented: str | None) -> str | None:
+        """The caller whose credential this is (every one compared: no early exit)."""
+        found = None
+        for caller, secret in self._credentials.items():
+            if presented and hmac.compare_digest(secret, presented.encode()):
+                found = caller
+        return found
+
+
+def internal_caller(*allowed: str):
+    """A dependency admitting only the named internal callers: 401 without a known
+    credential, 403 for a known caller this endpoint does not allow."""
+
+    async def check(request: Request,
+                    x_internal_api_key: Annotated[str | None, Header()] = None) -> str:
+        callers: InternalCallers = request.app.state.internal_callers
+        caller = callers.identify(x_internal_api_key)
+        if caller is None:
+            raise HTTPException(401, "internal credential required")
+        if caller not in allowed:
+            raise HTTPException(403, f"{caller} may not call this endpoint")
+        return caller
+
+    return check
 
 
 # RFC 8707 resource indicators: a token request names the service it wants a token for as

@@ -65,12 +65,15 @@ class EventConsumer:
     def __init__(self, *, name: str, topics: list[str], bootstrap: str, engine: AsyncEngine,
                  inbox: Table, handlers: Mapping[str, Handler], producer: AIOKafkaProducer,
                  max_handler_attempts: int = 3, ignored: frozenset[str] | None = None,
-                 retention: timedelta = timedelta(days=7), purge_every_s: float = 3600) -> None:
+                 retention: timedelta = timedelta(days=7), purge_every_s: float = 3600,
+                 owned: Mapping[str, frozenset[str]] | None = None) -> None:
         self.name, self._topics, self._bootstrap = name, topics, bootstrap
         self._engine, self._inbox, self._handlers = engine, inbox, handlers
         self._producer, self._max_attempts = producer, max_handler_attempts
         # None: a legacy wire-name map (no complete declaration), which skips unknown types.
         self._ignored = ignored
+        # Topic -> wire names it may carry (shared.events.wiring); None: not checked.
+        self._owned = owned
         self._retention, self._purge_every = retention, purge_every_s
         self._last_purge: float | None = None  # first purge on the first idle round
         self.running = False
@@ -128,6 +131,12 @@ class EventConsumer:
             envelope = Envelope.model_validate_json(record.value or b"")
         except ValidationError as exc:
             return await self._dead_letter(record, f"undecodable envelope: {_summary(exc)}")
+        if self._owned is not None and envelope.wire_name not in self._owned.get(
+                record.topic, frozenset()):
+            # Only the owning service can write the topic, so the topic vouches for the
+            # sender; any other type on it is forged or misrouted and never handled.
+            return await self._dead_letter(
+                record, f"{envelope.wire_name} is not owned by topic {record.topic}")
         handler = self._handlers.get(envelope.wire_name)
         if handler is None:
             if self._ignored is not None and envelope.wire_name not in self._ignored:

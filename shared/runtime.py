@@ -61,7 +61,7 @@ class EventRuntime:
         self.consumers.append(EventConsumer(
             name=name, topics=topic_names, bootstrap=self.bootstrap, engine=self.engine,
             inbox=self.inbox, handlers=binding.handlers, ignored=binding.ignored,
-            producer=self.producer,
+            producer=self.producer, owned=binding.owned,
             retention=timedelta(days=self.settings.inbox_retention_days)))
 
     async def start(self) -> None:

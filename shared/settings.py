@@ -5,6 +5,7 @@ stops the service at start-up instead of running with a known key."""
 
 from __future__ import annotations
 
+import base64
 from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
@@ -23,7 +24,6 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
     identity_url: str = "http://127.0.0.1:8001"
-    internal_api_key: SecretStr = SecretStr(PLACEHOLDER)
     # Every request body is capped (413 above it); 256 KiB holds the largest form answers.
     max_request_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
     # Topics this service creates when missing (1 locally; 3 and 2 in Kubernetes).
@@ -59,3 +59,23 @@ class DatabaseSettings(ServiceSettings):
 
 class MailboxSettings(DatabaseSettings):
     key_encryption_key: SecretStr = SecretStr(PLACEHOLDER)
+    # Ed25519 (base64url, 32 bytes) signing this mailbox's key announcements, and the other
+    # mailbox's public signing key, pinned here and never learned from Kafka
+    # (services.messaging.keys; docs/security.md).
+    announcement_signing_key: SecretStr = SecretStr(PLACEHOLDER)
+    peer_announcement_public_key: str = Field(default=PLACEHOLDER, max_length=100)
+
+    @model_validator(mode="after")
+    def _peer_key_pinned(self) -> MailboxSettings:
+        pinned = self.peer_announcement_public_key
+        if pinned == PLACEHOLDER:
+            if self.environment == "production":
+                raise ValueError("peer_announcement_public_key is not set in production")
+            return self
+        try:
+            valid = len(base64.urlsafe_b64decode(pinned.encode())) == 32
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValueError("peer_announcement_public_key is not base64url of 32 bytes")
+        return self

@@ -15,13 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.audit import queries
 from services.audit.domain import ChainVerifier
-from shared.auth import current_principal, require_internal_key
+from shared.auth import current_principal, internal_caller
+
+_operator = internal_caller("operator")
 
 
 async def auditor(request: Request,
                   x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
-    if x_internal_api_key is not None:
-        return require_internal_key(request.app.state.internal_api_key, x_internal_api_key)
+    if x_internal_api_key is not None:  # operators' tools; no other service reads the log
+        await _operator(request, x_internal_api_key)
+        return
     principal = await current_principal(request)
     if principal.kind != "staff" or not any(
             "auditor" in roles for roles in principal.units.values()):

@@ -12,7 +12,7 @@ from services.audit.handlers import AUDITED_TOPICS, make_handlers
 from services.audit.migrations import MIGRATIONS
 from services.audit.settings import AuditSettings
 from shared import staff_access
-from shared.auth import TokenVerifier
+from shared.auth import InternalCallers, TokenVerifier
 from shared.db import make_engine
 from shared.events import topics
 from shared.runtime import EventRuntime
@@ -46,7 +46,7 @@ def create_app(settings: AuditSettings) -> FastAPI:
 
     app = create_web_app(title="audit", lifespan=lifespan,
                          max_body_bytes=settings.max_request_body_bytes)
-    app.state.internal_api_key = settings.internal_api_key.get_secret_value()
+    app.state.internal_callers = InternalCallers.from_settings(settings)
     app.state.verify_batch_size = settings.verify_batch_size
     app.state.token_verifier = TokenVerifier(
         jwks_url=f"{settings.identity_url.rstrip('/')}/.well-known/jwks.json",

@@ -15,7 +15,7 @@ from services.forms.migrations import MIGRATIONS
 from services.forms.settings import FormsSettings
 from services.forms.store import SqlUnitOfWork
 from shared import staff_access, web
-from shared.auth import TokenVerifier
+from shared.auth import InternalCallers, TokenVerifier
 from shared.db import make_engine
 from shared.events import Source, topics
 from shared.outbox import Outbox
@@ -48,7 +48,6 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
         app.state.staff_access = StaffAccess(engine, projection_loader(tables.staff_access))
         app.state.readiness.extend(runtime.readiness)
         app.state.forms = ctx
-        app.state.internal_api_key = settings.internal_api_key.get_secret_value()
         app.state.token_verifier = TokenVerifier(
             jwks_url=f"{settings.identity_url}/.well-known/jwks.json",
             issuer=settings.identity_url, audience=SERVICE)
@@ -63,4 +62,5 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(api_import.router)
     app.include_router(internal_api.router)
+    app.state.internal_callers = InternalCallers.from_settings(settings)
     return app

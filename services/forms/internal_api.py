@@ -3,24 +3,16 @@ validates a submission against the exact form version before it stores anything.
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends
 
 from services.forms import queries
 from services.forms.api import AnswersBody, LangDep, validation_result
 from services.forms.context import ContextDep
 from services.forms.schemas import ValidationResult
-from shared.auth import require_internal_key
-
-
-def _internal_caller(request: Request,
-                     x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
-    require_internal_key(request.app.state.internal_api_key, x_internal_api_key)
-
+from shared.auth import internal_caller
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"],
-                   dependencies=[Depends(_internal_caller)])
+                   dependencies=[Depends(internal_caller("patient-mailbox"))])
 
 
 @router.post("/forms/{form_id}/versions/{version}/validate")

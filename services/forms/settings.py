@@ -1,15 +1,17 @@
 """forms' settings (env prefix FORMS_)."""
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings
+from shared.settings import PLACEHOLDER, DatabaseSettings
 
 
 class FormsSettings(DatabaseSettings):
     model_config = SettingsConfigDict(env_prefix="FORMS_", extra="ignore")
 
     http_port: int = 8002
+    # Internal caller (shared.auth.InternalCallers): the patient mailbox validates answers.
+    internal_caller_patient_mailbox: SecretStr = SecretStr(PLACEHOLDER)
     # Designers upload whole FHIR Questionnaires (or Bundles of them) to import: the import
     # routes take up to 5 MiB, so the service-wide body cap must let that through.
     max_request_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, le=16 * 1024 * 1024)

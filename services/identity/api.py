@@ -3,14 +3,14 @@ profile, and contact look-ups for other services (internal key only)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Response
+from fastapi import APIRouter, Depends, HTTPException, Response
 
 from services.identity import queries
 from services.identity.context import ContextDep
 from services.identity.oidc.discovery import oidc_metadata
-from shared.auth import PrincipalDep, StaffDep, require_internal_key
+from shared.auth import PrincipalDep, StaffDep, internal_caller
 
 public = APIRouter(tags=["catalogue"])
 well_known = APIRouter(prefix="/.well-known", tags=["discovery"])
@@ -60,13 +60,8 @@ async def me(ctx: ContextDep, who: PrincipalDep) -> dict[str, Any]:
     return {"subject": who.subject, "kind": who.kind, "loa": who.loa, **profile}
 
 
-async def _internal_caller(ctx: ContextDep,
-                           x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
-    require_internal_key(ctx.settings.internal_api_key.get_secret_value(), x_internal_api_key)
-
-
 internal = APIRouter(prefix="/internal/v1/contacts", tags=["internal"],
-                     dependencies=[Depends(_internal_caller)])
+                     dependencies=[Depends(internal_caller("notifier"))])
 
 
 @internal.get("/patients/{patient_id}")

@@ -37,6 +37,7 @@ from services.identity.settings import IdentitySettings
 from services.identity.signing.keys import SigningKeys
 from services.identity.signing.tokens import LocalTokenVerifier
 from shared import web
+from shared.auth import InternalCallers
 from shared.crypto.keyring import KeyWrapper
 from shared.db import make_engine
 from shared.events import Source
@@ -101,6 +102,7 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     app.include_router(contact_api.internal)
     oidc.mount(app, settings)
     app.include_router(patients_api.router)  # letters, activation, print queue
+    app.state.internal_callers = InternalCallers.from_settings(settings)
     return app
 
 

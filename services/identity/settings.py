@@ -20,6 +20,10 @@ class IdentitySettings(DatabaseSettings):
     http_port: int = 8001
     # Wraps the private signing keys at rest (base64url of 32 bytes).
     key_encryption_key: SecretStr = SecretStr(PLACEHOLDER)
+    # Internal callers (shared.auth.InternalCallers): the notifier asks for contact
+    # addresses; the operator's letter printing reads the activation-letter queue.
+    internal_caller_notifier: SecretStr = SecretStr(PLACEHOLDER)
+    internal_caller_operator: SecretStr = SecretStr(PLACEHOLDER)
     token_ttl_s: int = 300  # access tokens: short, since services verify them offline
     # The active signing key is replaced at start-up once it is older than this.
     signing_key_max_age_days: int = 30

@@ -14,7 +14,12 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Table
 
 from services.messaging.context import MailboxContext
-from services.messaging.keys import Mailbox, ensure_active_key
+from services.messaging.keys import (
+    AnnouncementSigner,
+    AnnouncementVerifier,
+    Mailbox,
+    ensure_active_key,
+)
 from shared import db
 from shared.auth import TokenVerifier
 from shared.crypto.keyring import Keyring, KeyWrapper
@@ -23,7 +28,7 @@ from shared.inbox import Handler
 from shared.migrations import SchemaHistory
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
-from shared.settings import MailboxSettings
+from shared.settings import PLACEHOLDER, MailboxSettings
 from shared.staff_access import StaffAccess, projection_loader
 from shared.web import create_app
 
@@ -57,7 +62,11 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         keyring = Keyring(spec.mailbox, spec.tables.mailbox_keys, spec.tables.peer_keys,
                           KeyWrapper.from_b64(settings.key_encryption_key.get_secret_value()))
         source = Source(service=spec.service, region=settings.region)
-        box = MailboxContext(engine=engine, keyring=keyring, outbox=outbox, source=source)
+        signer = AnnouncementSigner(settings.announcement_signing_key.get_secret_value())
+        pinned = settings.peer_announcement_public_key
+        box = MailboxContext(engine=engine, keyring=keyring, outbox=outbox, source=source,
+                             peer_announcements=None if pinned == PLACEHOLDER
+                             else AnnouncementVerifier(pinned))
         runtime = EventRuntime(spec.service, engine, settings.kafka_bootstrap_servers,
                                spec.migrations, outbox=outbox,
                                inbox=spec.tables.inbox_table, settings=settings)
@@ -75,7 +84,7 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         app.state.readiness.extend(runtime.readiness)
         await runtime.start()
         await ensure_active_key(engine, keyring, outbox, mailbox=spec.mailbox,
-                                topic=spec.own_topic, source=source)
+                                topic=spec.own_topic, source=source, signer=signer)
         job = asyncio.create_task(spec.background(box, settings)) if spec.background else None
         try:
             yield

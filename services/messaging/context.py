@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.messaging.keys import AnnouncementVerifier
 from shared.crypto.keyring import Keyring
 from shared.events import Source
 from shared.outbox import Outbox
@@ -17,4 +18,6 @@ class MailboxContext:
     keyring: Keyring
     outbox: Outbox
     source: Source
+    # The other mailbox's pinned announcement-signing key (services.messaging.keys).
+    peer_announcements: AnnouncementVerifier | None = None
 

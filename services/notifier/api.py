@@ -7,12 +7,12 @@ from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notifier import queries
-from shared.auth import require_internal_key
+from shared.auth import internal_caller
 
 
 class NotificationPublic(BaseModel):
@@ -28,12 +28,7 @@ class NotificationPublic(BaseModel):
     created_at: datetime
 
 
-async def operator(request: Request,
-                   x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
-    require_internal_key(request.app.state.internal_api_key, x_internal_api_key)
-
-
-router = APIRouter(prefix="/v1", dependencies=[Depends(operator)])
+router = APIRouter(prefix="/v1", dependencies=[Depends(internal_caller("operator"))])
 
 
 @router.get("/notifications", response_model=list[NotificationPublic])

@@ -16,6 +16,7 @@ from services.notifier.mail import SmtpMailer, template_env
 from services.notifier.migrations import MIGRATIONS
 from services.notifier.sender import Contacts, Mailer, Sender
 from services.notifier.settings import NotifierSettings
+from shared.auth import InternalCallers
 from shared.db import make_engine
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
@@ -47,7 +48,7 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
                 mailer=mailer or SmtpMailer(settings),
                 contacts=contacts or IdentityContacts(
                     client, base_url=settings.identity_url,
-                    api_key=settings.internal_api_key.get_secret_value(),
+                    api_key=settings.internal_credential.get_secret_value(),
                     unit_ttl_s=settings.unit_address_ttl_s))
             await runtime.start()
             state["sender"] = asyncio.create_task(sender.run(), name="notification-sender")
@@ -65,6 +66,6 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
 
     app = create_web_app(title="notifier", lifespan=lifespan, readiness=[sender_alive],
                          max_body_bytes=settings.max_request_body_bytes)
-    app.state.internal_api_key = settings.internal_api_key.get_secret_value()
+    app.state.internal_callers = InternalCallers.from_settings(settings)
     app.include_router(api.router)
     return app

@@ -5,12 +5,16 @@ from __future__ import annotations
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import DatabaseSettings
+from shared.settings import PLACEHOLDER, DatabaseSettings
 
 
 class NotifierSettings(DatabaseSettings):
     model_config = SettingsConfigDict(env_prefix="NOTIFIER_", extra="ignore")
 
+    # Its own credential for identity's contact lookup (shared.auth.InternalCallers), and
+    # the operator's, for reading the notification log.
+    internal_credential: SecretStr = SecretStr(PLACEHOLDER)
+    internal_caller_operator: SecretStr = SecretStr(PLACEHOLDER)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_username: str | None = None

@@ -111,7 +111,9 @@ class Router:
             envelope = Envelope.model_validate_json(record.value or b"")
             logs.correlation_id.set(str(envelope.correlation_id))
             handle = binding.handlers.get(envelope.wire_name)
-            if handle is None:
+            if not binding.accepts(record.topic, envelope.wire_name):
+                reason = f"{envelope.wire_name} is not owned by topic {record.topic}"
+            elif handle is None:
                 if envelope.wire_name in (binding.ignored or ()):
                     return []
                 reason = f"no handler for {envelope.wire_name}"

@@ -2,7 +2,8 @@
 
 Rotation: `rotate()` adds a new key and makes it the active one; older keys stay for
 reading what was sealed to them. Peers learn public keys from MailboxKeyPublished events
-(stored in the peer key table)."""
+(stored in the peer key table), each with the version number its announcer gave it: the
+newest peer key is the one with the highest version, never the one with the latest clock."""
 
 from __future__ import annotations
 
@@ -11,7 +12,18 @@ import os
 from datetime import UTC, datetime
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Column, DateTime, LargeBinary, MetaData, String, Table, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.crypto import sealing
@@ -33,6 +45,9 @@ def define_key_tables(metadata: MetaData) -> tuple[Table, Table]:
         Column("key_id", String(100), primary_key=True),
         Column("public_key", LargeBinary, nullable=False),
         Column("published_at", DateTime(timezone=True), nullable=False),
+        # The announcer's version number (signed with the key); None: learned before
+        # announcements were signed (the mailboxes' revision 0002), never preferred.
+        Column("version", Integer),
     )
     return own, peer
 
@@ -97,18 +112,36 @@ class Keyring:
         return sealing.open_sealed(sealed, private_key=await self.private_key(conn, sealed.key_id),
                                    binding=binding)
 
+    async def key_count(self, conn: AsyncConnection) -> int:
+        """How many key pairs this mailbox has made (keys are never deleted): the version
+        number of the newest one."""
+        return (await conn.execute(select(func.count()).select_from(self._own))).scalar_one()
+
     async def remember_peer_key(self, conn: AsyncConnection, mailbox: str, key_id: str,
-                                public_key: bytes, published_at: datetime) -> None:
+                                public_key: bytes, published_at: datetime,
+                                version: int | None = None) -> None:
         exists = (await conn.execute(select(self._peer.c.key_id).where(
             self._peer.c.mailbox == mailbox, self._peer.c.key_id == key_id))).first()
         if not exists:
             await conn.execute(self._peer.insert().values(
-                mailbox=mailbox, key_id=key_id, public_key=public_key, published_at=published_at))
+                mailbox=mailbox, key_id=key_id, public_key=public_key, published_at=published_at,
+                version=version))
+
+    async def peer_key_version(self, conn: AsyncConnection, mailbox: str,
+                               key_id: str | None = None) -> int | None:
+        """The highest version known of a peer's keys (or of one key id), None if none."""
+        query = select(func.max(self._peer.c.version)).where(self._peer.c.mailbox == mailbox)
+        if key_id is not None:
+            query = query.where(self._peer.c.key_id == key_id)
+        return (await conn.execute(query)).scalar_one_or_none()
 
     async def peer_key(self, conn: AsyncConnection, mailbox: str) -> tuple[str, bytes] | None:
-        """The newest published key of a peer mailbox, or None if none has arrived yet."""
+        """The peer mailbox's key with the highest announced version, or None if none has
+        arrived yet (rows from before versions only when there is nothing newer)."""
         row = (await conn.execute(
             select(self._peer.c.key_id, self._peer.c.public_key)
             .where(self._peer.c.mailbox == mailbox)
-            .order_by(self._peer.c.published_at.desc()).limit(1))).first()
+            .order_by(self._peer.c.version.desc().nulls_last(),
+                      self._peer.c.published_at.desc()).limit(1))).first()
         return (row.key_id, row.public_key) if row else None
+

@@ -61,6 +61,11 @@ class MailboxKeyPublished(EventData):
     key_id: str = Id
     public_key: str  # base64url
     suite: str
+    # Set by every announcer since announcements are signed; receivers refuse one without
+    # them. key_version: counted up by the announcer, decides which key is newest.
+    # signature: Ed25519 over services.messaging.keys.signed_bytes, base64url.
+    key_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    signature: str | None = Field(default=None, max_length=200)
 
 
 # messaging: patient mailbox ----------------------------------------------------------------

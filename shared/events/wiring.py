@@ -7,6 +7,12 @@ subscribed topics, when a contract is both handled and ignored, or when a contra
 arrives on a subscribed topic has neither a handler nor an "ignored" entry. So a typo or a
 new event type is found at start-up, not by events silently counted as ignored.
 
+An event is accepted only from a topic that carries its contract (topic_contracts): with
+per-topic write ACLs on the broker (only the owning service may write its topic, see
+docs/security.md) that makes the topic a trustworthy statement of who sent it, so a forged
+`MessageRouted` on the patient mailbox's topic, say, is dead-lettered instead of handled
+(`Binding.accepts`).
+
 Deprecated: maps keyed by wire name (`"routing.message_routed.v1"`), still accepted so that
 services not yet converted keep working; their names must still be registered contracts.
 Such a binding has no complete declaration, so unknown types stay skipped (not dead-lettered)."""
@@ -41,6 +47,18 @@ class Binding(Generic[H]):
 
     handlers: dict[str, H]
     ignored: frozenset[str] | None
+    # Topic -> the wire names it may carry; None (legacy bindings, ad-hoc test topics):
+    # no check.
+    owned: Mapping[str, frozenset[str]] | None = None
+
+    def accepts(self, topic: str, wire: str) -> bool:
+        """Whether an event of this type may arrive on this topic (its owning topic)."""
+        return self.owned is None or wire in self.owned.get(topic, frozenset())
+
+
+def owned_wire_names(topics: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Topic -> the wire names of the contracts its owning service publishes there."""
+    return {t: frozenset(wire_name(c) for c in on_topics([t])) for t in topics}
 
 
 def wire_name(contract: type[EventData]) -> str:
@@ -91,9 +109,9 @@ def bind(consumer: str, topics: Iterable[str], handlers: Handlers[H],
         warnings.warn(f"{consumer}: handlers keyed by wire name are deprecated; key them by "
                       "contract class (shared.events.wiring)", DeprecationWarning, stacklevel=3)
         log.warning("handlers keyed by wire name (deprecated)", extra={"consumer": consumer})
-        return Binding(by_name, None)
+        return Binding(by_name, None, owned_wire_names(topics))
     missing = sorted(c.__name__ for c in arriving - set(handlers) - ignored)
     if missing:
         raise WiringError(f"{consumer}: no handler and no 'ignored' for {', '.join(missing)} "
                           f"(arriving on {topics})")
-    return Binding(by_name, frozenset(wire_name(c) for c in ignored))
+    return Binding(by_name, frozenset(wire_name(c) for c in ignored), owned_wire_names(topics))

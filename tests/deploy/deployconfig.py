@@ -116,7 +116,8 @@ def needed(service: str, *, container: bool) -> set[str]:
     out = set(address_fields(service))
     for name, field in cls.model_fields.items():
         default = _default(field)
-        placeholder = isinstance(default, SecretStr) and default.get_secret_value() == PLACEHOLDER
+        placeholder = default == PLACEHOLDER or (
+            isinstance(default, SecretStr) and default.get_secret_value() == PLACEHOLDER)
         loopback = (container and isinstance(default, str) and bool(LOOPBACK.search(default))
                     # what the code reads; the listening address is read by shared/serve.py
                     and (name in fields_read(service) or name == "http_host")

@@ -24,7 +24,7 @@ async def audit_records(stack, subject: str, expected_types: set[str]) -> list[d
     """The audit log's records for `subject`, once every expected event type is there."""
     async with httpx.AsyncClient(base_url=service_url(stack.cfg, "audit")) as http:
         response = await http.get("/v1/records", params={"subject": subject, "limit": 1000},
-                                  headers={"X-Internal-Api-Key": stack.cfg.internal_api_key})
+                                  headers={"X-Internal-Api-Key": stack.cfg.internal_credential("operator")})
     response.raise_for_status()
     body = response.json()
     records = body["records"] if isinstance(body, dict) else body

@@ -222,7 +222,7 @@ async def patient_password(gateway: httpx.AsyncClient, personnummer: str) -> str
 
 async def _letter_code(name: str) -> str:
     from devstack.services import service_url
-    headers = {"X-Internal-Api-Key": STACK.cfg.internal_api_key}
+    headers = {"X-Internal-Api-Key": STACK.cfg.internal_credential("operator")}
     async with httpx.AsyncClient(base_url=service_url(STACK.cfg, "identity"), headers=headers,
                                  timeout=30) as identity:
         deadline = time.monotonic() + 30

@@ -54,7 +54,7 @@ async def answered_conversation(patient: Person, admin: Person, doctor: Person) 
 async def notification_states(stack, conversation_id: str) -> list[str] | None:
     async with httpx.AsyncClient(base_url=service_url(stack.cfg, "notifier")) as client:
         r = await client.get("/v1/notifications", params={"conversation_id": conversation_id},
-                             headers={"X-Internal-Api-Key": stack.cfg.internal_api_key})
+                             headers={"X-Internal-Api-Key": stack.cfg.internal_credential("operator")})
     states = [n["state"] for n in r.json() if n["recipient_kind"] == "patient"
               and n["reason"] == "messaging.reply_delivered.v1"]
     return states if states and "pending" not in states else None

@@ -66,7 +66,7 @@ async def test_smtp_down_during_a_burst_every_mail_arrives_exactly_once(stack, h
     async with httpx.AsyncClient(base_url=service_url(stack.cfg, "notifier")) as client:
         for conversation_id in before + during:
             r = await client.get("/v1/notifications", params={"conversation_id": conversation_id},
-                                 headers={"X-Internal-Api-Key": stack.cfg.internal_api_key})
+                                 headers={"X-Internal-Api-Key": stack.cfg.internal_credential("operator")})
             unit_mail = [n for n in r.json() if n["recipient_kind"] == "care_unit"]
             assert [n["state"] for n in unit_mail] == ["sent"]
             attempts.append(unit_mail[0]["attempts"])

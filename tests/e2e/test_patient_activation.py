@@ -56,7 +56,7 @@ def pdf_text(pdf: bytes) -> str:
 
 async def queued_letter(stack, name: str) -> tuple[dict, bytes, str]:
     """The queued letter addressed to `name`, fetched as the print operator does."""
-    headers = {"X-Internal-Api-Key": stack.cfg.internal_api_key}
+    headers = {"X-Internal-Api-Key": stack.cfg.internal_credential("operator")}
     async with httpx.AsyncClient(base_url=service_url(stack.cfg, "identity"),
                                  headers=headers) as identity:
         async def find():

@@ -17,11 +17,10 @@ from email_validator import EmailNotValidError, validate_email
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.identity.api import _internal_caller
 from services.identity.contact import store, tokens
 from services.identity.context import ContextDep
 from services.identity.patients.accounts import PatientAccounts
-from shared.auth import PatientDep
+from shared.auth import PatientDep, internal_caller
 
 
 def _address(value: str | None) -> str | None:
@@ -53,7 +52,7 @@ class VerifyToken(BaseModel):
 
 router = APIRouter(prefix="/v1/me/contact", tags=["contact"])
 internal = APIRouter(prefix="/internal/v1/contacts", tags=["internal"],
-                     dependencies=[Depends(_internal_caller)])
+                     dependencies=[Depends(internal_caller("notifier"))])
 
 
 def _accounts(request: Request) -> PatientAccounts:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict
 
 from services.identity.context import ContextDep
 from services.identity.patients.activation import Activation
 from services.identity.patients.print_queue import IllegalMove, State
-from shared.auth import require_internal_key
+from shared.auth import internal_caller
 
 
 def _activation(request: Request) -> Activation:
@@ -23,13 +23,9 @@ def _activation(request: Request) -> Activation:
 ActivationDep = Annotated[Activation, Depends(_activation)]
 
 
-async def _internal_caller(ctx: ContextDep,
-                           x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
-    require_internal_key(ctx.settings.internal_api_key.get_secret_value(), x_internal_api_key)
-
-
+# The operator's letter printing only: letters carry codes, names and addresses.
 router = APIRouter(prefix="/internal/v1/letters", tags=["internal"],
-                   dependencies=[Depends(_internal_caller)])
+                   dependencies=[Depends(internal_caller("operator"))])
 
 
 @router.get("")

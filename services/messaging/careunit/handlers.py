@@ -175,5 +175,5 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         StaffRegistered: staff_memberships,
         StaffMembershipChanged: staff_memberships,
         StaffRevoked: staff_revoked,
-        MailboxKeyPublished: remember_peer_key(box.keyring, "patient"),
+        MailboxKeyPublished: remember_peer_key(box.keyring, "patient", box.peer_announcements),
     }

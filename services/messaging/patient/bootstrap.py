@@ -20,7 +20,7 @@ SERVICE = "patient-mailbox"
 def _clients(settings: MailboxSettings) -> dict[str, Any]:
     assert isinstance(settings, PatientMailboxSettings)  # build_app is given only these
     return {"forms": FormsClient(settings.forms_url,
-                                 settings.internal_api_key.get_secret_value())}
+                                 settings.internal_credential.get_secret_value())}
 
 
 SPEC = MailboxSpec(

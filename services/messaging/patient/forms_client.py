@@ -20,9 +20,9 @@ class Verdict:
 
 
 class FormsClient:
-    def __init__(self, base_url: str, internal_api_key: str) -> None:
+    def __init__(self, base_url: str, internal_credential: str) -> None:
         self._http = httpx.AsyncClient(base_url=base_url, timeout=10.0,
-                                       headers={"X-Internal-Api-Key": internal_api_key})
+                                       headers={"X-Internal-Api-Key": internal_credential})
 
     async def validate(self, form_id: str, version: int, answers: dict[str, Any],
                        language: str | None) -> Verdict:

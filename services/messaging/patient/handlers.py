@@ -168,5 +168,6 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         MessageOpened: opened,
         ConversationClosed: closed,
         ReplySent: reply_sent,
-        MailboxKeyPublished: remember_peer_key(box.keyring, "careunit"),
+        MailboxKeyPublished: remember_peer_key(box.keyring, "careunit",
+                                                 box.peer_announcements),
     }

@@ -24,7 +24,7 @@ class FakeVerifier:
 
 
 def client(principal: Principal | None = None) -> TestClient:
-    app = create_app(AuditSettings(environment="test", internal_api_key="secret-key"))
+    app = create_app(AuditSettings(environment="test", internal_caller_operator="secret-key"))
     if principal is not None:
         app.state.token_verifier = FakeVerifier(principal)
     return TestClient(app)  # no lifespan: nothing below the auth check is reached

@@ -59,7 +59,8 @@ class World:
 
 def settings(**overrides: Any) -> IdentitySettings:
     values = {"environment": "test", "identity_url": ISSUER, "key_encryption_key": KEK,
-              "internal_api_key": "internal", "gateway_client_secret": GATEWAY_SECRET,
+              "internal_caller_notifier": "n", "internal_caller_operator": "o",
+              "gateway_client_secret": GATEWAY_SECRET,
               "gateway_redirect_uri": GATEWAY_REDIRECT,
               "test_client_redirect_uri": TEST_REDIRECT, **overrides}
     return IdentitySettings(**values)

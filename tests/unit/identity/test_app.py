@@ -10,11 +10,12 @@ from services.identity.bootstrap import create_app
 from services.identity.settings import IdentitySettings
 
 KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
+CALLERS = {"internal_caller_notifier": "n-cred", "internal_caller_operator": "o-cred"}
 
 
 def _settings(environment: str, **overrides) -> IdentitySettings:
     values = {"environment": environment, "key_encryption_key": KEK,
-              "internal_api_key": "a-real-internal-key",
+              "internal_caller_notifier": "n-cred", "internal_caller_operator": "o-cred",
               "gateway_client_secret": "a-real-client-secret", **overrides}
     return IdentitySettings(**values)
 
@@ -36,12 +37,12 @@ def test_test_e_id_and_test_client_are_not_in_production() -> None:
 def test_gateway_client_secret_fails_closed_in_production() -> None:
     with pytest.raises(ValueError, match="gateway_client_secret"):
         IdentitySettings(environment="production", key_encryption_key=KEK,
-                         internal_api_key="a-real-internal-key")
+                         **CALLERS)
 
 
 def test_placeholder_kek_refused_in_production() -> None:
     with pytest.raises(ValueError, match="key_encryption_key"):
-        IdentitySettings(environment="production", internal_api_key="a-real-internal-key")
+        IdentitySettings(environment="production", **CALLERS)
 
 
 def test_malformed_kek_gives_a_clear_error() -> None:

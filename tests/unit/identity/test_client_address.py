@@ -51,7 +51,8 @@ def test_reads_every_header_of_a_request() -> None:
 def test_loopback_is_trusted_by_default_only_outside_production(environment,
                                                                  trusted_loopback) -> None:
     settings = IdentitySettings(environment=environment, key_encryption_key="x" * 43,
-                                internal_api_key="k", gateway_client_secret="s")
+                                internal_caller_notifier="n", internal_caller_operator="o",
+                                gateway_client_secret="s")
     assert resolve("127.0.0.1", ["192.0.2.7"], settings.trusted_proxy_networks) == (
         "192.0.2.7" if trusted_loopback else "127.0.0.1")
 
@@ -59,7 +60,8 @@ def test_loopback_is_trusted_by_default_only_outside_production(environment,
 def test_trusted_proxies_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("IDENTITY_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16")
     settings = IdentitySettings(environment="production", key_encryption_key="x" * 43,
-                                internal_api_key="k", gateway_client_secret="s")
+                                internal_caller_notifier="n", internal_caller_operator="o",
+                                gateway_client_secret="s")
     assert settings.trusted_proxy_networks == GATEWAY_AND_INGRESS
     monkeypatch.setenv("IDENTITY_TRUSTED_PROXIES", "")
     assert IdentitySettings(environment="test").trusted_proxy_networks == ()

@@ -19,7 +19,8 @@ KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
 @pytest.fixture
 def client() -> TestClient:
     settings = IdentitySettings(environment="test", key_encryption_key=KEK,
-                                internal_api_key="a-real-internal-key")
+                                internal_caller_notifier="n-cred",
+                                internal_caller_operator="o-cred")
     app = create_app(settings)
     # No lifespan: validation and the key check answer before these are used.
     app.state.identity = SimpleNamespace(settings=settings)
@@ -68,3 +69,6 @@ def test_print_queue_needs_the_internal_key(client: TestClient, method: str, pat
     assert client.request(method, path).status_code == 401
     wrong = client.request(method, path, headers={"x-internal-api-key": "wrong"})
     assert wrong.status_code == 401
+    # The notifier's own credential is known to identity, but not for letters.
+    notifier = client.request(method, path, headers={"x-internal-api-key": "n-cred"})
+    assert notifier.status_code == 403

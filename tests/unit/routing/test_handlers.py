@@ -60,7 +60,8 @@ async def test_an_event_type_not_declared_for_its_topic_is_dead_lettered():
     # A registration on the patient-mailbox topic is no contract of that topic: never silent.
     [out] = await router().on_submission(record(raw(registration())))
     assert out.topic == "dlq.routing"
-    assert "no handler for identity.care_unit_registered.v1" in json.loads(out.value)["reason"]
+    assert "identity.care_unit_registered.v1 is not owned by topic" in json.loads(out.value)[
+        "reason"]
 
 
 async def test_undecodable_record_goes_to_dead_letter_with_shared_shape():

@@ -25,8 +25,14 @@ def test_settings_fail_closed_on_placeholder_secrets_in_production():
     with pytest.raises(ValidationError, match="placeholder"):
         MailboxSettings(environment="production")
     MailboxSettings(environment="development")  # placeholders are fine locally
-    MailboxSettings(environment="production", internal_api_key="k" * 32,
-                    key_encryption_key="a" * 44)
+    pinned = {"announcement_signing_key": "s" * 43, "peer_announcement_public_key": "A" * 43 + "="}
+    MailboxSettings(environment="production",
+                    key_encryption_key="a" * 44, **pinned)
+    with pytest.raises(ValidationError, match="peer_announcement_public_key is not set"):
+        MailboxSettings(environment="production",
+                        key_encryption_key="a" * 44, announcement_signing_key="s" * 43)
+    with pytest.raises(ValidationError, match="not base64url of 32 bytes"):
+        MailboxSettings(environment="development", peer_announcement_public_key="short")
 
 
 def test_logged_exceptions_keep_the_traceback_but_not_the_message():
