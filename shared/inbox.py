@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import logs
 from shared.events import Envelope, EventData, decode_data
-from shared.events.topics import dead_letter
+from shared.events.topics import dead_letter, group_id, on_broker
 from shared.kafka import make_consumer
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,13 @@ class EventConsumer:
     def __init__(self, *, name: str, topics: list[str], bootstrap: str, engine: AsyncEngine,
                  inbox: Table, handlers: Mapping[str, Handler], producer: AIOKafkaProducer,
                  max_handler_attempts: int = 3, ignored: frozenset[str] | None = None,
-                 retention: timedelta = timedelta(days=7), purge_every_s: float = 3600) -> None:
+                 retention: timedelta = timedelta(days=7), purge_every_s: float = 3600,
+                 region: str | None = None) -> None:
         self.name, self._topics, self._bootstrap = name, topics, bootstrap
+        # Topics and the handlers' wiring use logical names; the broker's names, the group id
+        # and the dead-letter topic carry the region's prefix (None: names are the broker's,
+        # as in the library's own tests).
+        self._region = region
         self._engine, self._inbox, self._handlers = engine, inbox, handlers
         self._producer, self._max_attempts = producer, max_handler_attempts
         # None: a legacy wire-name map (no complete declaration), which skips unknown types.
@@ -76,7 +81,8 @@ class EventConsumer:
         self.running = False
 
     async def run(self) -> None:
-        consumer = make_consumer(self._bootstrap, self.name, self._topics)
+        consumer = make_consumer(self._bootstrap, self._broker_name(self.name, group=True),
+                                 [self._broker_name(t) for t in self._topics])
         await consumer.start()
         self.running = True
         try:
@@ -90,6 +96,15 @@ class EventConsumer:
         finally:
             self.running = False
             await consumer.stop()
+
+    def _broker_name(self, name: str, group: bool = False) -> str:
+        if self._region is None:
+            return name
+        return group_id(self._region, name) if group else on_broker(self._region, name)
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return self._broker_name(dead_letter(self.name))
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict) -> None:
         try:
@@ -187,7 +202,7 @@ class EventConsumer:
         backoff = 0.1
         while True:  # the offset must not pass the record before its letter is out
             try:
-                await self._producer.send_and_wait(dead_letter(self.name), letter,
+                await self._producer.send_and_wait(self.dead_letter_topic, letter,
                                                    key=record.key)
                 return
             except (KafkaError, OSError) as exc:

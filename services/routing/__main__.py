@@ -6,7 +6,7 @@ import asyncio
 
 from faust.worker import Worker
 
-from services.routing.bootstrap import DIRECTORY_CHANGELOG, create_app
+from services.routing.bootstrap import create_app, directory_changelog
 from services.routing.settings import RoutingSettings
 from shared.events import topics
 from shared.kafka import TopicPolicy, ensure_event_topics, ensure_topics
@@ -17,9 +17,10 @@ async def declare_topics(settings: RoutingSettings) -> None:
     changelog that faust creates itself can be missing from the metadata at the first
     partition assignment, and the table then never recovers (seen under load)."""
     policy = TopicPolicy.from_settings(settings)
-    await ensure_event_topics(settings.kafka_bootstrap_servers, list(topics.ALL), policy)
+    await ensure_event_topics(settings.kafka_bootstrap_servers, list(topics.ALL), policy,
+                              settings.region)
     # Compacted, kept for ever: the directory is state that was sent once.
-    await ensure_topics(settings.kafka_bootstrap_servers, [DIRECTORY_CHANGELOG], partitions=1,
+    await ensure_topics(settings.kafka_bootstrap_servers, [directory_changelog(settings.region)], partitions=1,
                         configs={"cleanup.policy": "compact", "retention.ms": "-1"},
                         policy=policy)
 

@@ -55,10 +55,10 @@ class Publisher:
                 backoff = min(backoff * 2, 5.0)
 
 
-def register_agents(app: faust.App, router: Router, publisher: Publisher) -> None:
-    identity_events = _raw_topic(app, topics.IDENTITY)
-    forms_events = _raw_topic(app, topics.FORMS)
-    submissions = _raw_topic(app, topics.PATIENT_MAILBOX)
+def register_agents(app: faust.App, router: Router, publisher: Publisher, region: str) -> None:
+    identity_events = _raw_topic(app, topics.on_broker(region, topics.IDENTITY))
+    forms_events = _raw_topic(app, topics.on_broker(region, topics.FORMS))
+    submissions = _raw_topic(app, topics.on_broker(region, topics.PATIENT_MAILBOX))
 
     @app.agent(identity_events, name="unit-directory")
     async def keep_directory(stream: faust.StreamT) -> None:

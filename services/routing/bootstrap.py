@@ -10,15 +10,24 @@ from services.routing.handlers import CONSUMER, Router
 from services.routing.settings import RoutingSettings
 from services.routing.web import register_views
 from shared.events import Source
-from shared.events.topics import dead_letter
+from shared.events.topics import group_id
 
 DIRECTORY_TABLE = "unit_directory"
-DIRECTORY_CHANGELOG = f"{CONSUMER}-{DIRECTORY_TABLE}-changelog"  # faust's naming
+
+
+def app_id(region: str) -> str:
+    """faust's app id: the consumer group, and the prefix of its tables' changelog topics,
+    so each region's routing has its own group and its own directory."""
+    return group_id(region, CONSUMER)
+
+
+def directory_changelog(region: str) -> str:
+    return f"{app_id(region)}-{DIRECTORY_TABLE}-changelog"  # faust's naming
 
 
 def create_app(settings: RoutingSettings) -> faust.App:
     app = faust.App(
-        CONSUMER,  # also the consumer group id
+        app_id(settings.region),  # also the consumer group id
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         store="memory://",  # rebuilt from the changelog at start; the directory is small
         datadir=str(settings.data_dir),
@@ -39,12 +48,12 @@ def create_app(settings: RoutingSettings) -> faust.App:
                     empty_directory_wait_s=settings.empty_directory_wait_s,
                     unknown_unit_wait_s=settings.unknown_unit_wait_s)
     publisher = Publisher(app)
-    dlq = publisher.topic(dead_letter(CONSUMER))
+    dlq = publisher.topic(router.dead_letter_topic)
 
     @app.task
     async def declare_dead_letter_topic() -> None:
         await dlq.maybe_declare()
 
-    register_agents(app, router, publisher)
+    register_agents(app, router, publisher, settings.region)
     register_views(app, directory)
     return app

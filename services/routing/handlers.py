@@ -36,7 +36,7 @@ from shared.events.contracts import (
     StaffRevoked,
     UnitServicesChanged,
 )
-from shared.events.topics import FORMS, IDENTITY, PATIENT_MAILBOX, ROUTING, dead_letter
+from shared.events.topics import FORMS, IDENTITY, PATIENT_MAILBOX, ROUTING, dead_letter, on_broker
 from shared.ids import derived_uuid7
 from shared.inbox import dead_letter_value, validation_summary
 from shared.kafka import encode
@@ -87,6 +87,8 @@ class Router:
                  empty_directory_wait_s: float = 15.0, unknown_unit_wait_s: float = 600.0,
                  poll_s: float = 0.2, max_poll_s: float = 2.0) -> None:
         self.directory, self.source = directory, source
+        self.routing_topic = on_broker(source.region, ROUTING)
+        self.dead_letter_topic = on_broker(source.region, dead_letter(CONSUMER))
         self._empty_wait, self._unknown_wait, self._poll = (
             empty_directory_wait_s, unknown_unit_wait_s, poll_s)
         self._max_poll = max(max_poll_s, poll_s)
@@ -156,7 +158,7 @@ class Router:
             "event_id": str(out.event_id), "conversation_id": submission.conversation_id,
             "message_id": submission.message_id, "care_unit_id": submission.care_unit_id,
             "reason": getattr(decision.event, "reason", None)})
-        return [OutRecord(ROUTING, submission.conversation_id.encode(), encode(out),
+        return [OutRecord(self.routing_topic, submission.conversation_id.encode(), encode(out),
                           (("event_type", out.wire_name.encode()),))]
 
     async def _lookup(self, unit_id: str) -> Any:
@@ -192,4 +194,4 @@ class Router:
         value = dead_letter_value(
             consumer=CONSUMER, reason=reason, topic=record.topic, partition=record.partition,
             offset=record.offset, key=record.key, value=record.value)
-        return OutRecord(dead_letter(CONSUMER), record.key, value)
+        return OutRecord(self.dead_letter_topic, record.key, value)

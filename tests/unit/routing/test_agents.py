@@ -27,7 +27,7 @@ def wiring():
     publisher = FakePublisher()
     router = Router(directory=directory, source=Source(service="routing", region="stockholm"),
                     empty_directory_wait_s=0.05, unknown_unit_wait_s=0.01, poll_s=0.01)
-    register_agents(app, router, publisher)
+    register_agents(app, router, publisher, "stockholm")
     return app, directory, publisher
 
 
@@ -41,4 +41,4 @@ async def test_agents_build_directory_and_route(wiring):
         await agent.put(value=b"\x00garbage", key=b"conv-2")
     routed, dead = publisher.sent
     assert Envelope.model_validate_json(routed.value).wire_name == "routing.message_routed.v1"
-    assert dead.topic == "dlq.routing" and dead.key == b"conv-2"
+    assert dead.topic == "stockholm.dlq.routing" and dead.key == b"conv-2"
