@@ -42,14 +42,21 @@ async def rotate_and_announce(conn: AsyncConnection, keyring: Keyring, outbox: O
     return key_id
 
 
-def remember_peer_key(keyring: Keyring, peer: Mailbox) -> Handler:
-    """Handler for the other mailbox's MailboxKeyPublished events."""
+def peer_name(peer: Mailbox, peer_region: str | None, own_region: str) -> str:
+    """Under which name a peer mailbox's keys are kept: the own region's plainly, another
+    region's (handed over by routing, docs/regions.md) qualified with that region, so a
+    message is sealed to the mailbox of the region that will open it."""
+    return peer if peer_region in (None, own_region) else f"{peer}@{peer_region}"
+
+
+def remember_peer_key(keyring: Keyring, peer: Mailbox, own_region: str) -> Handler:
+    """Handler for the other mailbox's MailboxKeyPublished events (of any region)."""
 
     async def handle(conn: AsyncConnection, envelope: Envelope, data: MailboxKeyPublished) -> None:
         if data.mailbox != peer:
-            return  # our own announcement, read back from a shared topic
+            return  # our own announcement (or another region's same kind), read back
         await keyring.remember_peer_key(
-            conn, data.mailbox, data.key_id, base64.urlsafe_b64decode(data.public_key),
-            envelope.occurred_at or datetime.now(UTC))
+            conn, peer_name(peer, envelope.source.region, own_region), data.key_id,
+            base64.urlsafe_b64decode(data.public_key), envelope.occurred_at or datetime.now(UTC))
 
     return handle

@@ -111,10 +111,14 @@ async def test_topics_are_created_with_the_configured_replication_and_retention(
     admin = AIOKafkaAdminClient(bootstrap_servers=infra.cfg.kafka_bootstrap)
     await admin.start()
     try:
-        [described] = await admin.describe_configs(
-            [ConfigResource(ConfigResourceType.TOPIC, topic)])
-        configs = {c[0]: c[1] for c in described.resources[0][4]
-                   if c[0] in ("retention.ms", "min.insync.replicas")}
+        for _ in range(50):  # a topic just created takes a moment to be described
+            [described] = await admin.describe_configs(
+                [ConfigResource(ConfigResourceType.TOPIC, topic)])
+            configs = {c[0]: c[1] for c in described.resources[0][4]
+                       if c[0] in ("retention.ms", "min.insync.replicas")}
+            if configs:
+                break
+            await asyncio.sleep(0.2)
         [meta] = await admin.describe_topics([topic])
     finally:
         await admin.close()

@@ -73,7 +73,7 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
             message_id=data.message_id, conversation_id=data.conversation_id,
             care_unit_id=data.care_unit_id, patient_id=data.patient_id,
             service_type=data.service_type, status="unassigned",
-            group_id=pool, submitted_at=data.submitted_at,
+            group_id=pool, submitted_at=data.submitted_at, patient_region=data.patient_region,
             received_at=now, due_at=due_at(now, days), last_activity_at=now,
             **sealed_columns(data.sealed_body))
             .on_conflict_do_nothing().returning(unit_messages.c.message_id))).first()
@@ -155,5 +155,6 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         staff_access.REGISTERED: staff_memberships,
         staff_access.MEMBERSHIP_CHANGED: staff_memberships,
         staff_access.REVOKED: staff_revoked,
-        "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "patient"),
+        "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "patient",
+                                                                box.source.region),
     }

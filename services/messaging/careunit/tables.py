@@ -48,6 +48,8 @@ unit_messages = Table(
     Column("opened_at", DateTime(timezone=True)),  # first staff open: patient's receipt
     Column("closed_at", DateTime(timezone=True)),
     Column("overdue_notified_at", DateTime(timezone=True)),
+    # Migration 5: the patient's region when another region handed the message over.
+    Column("patient_region", String(40)),
 )
 
 replies = Table(
@@ -163,4 +165,8 @@ MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
               Migration(4, "index for the overdue check", lambda conn: conn.execute(text(
                   "CREATE INDEX IF NOT EXISTS unit_messages_overdue ON unit_messages (due_at) "
                   "WHERE overdue_notified_at IS NULL "
-                  "AND status IN ('unassigned', 'assigned')")))]
+                  "AND status IN ('unassigned', 'assigned')"))),
+              Migration(5, "the patient's region (hand-over between regions)",
+                        lambda conn: conn.execute(text(
+                            "ALTER TABLE unit_messages ADD COLUMN IF NOT EXISTS patient_region "
+                            "varchar(40)")))]

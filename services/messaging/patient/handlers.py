@@ -41,7 +41,7 @@ from shared.inbox import Handler, RejectEvent
 
 def build_handlers(box: MailboxContext) -> dict[str, Handler]:
     async def unit_registered(conn: AsyncConnection, _: Envelope, data: CareUnitRegistered):
-        values = {"name": data.name, "services": list(data.services)}
+        values = {"name": data.name, "services": list(data.services), "region": data.region}
         await conn.execute(insert(care_units).values(unit_id=data.unit_id, **values)
                            .on_conflict_do_update(index_elements=["unit_id"], set_=values))
 
@@ -139,5 +139,6 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         "messaging.message_opened.v1": opened,
         "messaging.conversation_closed.v1": closed,
         "messaging.reply_sent.v1": reply_sent,
-        "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "careunit"),
+        "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "careunit",
+                                                                box.source.region),
     }

@@ -26,6 +26,7 @@ care_units = Table(
     Column("unit_id", String(100), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("services", JSON, nullable=False),
+    Column("region", String(40)),  # migration 4: where the unit's mailbox is
 )
 
 conversations = Table(
@@ -76,6 +77,8 @@ outbox_table = define_outbox(metadata)
 inbox_table = define_inbox(metadata)
 
 def _initial(conn) -> None:
+    # Version 1's create_all already makes later columns on a fresh database; the later
+    # migrations add them with IF NOT EXISTS, so both paths end with the same schema.
     metadata.create_all(conn, tables=[care_units, conversations, messages, mailbox_keys,
                                       peer_keys, outbox_table, inbox_table])
 
@@ -108,4 +111,8 @@ MIGRATIONS = [Migration(1, "initial schema", _initial),
               Migration(2, "projection of published forms and offered e-services",
                         _forms_projection),
               Migration(3, "statuses, receipts and promised answer time",
-                        _conversations_go_on)]
+                        _conversations_go_on),
+              Migration(4, "the region of each care unit (hand-over between regions)",
+                        lambda conn: conn.execute(text(
+                            "ALTER TABLE care_units ADD COLUMN IF NOT EXISTS region "
+                            "varchar(40)")))]
