@@ -13,6 +13,7 @@ from shared.events import Source
 from shared.events.topics import group_id
 
 DIRECTORY_TABLE = "unit_directory"
+CONVERSATIONS_TABLE = "handed_over_conversations"  # conversation id -> the other side's region
 
 
 def app_id(region: str) -> str:
@@ -21,8 +22,12 @@ def app_id(region: str) -> str:
     return group_id(region, CONSUMER)
 
 
+def changelog(region: str, table: str) -> str:
+    return f"{app_id(region)}-{table}-changelog"  # faust's naming
+
+
 def directory_changelog(region: str) -> str:
-    return f"{app_id(region)}-{DIRECTORY_TABLE}-changelog"  # faust's naming
+    return changelog(region, DIRECTORY_TABLE)
 
 
 def create_app(settings: RoutingSettings) -> faust.App:
@@ -43,7 +48,11 @@ def create_app(settings: RoutingSettings) -> faust.App:
         DIRECTORY_TABLE,
         schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
         partitions=1, recovery_buffer_size=1, use_partitioner=True)
-    router = Router(directory=directory,
+    conversations = app.GlobalTable(  # same reasons as the directory's settings
+        CONVERSATIONS_TABLE,
+        schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
+        partitions=1, recovery_buffer_size=1, use_partitioner=True)
+    router = Router(directory=directory, conversations=conversations,
                     source=Source(service=CONSUMER, region=settings.region),
                     empty_directory_wait_s=settings.empty_directory_wait_s,
                     unknown_unit_wait_s=settings.unknown_unit_wait_s)

@@ -21,7 +21,9 @@ def record(value: bytes, topic: str = "patient-mailbox.events", key=b"conv-1") -
 
 async def test_registration_then_submission_is_routed_with_derived_id():
     r = router()
-    assert await r.on_identity(record(raw(registration()), "identity.events")) == []
+    # The unit is the own region's: announced to the other regions, nothing else.
+    [announced] = await r.on_identity(record(raw(registration()), "identity.events"))
+    assert announced.topic == "interregion.units"
     cause = submission()
     [out] = await r.on_submission(record(raw(cause)))
     assert out.topic == "stockholm.routing.events" and out.key == b"conv-1"
