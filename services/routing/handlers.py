@@ -114,14 +114,14 @@ class Router:
             source=source, directory=directory,
             conversations=conversations if conversations is not None else {},
             routing_topic=self.routing_topic, out_record=OutRecord, lookup=self._lookup)
-        to_unit = dict.fromkeys(TO_UNIT, self.handover.in_conversation)
         handlers: dict[str, dict[type[EventData], Handle]] = {
             IDENTITY: {CareUnitRegistered: self._apply_registration},
             FORMS: {UnitServicesChanged: self._apply_offer},
-            PATIENT_MAILBOX: {MessageSubmitted: self._route, MailboxKeyPublished: self._announce,
-                              **to_unit},
-            CAREUNIT_MAILBOX: {MailboxKeyPublished: self._announce,
-                               **dict.fromkeys(TO_PATIENT, self.handover.in_conversation)}}
+            PATIENT_MAILBOX: {MessageSubmitted: self._route, MailboxKeyPublished: self._announce},
+            CAREUNIT_MAILBOX: {MailboxKeyPublished: self._announce}}
+        for topic, contracts in ((PATIENT_MAILBOX, TO_UNIT), (CAREUNIT_MAILBOX, TO_PATIENT)):
+            for contract in contracts:  # in a conversation with another region: handed there
+                handlers[topic][contract] = self.handover.in_conversation
         self._wiring = {topic: wiring.bind(CONSUMER, [topic], by_contract, NOT_INTERESTED[topic])
                         for topic, by_contract in handlers.items()}
         # Not regional topics, so not in the contract table: exactly these, nothing ignored.

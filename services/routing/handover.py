@@ -58,6 +58,7 @@ DIRECTORY = (CareUnitRegistered, UnitServicesChanged, MailboxKeyPublished)
 
 Out = Any  # handlers.OutRecord (kept apart to avoid an import cycle)
 Lookup = Callable[[str], Awaitable[Any]]
+Handle = Callable[[Envelope], Awaitable[list[Out]]]
 
 
 class Handover:
@@ -142,12 +143,14 @@ class Handover:
         HANDED_OVER.labels("in").inc()
         return [self._record(self._routing_topic, envelope.subject, envelope)]
 
-    def inbound_handlers(self) -> dict[type[EventData], Callable[[Envelope], Awaitable[list]]]:
-        relayed = {c: self.inbound_relay for c in (*TO_PATIENT, *TO_UNIT, MessageUnroutable)}
-        return {**relayed, MessageSubmitted: self.inbound_submission}
+    def inbound_handlers(self) -> dict[type[EventData], Handle]:
+        handlers: dict[type[EventData], Handle] = {MessageSubmitted: self.inbound_submission}
+        for contract in (*TO_PATIENT, *TO_UNIT, MessageUnroutable):
+            handlers[contract] = self.inbound_relay
+        return handlers
 
-    def directory_handlers(self) -> dict[type[EventData], Callable[[Envelope], Awaitable[list]]]:
-        return dict.fromkeys(DIRECTORY, self.from_directory)
+    def directory_handlers(self) -> dict[type[EventData], Handle]:
+        return {contract: self.from_directory for contract in DIRECTORY}
 
     def _record(self, topic: str, key: str, envelope: Envelope) -> Out:
         return self._out(topic, key.encode(), encode(envelope),
