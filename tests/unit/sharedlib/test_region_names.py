@@ -37,3 +37,21 @@ def test_the_default_is_one_development_region():
     assert ServiceSettings(environment="test").region == "stockholm"
     assert ServiceSettings(environment="test", region="vastra-gotaland").region == \
         "vastra-gotaland"
+
+
+def test_a_second_local_region_has_its_own_ports_and_data_but_the_first_ones_broker(tmp_path):
+    from devstack.config import other_region, test_config
+    from devstack.services import service_specs
+
+    first = test_config(tmp_path, base_port=20000)
+    second = other_region(first)
+    assert second.region == "vastra-gotaland" and second.data_dir != first.data_dir
+    assert (second.kafka_bootstrap, second.smtp_port, second.mailsink_http_port) == \
+        (first.kafka_bootstrap, first.smtp_port, first.mailsink_http_port)
+    def ports(cfg):
+        return ({s.port for s in service_specs(cfg)}
+                | {cfg.pg_port(s.name) for s in cfg.pg_servers})
+    assert not ports(first) & ports(second)
+    assert not ports(second) & {first.kafka_port, first.smtp_port, first.mailsink_http_port}
+    regions = {s.env[s.name.upper().replace("-", "_") + "_REGION"] for s in service_specs(second)}
+    assert regions == {"vastra-gotaland"}
