@@ -3,6 +3,9 @@ views. Building the app connects to nothing; the worker connects when it starts.
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, cast
+
 import faust
 
 from services.routing.agents import Publisher, register_agents
@@ -62,6 +65,19 @@ def create_app(settings: RoutingSettings) -> faust.App:
     @app.task
     async def declare_dead_letter_topic() -> None:
         await dlq.maybe_declare()
+
+    @app.task
+    async def track_changelog_metadata() -> None:
+        # aiokafka's producer keeps metadata of every topic until it first sends to one it
+        # did not know at start (another region's inbound topic, made later), and from then
+        # on only of topics it sent to since. faust picks a table write's changelog partition
+        # from that metadata without fetching it (a TypeError when missing), so the tables'
+        # changelogs are tracked from the start.
+        producer = cast(Any, app.producer)
+        while getattr(producer, "_producer", None) is None:  # not started yet
+            await asyncio.sleep(0.2)
+        for table in (DIRECTORY_TABLE, CONVERSATIONS_TABLE):
+            await producer._producer.client.add_topic(changelog(settings.region, table))
 
     register_agents(app, router, publisher, settings.region)
     register_views(app, directory)
