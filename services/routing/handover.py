@@ -88,8 +88,10 @@ class Handover:
     # -- outgoing -----------------------------------------------------------------------
     def forward(self, region: str, key: str, envelope: Envelope) -> list[Out]:
         HANDED_OVER.labels("out").inc()
+        # Only the logger's safe fields are kept: the destination topic names the region.
         log.info("handed over to another region", extra={
-            "event_id": str(envelope.event_id), "to_region": region, "type": envelope.type})
+            "event_id": str(envelope.event_id), "topic": interregion_inbound(region),
+            "event_type": envelope.wire_name})
         return [self._record(interregion_inbound(region), key, envelope)]
 
     def submission_out(self, region: str, envelope: Envelope, conversation_id: str) -> list[Out]:
@@ -134,7 +136,8 @@ class Handover:
                         cause=envelope, event_id=derived_uuid7(envelope.event_id, "routed"))
         log.info("handed-over message decided", extra={
             "event_id": str(out.event_id), "conversation_id": submission.conversation_id,
-            "from_region": origin, "outcome": type(decision).__name__.lower()})
+            "care_unit_id": submission.care_unit_id,
+            "status": type(decision).__name__.lower()})
         if isinstance(decision, Routed):
             return [self._record(self._routing_topic, submission.conversation_id, out)]
         return [self._record(interregion_inbound(origin), submission.conversation_id, out)]
