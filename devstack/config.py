@@ -6,7 +6,7 @@ directories so a running system and a test run never collide."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +27,10 @@ class StackConfig:
     data_dir: Path
     base_port: int = 0  # offset added to every default port
     region: str = "stockholm"
+    # 0: the first region, which runs Kafka and the mail sink. n > 0: another region beside it
+    # (docs/regions.md): its own PostgreSQL servers, data and services on ports 100·n above the
+    # first's, the first region's broker (regions share one) and mail sink (one inbox to read).
+    region_index: int = 0
     environment: str = "development"
     # Development-only secrets; production supplies its own through the environment.
     db_password: str = "dev-only-db-password"
@@ -45,15 +49,23 @@ class StackConfig:
         return hashlib.sha256(f"{self.kek_seed}:internal:{caller}".encode()).hexdigest()
 
     def port(self, default: int) -> int:
+        return default + self.base_port + 100 * self.region_index
+
+    def shared_port(self, default: int) -> int:
+        """A port of what all regions share (the first region's): Kafka, the mail sink."""
         return default + self.base_port
 
     @property
+    def runs_shared_infra(self) -> bool:
+        return self.region_index == 0
+
+    @property
     def kafka_port(self) -> int:
-        return self.port(9092)
+        return self.shared_port(9092)
 
     @property
     def kafka_controller_port(self) -> int:
-        return self.port(9093)
+        return self.shared_port(9093)
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -61,11 +73,11 @@ class StackConfig:
 
     @property
     def smtp_port(self) -> int:
-        return self.port(1025)
+        return self.shared_port(1025)
 
     @property
     def mailsink_http_port(self) -> int:
-        return self.port(8025)
+        return self.shared_port(8025)
 
     def pg_port(self, server: str) -> int:
         return self.port(next(s.port for s in self.pg_servers if s.name == server))
@@ -88,3 +100,13 @@ def test_config(data_dir: Path, base_port: int = 20000) -> StackConfig:
                     StackConfig(data_dir=data_dir).pg_servers)
     return StackConfig(data_dir=data_dir, base_port=base_port, environment="test",
                        pg_servers=servers)
+
+
+# The second local region: Västra Götalandsregionen, with its own seed (services/identity/seed).
+SECOND_REGION = "vastra-gotaland"
+
+
+def other_region(first: StackConfig, region: str = SECOND_REGION, index: int = 1) -> StackConfig:
+    """Another region beside `first`, on `first`'s broker and mail sink (see region_index)."""
+    return replace(first, region=region, region_index=index,
+                   data_dir=first.data_dir / "regions" / region)

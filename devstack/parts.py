@@ -38,8 +38,10 @@ class StackParts:
                 self.logs_dir / "mailsink.log", env={}, cwd=REPO_ROOT, stop_timeout=10.0),
             self._mailsink_ready, "serving SMTP and HTTP",
             ports=[cfg.smtp_port, cfg.mailsink_http_port], ready_timeout=30)
-        self.infra: dict[str, Component] = {"kafka": self.kafka, **self.pg,
-                                            "mailsink": self.mailsink}
+        # Another region than the first starts only its own databases (config.region_index).
+        self.infra: dict[str, Component] = (
+            {"kafka": self.kafka, **self.pg, "mailsink": self.mailsink}
+            if cfg.runs_shared_infra else dict(self.pg))
         self.specs: dict[str, ServiceSpec] = {s.name: s for s in service_specs(cfg)}
         self.services: dict[str, ProcessComponent] = {}
         self.timings: dict[str, float] = {}

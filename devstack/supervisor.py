@@ -116,7 +116,7 @@ class Stack(StackParts):
     def dead_processes(self) -> list[str]:
         """Components this stack started that are no longer running (servers excepted)."""
         dead = [n for n in self._started_services if not self.services[n].running()]
-        if self._infra_started:
+        if self._infra_started and self.cfg.runs_shared_infra:
             dead += [c.name for c in (self.kafka, self.mailsink) if not c.running()]
         return dead
 

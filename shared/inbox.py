@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import logs
 from shared.events import Envelope, EventData, decode_data
-from shared.events.topics import dead_letter
+from shared.events.topics import dead_letter, group_id, on_broker
 from shared.kafka import make_consumer
 
 log = logging.getLogger(__name__)
@@ -66,8 +66,13 @@ class EventConsumer:
                  inbox: Table, handlers: Mapping[str, Handler], producer: AIOKafkaProducer,
                  max_handler_attempts: int = 3, ignored: frozenset[str] | None = None,
                  retention: timedelta = timedelta(days=7), purge_every_s: float = 3600,
-                 owned: Mapping[str, frozenset[str]] | None = None) -> None:
+                 owned: Mapping[str, frozenset[str]] | None = None,
+                 region: str | None = None) -> None:
         self.name, self._topics, self._bootstrap = name, topics, bootstrap
+        # Topics and the handlers' wiring use logical names; the broker's names, the group id
+        # and the dead-letter topic carry the region's prefix (None: names are the broker's,
+        # as in the library's own tests).
+        self._region = region
         self._engine, self._inbox, self._handlers = engine, inbox, handlers
         self._producer, self._max_attempts = producer, max_handler_attempts
         # None: a legacy wire-name map (no complete declaration), which skips unknown types.
@@ -79,7 +84,8 @@ class EventConsumer:
         self.running = False
 
     async def run(self) -> None:
-        consumer = make_consumer(self._bootstrap, self.name, self._topics)
+        consumer = make_consumer(self._bootstrap, self._broker_name(self.name, group=True),
+                                 [self._broker_name(t) for t in self._topics])
         await consumer.start()
         self.running = True
         try:
@@ -95,6 +101,20 @@ class EventConsumer:
         finally:
             self.running = False
             await consumer.stop()
+
+    def _broker_name(self, name: str, group: bool = False) -> str:
+        if self._region is None:
+            return name
+        return group_id(self._region, name) if group else on_broker(self._region, name)
+
+    def _logical_name(self, broker_name: str) -> str:
+        """The topic's name in the code (ownership is declared by it), without the region."""
+        prefix = f"{self._region}." if self._region is not None else ""
+        return broker_name.removeprefix(prefix) if prefix else broker_name
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return self._broker_name(dead_letter(self.name))
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict) -> None:
         try:
@@ -132,7 +152,7 @@ class EventConsumer:
         except ValidationError as exc:
             return await self._dead_letter(record, f"undecodable envelope: {_summary(exc)}")
         if self._owned is not None and envelope.wire_name not in self._owned.get(
-                record.topic, frozenset()):
+                self._logical_name(record.topic), frozenset()):
             # Only the owning service can write the topic, so the topic vouches for the
             # sender; any other type on it is forged or misrouted and never handled.
             return await self._dead_letter(
@@ -198,7 +218,7 @@ class EventConsumer:
         backoff = 0.1
         while True:  # the offset must not pass the record before its letter is out
             try:
-                await self._producer.send_and_wait(dead_letter(self.name), letter,
+                await self._producer.send_and_wait(self.dead_letter_topic, letter,
                                                    key=record.key)
                 return
             except (KafkaError, OSError) as exc:

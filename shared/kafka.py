@@ -112,12 +112,14 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3,
         await admin.close()
 
 
-async def ensure_event_topics(bootstrap: str, names: list[str], policy: TopicPolicy) -> None:
-    """The platform's topics: state topics (topics.STATE) kept for ever, the others for the
-    policy's retention."""
-    from shared.events.topics import STATE
+async def ensure_event_topics(bootstrap: str, names: list[str], policy: TopicPolicy,
+                              region: str) -> None:
+    """The platform's topics (logical names) on the broker under the region's prefix: state
+    topics (topics.STATE) kept for ever, the others for the policy's retention."""
+    from shared.events.topics import STATE, on_broker
 
-    state = [n for n in names if n in STATE]
+    state = [on_broker(region, n) for n in names if n in STATE]
     if state:
         await ensure_topics(bootstrap, state, policy=policy, configs={"retention.ms": "-1"})
-    await ensure_topics(bootstrap, [n for n in names if n not in STATE], policy=policy)
+    await ensure_topics(bootstrap, [on_broker(region, n) for n in names if n not in STATE],
+                        policy=policy)

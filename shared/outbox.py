@@ -19,7 +19,9 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import psycopg
 from aiokafka import AIOKafkaProducer
@@ -42,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events.envelope import Envelope
+from shared.events.topics import on_broker
 from shared.kafka import encode, permanent_failure, valid_topic
 
 log = logging.getLogger(__name__)
@@ -94,8 +97,12 @@ def _libpq_dsn(engine: AsyncEngine) -> str:
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, outbox: Outbox, producer: AIOKafkaProducer, *,
                  name: str, batch_size: int = 200, fallback_poll_s: float = 0.5,
-                 retention: timedelta = timedelta(days=7)) -> None:
+                 retention: timedelta = timedelta(days=7), region: str | None = None) -> None:
         self._engine, self._outbox, self._producer = engine, outbox, producer
+        # Rows hold logical topic names; the region's prefix is added on the way out (None:
+        # the rows already hold broker names, as in the library's own tests).
+        self._broker_name: Callable[[str], str] = (
+            (lambda name: name) if region is None else partial(on_broker, region))
         self.name, self._batch_size, self._poll = name, batch_size, fallback_poll_s
         self._wake = asyncio.Event()
         self._last_backlog_check = 0.0
@@ -184,12 +191,13 @@ class OutboxRelay:
         parked: dict[int, str] = {}
         futures: list[tuple[int, asyncio.Future]] = []
         for r in rows:
-            if not valid_topic(r.topic):  # the client would wait for its metadata for ever
+            topic = self._broker_name(r.topic)
+            if not valid_topic(topic):  # the client would wait for its metadata for ever
                 parked[r.id] = "invalid topic"
                 continue
             try:
                 futures.append((r.id, await self._producer.send(
-                    r.topic, value=r.payload, key=r.key.encode(),
+                    topic, value=r.payload, key=r.key.encode(),
                     headers=[("event_type", r.event_type.encode())])))
             except Exception as exc:
                 if (reason := permanent_failure(exc)) is None:

@@ -62,7 +62,8 @@ class EventRuntime:
             name=name, topics=topic_names, bootstrap=self.bootstrap, engine=self.engine,
             inbox=self.inbox, handlers=binding.handlers, ignored=binding.ignored,
             producer=self.producer, owned=binding.owned,
-            retention=timedelta(days=self.settings.inbox_retention_days)))
+            retention=timedelta(days=self.settings.inbox_retention_days),
+            region=self.settings.region))
 
     async def start(self) -> None:
         """Migrates the database (needed to serve anything), then returns; Kafka comes up in
@@ -73,12 +74,13 @@ class EventRuntime:
 
     async def _connect_kafka(self, first_backoff_s: float = 0.5) -> None:
         assert self.settings is not None
+        region = self.settings.region
         wanted = list(topics.ALL) + [topics.dead_letter(c.name) for c in self.consumers]
         backoff = first_backoff_s
         while True:
             try:
                 await ensure_event_topics(self.bootstrap, wanted,
-                                          TopicPolicy.from_settings(self.settings))
+                                          TopicPolicy.from_settings(self.settings), region)
                 await asyncio.wait_for(self.producer.start(), 30)
                 break
             except Exception as exc:  # noqa: BLE001 - broker away: serve on, try again
@@ -91,7 +93,8 @@ class EventRuntime:
         self.kafka_connected = True
         if self.outbox is not None:
             relay = OutboxRelay(self.engine, self.outbox, self.producer, name=self.service,
-                                retention=timedelta(days=self.settings.outbox_retention_days))
+                                retention=timedelta(days=self.settings.outbox_retention_days),
+                                region=region)
             self._spawn("outbox-relay", relay.run)
         for consumer in self.consumers:
             self._spawn(f"consumer-{consumer.name}", consumer.run)

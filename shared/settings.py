@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.events.topics import REGION_PATTERN
+
 PLACEHOLDER = "changethis"
 
 
@@ -18,7 +20,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore")
 
     environment: Literal["development", "test", "production"] = "production"
-    region: str = "stockholm"
+    # The region this instance serves: prefixes its topics and consumer groups, marks its
+    # events' source, picks identity's seed (docs/regions.md).
+    region: str = Field(default="stockholm", pattern=f"^{REGION_PATTERN}$")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"

@@ -101,27 +101,36 @@ async def rotate_and_announce(conn: AsyncConnection, keyring: Keyring, outbox: O
     return key_id
 
 
+def peer_name(peer: Mailbox, peer_region: str | None, own_region: str) -> str:
+    """Under which name a peer mailbox's keys are kept: the own region's plainly, another
+    region's (handed over by routing, docs/regions.md) qualified with that region, so a
+    message is sealed to the mailbox of the region that will open it."""
+    return peer if peer_region in (None, own_region) else f"{peer}@{peer_region}"
+
+
 def remember_peer_key(keyring: Keyring, peer: Mailbox,
-                      verifier: AnnouncementVerifier | None) -> Handler:
-    """Handler for the other mailbox's MailboxKeyPublished events (None: no key pinned, so
-    every announcement is refused)."""
+                      verifier: AnnouncementVerifier | None, own_region: str) -> Handler:
+    """Handler for the other mailbox's MailboxKeyPublished events, of any region (None: no
+    key pinned, so every announcement is refused). One pinned key per peer mailbox: another
+    region's announcements verify only if that region signs with the pinned key."""
 
     async def handle(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
         assert isinstance(data, MailboxKeyPublished)
         if data.mailbox != peer:
-            return  # our own announcement, read back from a shared topic
+            return  # our own announcement (or another region's same kind), read back
         if verifier is None:
             raise RejectEvent("no pinned signing key for the announcing mailbox")
         verifier.check(data)
         assert data.key_version is not None  # checked above
-        if await keyring.peer_key_version(conn, peer, data.key_id) == data.key_version:
+        name = peer_name(peer, envelope.source.region, own_region)
+        if await keyring.peer_key_version(conn, name, data.key_id) == data.key_version:
             return  # the same announcement again (re-sent by the outbox relay)
-        newest = await keyring.peer_key_version(conn, peer)
+        newest = await keyring.peer_key_version(conn, name)
         if newest is not None and data.key_version <= newest:
             raise RejectEvent(f"stale key announcement: version {data.key_version} is not "
                               f"newer than {newest}")
         await keyring.remember_peer_key(
-            conn, data.mailbox, data.key_id, _unb64(data.public_key),
+            conn, name, data.key_id, _unb64(data.public_key),
             envelope.occurred_at or datetime.now(UTC), version=data.key_version)
 
     return handle

@@ -6,7 +6,12 @@ import asyncio
 
 from faust.worker import Worker
 
-from services.routing.bootstrap import DIRECTORY_CHANGELOG, create_app
+from services.routing.bootstrap import (
+    CONVERSATIONS_TABLE,
+    DIRECTORY_TABLE,
+    changelog,
+    create_app,
+)
 from services.routing.settings import RoutingSettings
 from shared.events import topics
 from shared.kafka import TopicPolicy, ensure_event_topics, ensure_topics
@@ -17,11 +22,18 @@ async def declare_topics(settings: RoutingSettings) -> None:
     changelog that faust creates itself can be missing from the metadata at the first
     partition assignment, and the table then never recovers (seen under load)."""
     policy = TopicPolicy.from_settings(settings)
-    await ensure_event_topics(settings.kafka_bootstrap_servers, list(topics.ALL), policy)
-    # Compacted, kept for ever: the directory is state that was sent once.
-    await ensure_topics(settings.kafka_bootstrap_servers, [DIRECTORY_CHANGELOG], partitions=1,
+    await ensure_event_topics(settings.kafka_bootstrap_servers, list(topics.ALL), policy,
+                              settings.region)
+    # Compacted, kept for ever: the directory is state that was sent once; so are the shared
+    # directory of all regions and the record of conversations handed over to this region.
+    await ensure_topics(settings.kafka_bootstrap_servers,
+                        [changelog(settings.region, DIRECTORY_TABLE),
+                         changelog(settings.region, CONVERSATIONS_TABLE),
+                         topics.INTERREGION_UNITS], partitions=1,
                         configs={"cleanup.policy": "compact", "retention.ms": "-1"},
                         policy=policy)
+    await ensure_topics(settings.kafka_bootstrap_servers,
+                        [topics.interregion_inbound(settings.region)], policy=policy)
 
 
 def main() -> None:

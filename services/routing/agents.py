@@ -55,10 +55,13 @@ class Publisher:
                 backoff = min(backoff * 2, 5.0)
 
 
-def register_agents(app: faust.App, router: Router, publisher: Publisher) -> None:
-    identity_events = _raw_topic(app, topics.IDENTITY)
-    forms_events = _raw_topic(app, topics.FORMS)
-    submissions = _raw_topic(app, topics.PATIENT_MAILBOX)
+def register_agents(app: faust.App, router: Router, publisher: Publisher, region: str) -> None:
+    identity_events = _raw_topic(app, topics.on_broker(region, topics.IDENTITY))
+    forms_events = _raw_topic(app, topics.on_broker(region, topics.FORMS))
+    submissions = _raw_topic(app, topics.on_broker(region, topics.PATIENT_MAILBOX))
+    unit_events = _raw_topic(app, topics.on_broker(region, topics.CAREUNIT_MAILBOX))
+    directory = _raw_topic(app, topics.INTERREGION_UNITS)
+    inbound = _raw_topic(app, topics.interregion_inbound(region))
 
     @app.agent(identity_events, name="unit-directory")
     async def keep_directory(stream: faust.StreamT) -> None:
@@ -76,4 +79,22 @@ def register_agents(app: faust.App, router: Router, publisher: Publisher) -> Non
     async def route_submissions(stream: faust.StreamT) -> None:
         async for event in stream.events():
             for record in await router.on_submission(_in_record(event)):
+                await publisher.publish(record)
+
+    @app.agent(unit_events, name="hand-back")
+    async def hand_back(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            for record in await router.on_careunit(_in_record(event)):
+                await publisher.publish(record)
+
+    @app.agent(directory, name="interregion-directory")
+    async def other_regions_units(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            for record in await router.on_directory(_in_record(event)):
+                await publisher.publish(record)
+
+    @app.agent(inbound, name="interregion-inbound")
+    async def handed_over(stream: faust.StreamT) -> None:
+        async for event in stream.events():
+            for record in await router.on_inbound(_in_record(event)):
                 await publisher.publish(record)

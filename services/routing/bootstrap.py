@@ -3,6 +3,9 @@ views. Building the app connects to nothing; the worker connects when it starts.
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, cast
+
 import faust
 
 from services.routing.agents import Publisher, register_agents
@@ -10,15 +13,29 @@ from services.routing.handlers import CONSUMER, Router
 from services.routing.settings import RoutingSettings
 from services.routing.web import register_views
 from shared.events import Source
-from shared.events.topics import dead_letter
+from shared.events.topics import group_id
 
 DIRECTORY_TABLE = "unit_directory"
-DIRECTORY_CHANGELOG = f"{CONSUMER}-{DIRECTORY_TABLE}-changelog"  # faust's naming
+CONVERSATIONS_TABLE = "handed_over_conversations"  # conversation id -> the other side's region
+
+
+def app_id(region: str) -> str:
+    """faust's app id: the consumer group, and the prefix of its tables' changelog topics,
+    so each region's routing has its own group and its own directory."""
+    return group_id(region, CONSUMER)
+
+
+def changelog(region: str, table: str) -> str:
+    return f"{app_id(region)}-{table}-changelog"  # faust's naming
+
+
+def directory_changelog(region: str) -> str:
+    return changelog(region, DIRECTORY_TABLE)
 
 
 def create_app(settings: RoutingSettings) -> faust.App:
     app = faust.App(
-        CONSUMER,  # also the consumer group id
+        app_id(settings.region),  # also the consumer group id
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
         store="memory://",  # rebuilt from the changelog at start; the directory is small
         datadir=str(settings.data_dir),
@@ -34,17 +51,34 @@ def create_app(settings: RoutingSettings) -> faust.App:
         DIRECTORY_TABLE,
         schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
         partitions=1, recovery_buffer_size=1, use_partitioner=True)
-    router = Router(directory=directory,
+    conversations = app.GlobalTable(  # same reasons as the directory's settings
+        CONVERSATIONS_TABLE,
+        schema=faust.Schema(key_type=str, key_serializer="json", value_serializer="json"),
+        partitions=1, recovery_buffer_size=1, use_partitioner=True)
+    router = Router(directory=directory, conversations=conversations,
                     source=Source(service=CONSUMER, region=settings.region),
                     empty_directory_wait_s=settings.empty_directory_wait_s,
                     unknown_unit_wait_s=settings.unknown_unit_wait_s)
     publisher = Publisher(app)
-    dlq = publisher.topic(dead_letter(CONSUMER))
+    dlq = publisher.topic(router.dead_letter_topic)
 
     @app.task
     async def declare_dead_letter_topic() -> None:
         await dlq.maybe_declare()
 
-    register_agents(app, router, publisher)
+    @app.task
+    async def track_changelog_metadata() -> None:
+        # aiokafka's producer keeps metadata of every topic until it first sends to one it
+        # did not know at start (another region's inbound topic, made later), and from then
+        # on only of topics it sent to since. faust picks a table write's changelog partition
+        # from that metadata without fetching it (a TypeError when missing), so the tables'
+        # changelogs are tracked from the start.
+        producer = cast(Any, app.producer)
+        while getattr(producer, "_producer", None) is None:  # not started yet
+            await asyncio.sleep(0.2)
+        for table in (DIRECTORY_TABLE, CONVERSATIONS_TABLE):
+            await producer._producer.client.add_topic(changelog(settings.region, table))
+
+    register_agents(app, router, publisher, settings.region)
     register_views(app, directory)
     return app

@@ -17,26 +17,38 @@ from prometheus_client import Counter, Gauge
 from pydantic import ValidationError
 
 from services.routing.domain import Routed, decide, directory_entry, with_offered_services
+from services.routing.handover import TO_PATIENT, TO_UNIT, Handover
 from shared import logs
 from shared.events import Envelope, EventData, Source, decode_data, new_event, wiring
 from shared.events.contracts import (
     CareUnitRegistered,
+    ClinicianAwayChanged,
     ContactVerificationRequested,
     FormPublished,
     FormRetired,
     MailboxKeyPublished,
-    MessageRead,
+    MessageOverdue,
+    MessagePooled,
     MessageSubmitted,
+    MessageTakenBack,
     PatientActivated,
     PatientRegistered,
-    PatientReplied,
     ReplyDelivered,
     StaffMembershipChanged,
     StaffRegistered,
     StaffRevoked,
     UnitServicesChanged,
 )
-from shared.events.topics import FORMS, IDENTITY, PATIENT_MAILBOX, ROUTING, dead_letter
+from shared.events.topics import (
+    CAREUNIT_MAILBOX,
+    FORMS,
+    IDENTITY,
+    PATIENT_MAILBOX,
+    ROUTING,
+    dead_letter,
+    on_broker,
+)
+from shared.events.wiring import Binding, wire_name
 from shared.ids import derived_uuid7
 from shared.inbox import dead_letter_value, validation_summary
 from shared.kafka import encode
@@ -49,9 +61,14 @@ NOT_INTERESTED = {
     IDENTITY: (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
                PatientActivated, ContactVerificationRequested),
     FORMS: (FormPublished, FormRetired),
-    # A patient's reply goes straight to the unit that has the conversation: nothing to route.
-    PATIENT_MAILBOX: (MailboxKeyPublished, MessageRead, ReplyDelivered, PatientReplied),
+    # A patient's reply or read receipt goes straight to the unit that has the conversation
+    # in the same region; routing only hands it to a unit of another region.
+    PATIENT_MAILBOX: (ReplyDelivered,),
+    # Only events that a patient of another region follows are handed back there.
+    CAREUNIT_MAILBOX: (MessageTakenBack, MessagePooled, MessageOverdue, ClinicianAwayChanged),
 }
+# The shared directory topic and the region's inbound topic (not regional topics).
+DIRECTORY_AGENT, INBOUND_AGENT = "interregion-directory", "interregion-inbound"
 
 DECISIONS = Counter("routing_decisions_total", "Submitted messages routed or refused",
                     ["outcome"])
@@ -84,18 +101,34 @@ Handle = Callable[[Envelope], Awaitable[list[OutRecord]]]
 
 class Router:
     def __init__(self, *, directory: MutableMapping[str, Any], source: Source,
+                 conversations: MutableMapping[str, Any] | None = None,
                  empty_directory_wait_s: float = 15.0, unknown_unit_wait_s: float = 600.0,
                  poll_s: float = 0.2, max_poll_s: float = 2.0) -> None:
         self.directory, self.source = directory, source
+        self.routing_topic = on_broker(source.region, ROUTING)
+        self.dead_letter_topic = on_broker(source.region, dead_letter(CONSUMER))
         self._empty_wait, self._unknown_wait, self._poll = (
             empty_directory_wait_s, unknown_unit_wait_s, poll_s)
         self._max_poll = max(max_poll_s, poll_s)
+        self.handover = Handover(
+            source=source, directory=directory,
+            conversations=conversations if conversations is not None else {},
+            routing_topic=self.routing_topic, out_record=OutRecord, lookup=self._lookup)
         handlers: dict[str, dict[type[EventData], Handle]] = {
             IDENTITY: {CareUnitRegistered: self._apply_registration},
             FORMS: {UnitServicesChanged: self._apply_offer},
-            PATIENT_MAILBOX: {MessageSubmitted: self._route}}
+            PATIENT_MAILBOX: {MessageSubmitted: self._route, MailboxKeyPublished: self._announce},
+            CAREUNIT_MAILBOX: {MailboxKeyPublished: self._announce}}
+        for topic, contracts in ((PATIENT_MAILBOX, TO_UNIT), (CAREUNIT_MAILBOX, TO_PATIENT)):
+            for contract in contracts:  # in a conversation with another region: handed there
+                handlers[topic][contract] = self.handover.in_conversation
         self._wiring = {topic: wiring.bind(CONSUMER, [topic], by_contract, NOT_INTERESTED[topic])
                         for topic, by_contract in handlers.items()}
+        # Not regional topics, so not in the contract table: exactly these, nothing ignored.
+        for agent, by_contract in ((DIRECTORY_AGENT, self.handover.directory_handlers()),
+                                   (INBOUND_AGENT, self.handover.inbound_handlers())):
+            self._wiring[agent] = Binding({wire_name(c): h for c, h in by_contract.items()},
+                                          frozenset())
 
     async def on_identity(self, record: InRecord) -> list[OutRecord]:
         return await self._guarded(record, self._wiring[IDENTITY])
@@ -105,6 +138,18 @@ class Router:
 
     async def on_submission(self, record: InRecord) -> list[OutRecord]:
         return await self._guarded(record, self._wiring[PATIENT_MAILBOX])
+
+    async def on_careunit(self, record: InRecord) -> list[OutRecord]:
+        return await self._guarded(record, self._wiring[CAREUNIT_MAILBOX])
+
+    async def on_directory(self, record: InRecord) -> list[OutRecord]:
+        return await self._guarded(record, self._wiring[DIRECTORY_AGENT])
+
+    async def on_inbound(self, record: InRecord) -> list[OutRecord]:
+        return await self._guarded(record, self._wiring[INBOUND_AGENT])
+
+    async def _announce(self, envelope: Envelope) -> list[OutRecord]:
+        return self.handover.announce(envelope)
 
     async def _guarded(self, record: InRecord, binding: wiring.Binding) -> list[OutRecord]:
         try:
@@ -132,7 +177,7 @@ class Router:
         assert isinstance(unit, CareUnitRegistered)
         self.directory[unit.unit_id] = directory_entry(unit, self.directory.get(unit.unit_id))
         log.info("care unit in directory", extra={"care_unit_id": unit.unit_id})
-        return []
+        return self.handover.announce(envelope) if unit.region == self.source.region else []
 
     async def _apply_offer(self, envelope: Envelope) -> list[OutRecord]:
         snapshot = decode_data(envelope)
@@ -141,12 +186,15 @@ class Router:
         if entry is not None:
             self.directory[snapshot.unit_id] = entry
             log.info("care unit services changed", extra={"care_unit_id": snapshot.unit_id})
-        return []
+        return self.handover.announce(envelope)
 
     async def _route(self, envelope: Envelope) -> list[OutRecord]:
         submission = decode_data(envelope)
         assert isinstance(submission, MessageSubmitted)
-        decision = decide(submission, await self._lookup(submission.care_unit_id))
+        entry = await self._lookup(submission.care_unit_id)
+        if region := self.handover.unit_region(submission.care_unit_id):
+            return self.handover.submission_out(region, envelope, submission.conversation_id)
+        decision = decide(submission, entry)
         outcome = "routed" if isinstance(decision, Routed) else "unroutable"
         out = new_event(
             decision.event, source=self.source, subject=submission.conversation_id,
@@ -159,7 +207,7 @@ class Router:
             "event_id": str(out.event_id), "conversation_id": submission.conversation_id,
             "message_id": submission.message_id, "care_unit_id": submission.care_unit_id,
             "reason": getattr(decision.event, "reason", None)})
-        return [OutRecord(ROUTING, submission.conversation_id.encode(), encode(out),
+        return [OutRecord(self.routing_topic, submission.conversation_id.encode(), encode(out),
                           (("event_type", out.wire_name.encode()),))]
 
     async def _lookup(self, unit_id: str) -> Any:
@@ -195,4 +243,4 @@ class Router:
         value = dead_letter_value(
             consumer=CONSUMER, reason=reason, topic=record.topic, partition=record.partition,
             offset=record.offset, key=record.key, value=record.value)
-        return OutRecord(dead_letter(CONSUMER), record.key, value)
+        return OutRecord(self.dead_letter_topic, record.key, value)

@@ -122,6 +122,9 @@ class MessageRouted(EventData):
     service_type: ServiceType
     sealed_body: Sealed
     submitted_at: datetime
+    # The patient's region when it is not the unit's (a hand-over between regions): the
+    # unit's answer is sealed to that region's patient-mailbox key. None: the same region.
+    patient_region: str | None = Field(default=None, pattern=r"^[a-z0-9-]{1,40}$")
 
 
 @event("routing.message_unroutable", 1)

@@ -23,7 +23,10 @@ from shared.events import Envelope, EventData, new_event, topics
 from shared.events.contracts import (
     CareUnitRegistered,
     ContactVerificationRequested,
+    ConversationClosed,
     MailboxKeyPublished,
+    MessageAssigned,
+    MessageOpened,
     MessagePooled,
     MessageRead,
     MessageReceived,
@@ -34,9 +37,11 @@ from shared.events.contracts import (
     PatientRegistered,
     PatientReplied,
     ReplyDelivered,
+    ReplySent,
     StaffMembershipChanged,
     StaffRegistered,
     StaffRevoked,
+    UnitServicesChanged,
 )
 from shared.events.topics import CAREUNIT_MAILBOX
 from shared.ids import derived_uuid7
@@ -62,7 +67,10 @@ def advice_recipient(answers: dict | None) -> str | None:
 CONSUMES = [topics.IDENTITY, topics.ROUTING, topics.PATIENT_MAILBOX]
 NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated,
                   ContactVerificationRequested, MessageUnroutable, MessageSubmitted,
-                  ReplyDelivered)
+                  ReplyDelivered,
+                  # what routing relays from other regions for their patient mailboxes
+                  UnitServicesChanged, MessageReceived, MessageAssigned, ConversationClosed,
+                  MessageOpened, ReplySent)
 
 
 def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
@@ -90,7 +98,7 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
             message_id=data.message_id, conversation_id=data.conversation_id,
             care_unit_id=data.care_unit_id, patient_id=data.patient_id,
             service_type=data.service_type, status="unassigned",
-            group_id=pool, submitted_at=data.submitted_at,
+            group_id=pool, submitted_at=data.submitted_at, patient_region=data.patient_region,
             received_at=now, due_at=due_at(now, days), last_activity_at=now,
             **sealed_columns(data.sealed_body))
             .on_conflict_do_nothing().returning(unit_messages.c.message_id))).first()
@@ -175,5 +183,6 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         StaffRegistered: staff_memberships,
         StaffMembershipChanged: staff_memberships,
         StaffRevoked: staff_revoked,
-        MailboxKeyPublished: remember_peer_key(box.keyring, "patient", box.peer_announcements),
+        MailboxKeyPublished: remember_peer_key(
+            box.keyring, "patient", box.peer_announcements, box.source.region),
     }

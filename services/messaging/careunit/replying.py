@@ -17,6 +17,7 @@ from services.messaging.careunit.cases import case_of, emit, locked, store, tran
 from services.messaging.careunit.tables import replies
 from services.messaging.context import MailboxContext
 from services.messaging.domain import CLOSED, Action
+from services.messaging.keys import peer_name
 from shared.auth import Principal
 from shared.errors import CommandError
 from shared.events.contracts import ReplySent
@@ -33,8 +34,8 @@ async def reply(box: MailboxContext, staff: Principal, message_id: str, content:
         if row is None or not access.clinician_sees(staff, unit, case_of(row), mine):
             raise CommandError(404, "no such message assigned to you")
         case = transition(lambda: case_of(row).reply(staff.subject, mine, action))
-        patient_key, own_key = await box.keyring.peer_key(conn, "patient"), \
-            await box.keyring.active(conn)
+        patient_key, own_key = await box.keyring.peer_key(conn, peer_name(
+            "patient", row.patient_region, box.source.region)), await box.keyring.active(conn)
         if patient_key is None or own_key is None:
             raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")
         to_patient = seal_content(content, public_key=patient_key[1], key_id=patient_key[0],

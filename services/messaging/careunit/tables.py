@@ -46,6 +46,8 @@ unit_messages = Table(
     Column("opened_at", DateTime(timezone=True)),  # first staff open: patient's receipt
     Column("closed_at", DateTime(timezone=True)),
     Column("overdue_notified_at", DateTime(timezone=True)),
+    # The patient's region when another region handed the message over (revision 0003).
+    Column("patient_region", String(40)),
     # Keyset paging of a unit's inbox by (received_at, message_id), whole and per status:
     # listing cost then depends on the page, not on the size of the inbox.
     Index("unit_messages_page", "care_unit_id", "received_at", "message_id"),

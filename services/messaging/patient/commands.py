@@ -16,9 +16,10 @@ from services.messaging.body import (
 )
 from services.messaging.context import MailboxContext
 from services.messaging.domain import SENT, Conversation, DomainError
+from services.messaging.keys import peer_name
 from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
 from services.messaging.patient.offers import Offer, refusal, unit_offers_for
-from services.messaging.patient.tables import conversations, messages
+from services.messaging.patient.tables import care_units, conversations, messages
 from shared.auth import Principal
 from shared.errors import CommandError
 from shared.events import Actor, new_event
@@ -92,7 +93,11 @@ async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id:
 
 async def _sealed_both_ways(box: MailboxContext, conn, content: Content, *, item_id: str,
                             conversation_id: str, patient_id: str, unit_id: str):
-    unit_key = await box.keyring.peer_key(conn, "careunit")
+    # Sealed to the mailbox of the unit's own region (another region's: docs/regions.md).
+    unit_region = (await conn.execute(select(care_units.c.region).where(
+        care_units.c.unit_id == unit_id))).scalar_one_or_none()
+    unit_key = await box.keyring.peer_key(conn, peer_name("careunit", unit_region,
+                                                          box.source.region))
     own_key = await box.keyring.active(conn)
     if unit_key is None or own_key is None:
         raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")

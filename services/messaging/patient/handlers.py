@@ -33,12 +33,14 @@ from shared.events.contracts import (
     MessageOpened,
     MessageOverdue,
     MessagePooled,
+    MessageRead,
     MessageReceived,
     MessageRouted,
     MessageTakenBack,
     MessageUnroutable,
     PatientActivated,
     PatientRegistered,
+    PatientReplied,
     ReplyDelivered,
     ReplySent,
     StaffMembershipChanged,
@@ -55,13 +57,15 @@ from shared.inbox import Handler, RejectEvent
 CONSUMES = [topics.IDENTITY, topics.FORMS, topics.ROUTING, topics.CAREUNIT_MAILBOX]
 NOT_INTERESTED = (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
                   PatientActivated, ContactVerificationRequested, MessageRouted,
-                  MessageTakenBack, MessagePooled, MessageOverdue, ClinicianAwayChanged)
+                  MessageTakenBack, MessagePooled, MessageOverdue, ClinicianAwayChanged,
+                  # what routing relays from other regions for their care-unit mailboxes
+                  PatientReplied, MessageRead)
 
 
 def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
     async def unit_registered(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
         assert isinstance(data, CareUnitRegistered)
-        values = {"name": data.name, "services": list(data.services)}
+        values = {"name": data.name, "services": list(data.services), "region": data.region}
         await conn.execute(insert(care_units).values(unit_id=data.unit_id, **values)
                            .on_conflict_do_update(index_elements=["unit_id"], set_=values))
 
@@ -168,6 +172,6 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         MessageOpened: opened,
         ConversationClosed: closed,
         ReplySent: reply_sent,
-        MailboxKeyPublished: remember_peer_key(box.keyring, "careunit",
-                                                 box.peer_announcements),
+        MailboxKeyPublished: remember_peer_key(
+            box.keyring, "careunit", box.peer_announcements, box.source.region),
     }

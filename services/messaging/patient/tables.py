@@ -25,6 +25,7 @@ care_units = Table(
     Column("unit_id", String(100), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("services", JSON, nullable=False),
+    Column("region", String(40)),  # where the unit's mailbox is (revision 0003)
 )
 
 conversations = Table(

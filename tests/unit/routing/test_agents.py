@@ -27,7 +27,7 @@ def wiring():
     publisher = FakePublisher()
     router = Router(directory=directory, source=Source(service="routing", region="stockholm"),
                     empty_directory_wait_s=0.05, unknown_unit_wait_s=0.01, poll_s=0.01)
-    register_agents(app, router, publisher)
+    register_agents(app, router, publisher, "stockholm")
     return app, directory, publisher
 
 
@@ -39,6 +39,7 @@ async def test_agents_build_directory_and_route(wiring):
     async with app.agents["route-submissions"].test_context() as agent:
         await agent.put(value=raw(submission()), key=b"conv-1")
         await agent.put(value=b"\x00garbage", key=b"conv-2")
-    routed, dead = publisher.sent
+    announced, routed, dead = publisher.sent
+    assert announced.topic == "interregion.units"  # the own region's unit, for the others
     assert Envelope.model_validate_json(routed.value).wire_name == "routing.message_routed.v1"
-    assert dead.topic == "dlq.routing" and dead.key == b"conv-2"
+    assert dead.topic == "stockholm.dlq.routing" and dead.key == b"conv-2"

@@ -21,10 +21,12 @@ def record(value: bytes, topic: str = "patient-mailbox.events", key=b"conv-1") -
 
 async def test_registration_then_submission_is_routed_with_derived_id():
     r = router()
-    assert await r.on_identity(record(raw(registration()), "identity.events")) == []
+    # The unit is the own region's: announced to the other regions, nothing else.
+    [announced] = await r.on_identity(record(raw(registration()), "identity.events"))
+    assert announced.topic == "interregion.units"
     cause = submission()
     [out] = await r.on_submission(record(raw(cause)))
-    assert out.topic == "routing.events" and out.key == b"conv-1"
+    assert out.topic == "stockholm.routing.events" and out.key == b"conv-1"
     emitted = Envelope.model_validate_json(out.value)
     assert emitted.wire_name == "routing.message_routed.v1"
     assert emitted.event_id == derived_uuid7(cause.event_id, "routed")
@@ -59,14 +61,14 @@ async def test_event_types_declared_not_interesting_are_ignored():
 async def test_an_event_type_not_declared_for_its_topic_is_dead_lettered():
     # A registration on the patient-mailbox topic is no contract of that topic: never silent.
     [out] = await router().on_submission(record(raw(registration())))
-    assert out.topic == "dlq.routing"
+    assert out.topic == "stockholm.dlq.routing"
     assert "identity.care_unit_registered.v1 is not owned by topic" in json.loads(out.value)[
         "reason"]
 
 
 async def test_undecodable_record_goes_to_dead_letter_with_shared_shape():
     [out] = await router().on_submission(record(b"not json"))
-    assert out.topic == "dlq.routing" and out.key == b"conv-1"
+    assert out.topic == "stockholm.dlq.routing" and out.key == b"conv-1"
     letter = json.loads(out.value)
     assert set(letter) == {"consumer", "reason", "topic", "partition", "offset", "failed_at",
                            "key", "value_b64"}
@@ -78,7 +80,7 @@ async def test_contract_breach_goes_to_dead_letter_without_echoing_values():
     bad = submission().model_copy(update={"data": {"conversation_id": "c", "patient_id": "x"}})
     [out] = await router().on_submission(record(raw(bad)))
     letter = json.loads(out.value)
-    assert out.topic == "dlq.routing" and "message_id" in letter["reason"]
+    assert out.topic == "stockholm.dlq.routing" and "message_id" in letter["reason"]
 
 
 async def test_a_failing_directory_becomes_a_dead_letter_not_an_exception():
@@ -87,7 +89,7 @@ async def test_a_failing_directory_becomes_a_dead_letter_not_an_exception():
             raise RuntimeError("boom")
 
     [out] = await router(Broken(x=1)).on_submission(record(raw(submission())))
-    assert out.topic == "dlq.routing"
+    assert out.topic == "stockholm.dlq.routing"
     assert json.loads(out.value)["reason"] == "handler failed: RuntimeError"
 
 
