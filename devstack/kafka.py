@@ -149,8 +149,8 @@ class KafkaBroker:
                     "kafka.tools.StorageTool",
                     "format",
                     "--ignore-formatted",
-                    "-t",
-                    cluster_id,
+                    # One argument: an id may start with "-", which argparse takes for an option.
+                    f"--cluster-id={cluster_id}",
                     "-c",
                     str(self.properties),
                 ],

@@ -58,9 +58,14 @@ MESSAGES: dict[str, dict[Lang, str]] = {
                             "en": "{where}: {feature} is not supported."},
     "external_value_set": {
         "sv": "{where}: svarsalternativen finns i en extern terminologitjänst ({feature}); "
-              "lägg värdemängden i formuläret (contained).",
+              "lägg värdemängden i formuläret (contained) eller i samma Bundle.",
         "en": "{where}: the answer list refers to an external terminology server ({feature}); "
-              "include the ValueSet in the Questionnaire (contained)."},
+              "include the ValueSet in the Questionnaire (contained) or in the same Bundle."},
+    "missing_value_set": {
+        "sv": "{where}: svarsalternativen hänvisar till värdemängden {feature}, som inte finns "
+              "i formuläret (contained).",
+        "en": "{where}: the answer list refers to ValueSet {feature}, which the Questionnaire "
+              "does not contain."},
     "value_set_not_expandable": {
         "sv": "{where}: värdemängden {feature} kan inte expanderas här (filter eller hela "
               "kodsystem); lista koderna i den.",

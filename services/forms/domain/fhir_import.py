@@ -56,14 +56,29 @@ def import_resource(resource: Any, *, source_language: str = "en",
     found = [r for r in entries if isinstance(r, dict) and r.get("resourceType") == "Questionnaire"]
     if not found:
         return [ImportedForm("Bundle", None, [Issue("not_a_questionnaire", "", "Bundle")])]
+    value_sets = _value_sets(resource.get("entry", []))
     out = []
     for group in _by_form(found):
         merged, problems = merge_languages(group)
         if problems:
             out.append(ImportedForm(_label(group[0]), None, problems))
         else:
-            out.append(import_questionnaire(merged, source_language, own=own))
+            out.append(import_questionnaire(merged, source_language, own=own,
+                                            value_sets=value_sets))
     return out
+
+
+def _value_sets(entries: list[Any]) -> dict[str, Any]:
+    """The Bundle's own ValueSets, found by the entry's fullUrl or the ValueSet's url, as
+    Questionnaires that travel with their answer lists refer to them (e.g. the R4 ussg-fht)."""
+    found: dict[str, Any] = {}
+    for entry in entries:
+        resource = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(resource, dict) and resource.get("resourceType") == "ValueSet":
+            for key in (entry.get("fullUrl"), resource.get("url")):
+                if isinstance(key, str):
+                    found[key] = resource
+    return found
 
 
 def _by_form(questionnaires: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -79,8 +94,10 @@ def _by_form(questionnaires: list[dict[str, Any]]) -> list[list[dict[str, Any]]]
 
 
 def import_questionnaire(resource: dict[str, Any], source_language: str = "en", *,
-                         own: bool = False) -> ImportedForm:
-    reader = Reader(resource.get("language") or source_language, resource.get("contained", []))
+                         own: bool = False,
+                         value_sets: dict[str, Any] | None = None) -> ImportedForm:
+    reader = Reader(resource.get("language") or source_language, resource.get("contained", []),
+                    value_sets)
     for key in sorted(set(resource) - HANDLED - METADATA):
         reader.refuse("unsupported_element", "Questionnaire", key)
     if dropped := sorted(set(resource) & METADATA):

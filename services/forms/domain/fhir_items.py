@@ -29,9 +29,11 @@ MAX_DEPTH = 12  # levels of nested items; real forms use a handful
 class Reader:
     """One Questionnaire's reading state: its language, contained resources and findings."""
 
-    def __init__(self, base: str, contained: list[Any]) -> None:
+    def __init__(self, base: str, contained: list[Any],
+                 bundled: dict[str, Any] | None = None) -> None:
         self.base = base
         self.contained = {r.get("id"): r for r in contained if isinstance(r, dict)}
+        self.bundled = bundled or {}  # ValueSets of the same Bundle, by fullUrl and url
         self.problems: list[F.Issue] = []
         self.warnings: list[F.Issue] = []
         self.languages: set[str] = set()
@@ -94,6 +96,8 @@ class Reader:
                 f"items nested more than {MAX_DEPTH} levels"
             self.refuse("unsupported_element", where[:300], limit)
             return None
+        if not isinstance(raw.get("linkId"), str):  # R4 requires it; answers refer by it
+            self.refuse("invalid", where, "every item needs a linkId")
         for key in sorted(set(raw) - HANDLED):
             self.refuse("unsupported_element", where, key)
         kind = raw.get("type")

@@ -1,5 +1,6 @@
 """Answer lists: `answerOption` of every R4 value type (coding, string, integer, date, time)
-and `answerValueSet` pointing at a contained ValueSet, expanded here. A ValueSet held by an
+and `answerValueSet` pointing at a contained ValueSet or one sent in the same Bundle, expanded
+here. A ValueSet held by an
 external terminology server is refused with that reason (no network at import)."""
 
 from __future__ import annotations
@@ -50,9 +51,11 @@ def _value_set(ref: Any, where: str, reader: Any) -> tuple[Option, ...]:
     if not isinstance(ref, str):
         reader.refuse("external_value_set", where, str(ref))
         return ()
-    value_set = reader.contained.get(ref[1:]) if ref.startswith("#") else known_value_set(ref)
+    value_set = (reader.contained.get(ref[1:]) if ref.startswith("#")
+                 else reader.bundled.get(ref) or known_value_set(ref))
     if not isinstance(value_set, dict) or value_set.get("resourceType") != "ValueSet":
-        reader.refuse("external_value_set", where, ref)
+        reader.refuse("missing_value_set" if ref.startswith("#") else "external_value_set",
+                      where, ref)
         return ()
     concepts = _expansion(value_set)
     if concepts is None:

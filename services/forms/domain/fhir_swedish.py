@@ -11,6 +11,7 @@ _SV: list[tuple[str, str]] = [
     (r"duplicate linkId", "linkId förekommer mer än en gång"),
     (r"a group needs child items", "en grupp behöver underfrågor"),
     (r"a question needs a text", "en fråga behöver en text"),
+    (r"every item needs a linkId", "varje fråga och grupp behöver ett linkId"),
     (r"a required readOnly or hidden item needs an initial value",
      "en obligatorisk skrivskyddad eller dold fråga behöver ett förvalt värde"),
     (r"a unit applies to numbers and quantities", "en enhet hör till tal och mängder"),

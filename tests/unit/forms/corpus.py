@@ -4,6 +4,7 @@ manifest: where each came from and the outcome its import must have."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,9 +26,15 @@ def outcome(form: ImportedForm) -> str:
     return "refused: " + "; ".join(features)
 
 
+# A model check's wording without its trailing detail: "... (x)" or "... question <linkId>".
+_DETAIL = re.compile(r" \([^()]*\)$| question \S+$")
+
+
 def _feature(code: str, feature: str) -> str:
     if code == "external_value_set":
         return f"external ValueSet {feature}"
+    if code == "missing_value_set":
+        return f"missing contained ValueSet {feature}"
     if code == "invalid":
-        return f"invalid: {feature.split(' (')[0].split(' question ')[0]}"
+        return "invalid: " + _DETAIL.sub("", feature)
     return feature

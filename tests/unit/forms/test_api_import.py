@@ -10,7 +10,7 @@ from services.forms.bootstrap import create_app
 from services.forms.context import FormsContext
 from services.forms.settings import FormsSettings
 from shared.events import Source
-from tests.unit.forms.corpus import load
+from tests.unit.forms.corpus import MANIFEST, load
 from tests.unit.forms.fakes import FakeDatabase
 from tests.unit.forms.test_api import BASE, FakeVerifier, as_, new_form
 
@@ -41,6 +41,24 @@ def test_analysis_reports_importable_and_refused_forms_of_a_bundle(client):
     [problem] = refused["problems"]
     assert problem["feature"] == "sdc-questionnaire-calculatedExpression"
     assert problem["where"] == "H1/T1/H1/TS" and "not supported" in problem["message"]
+
+
+def test_the_r4_specifications_examples_in_one_bundle(client):
+    """All Questionnaires of the FHIR R4 example package sent together: the ussg-fht Bundle's
+    answer lists travel in it as ValueSets, so only its reference item is refused."""
+    entries = [{"resource": load(e["file"])} for e in MANIFEST
+               if e.get("package") == "hl7.fhir.r4.examples" and "Bundle" not in e["file"]]
+    entries += load("r4-Bundle-ussg-fht.json")["entry"]
+    r = client.post("/v1/fhir/import?lang=sv", json={"resourceType": "Bundle",
+                                                      "type": "collection", "entry": entries},
+                    headers=as_("designer"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["importable"], body["refused"]) == (3, 7)
+    [fht] = [f for f in body["forms"] if "54127-6" in f["label"]]
+    assert [(p["where"], p["feature"]) for p in fht["problems"]] == [
+        ("2/2.1/2.1.1.0", "type reference")]
+    assert "stöds inte" in fht["problems"][0]["message"]
 
 
 def test_refusal_is_in_the_designers_language(client):

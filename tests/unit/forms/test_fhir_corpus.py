@@ -26,8 +26,27 @@ def test_manifest_lists_every_file_with_its_origin():
     on_disk = {p.name for p in CORPUS.glob("*.json")} - {"manifest.json"}
     assert on_disk == set(ENTRIES)
     for entry in MANIFEST:
-        assert entry["repository"] and entry["path"] and len(entry["commit"]) == 40
+        assert entry["path"]
+        if "package" in entry:  # a published FHIR package: name, version and its hash
+            assert entry["version"] and entry["integrity"].startswith("sha512-")
+        else:  # a repository at a commit
+            assert entry["repository"] and len(entry["commit"]) == 40
         assert entry["expected"] == "supported" or entry["expected"].startswith("refused: ")
+
+
+def test_r4_specification_examples_are_all_there():
+    """Every Questionnaire of hl7.fhir.r4.examples 4.0.1: seven alone, one in a Bundle with
+    its ValueSets, two inside a PlanDefinition."""
+    r4 = [e for e in MANIFEST if e.get("package") == "hl7.fhir.r4.examples"]
+    assert len(r4) == 10 and {e["version"] for e in r4} == {"4.0.1"}
+
+
+@pytest.mark.parametrize("name", sorted(n for n in ENTRIES if load(n)["resourceType"] ==
+                                        "Questionnaire"))
+def test_same_outcome_when_sent_in_a_bundle(name):
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": load(name)}]}
+    [form] = import_resource(bundle)
+    assert outcome(form) == ENTRIES[name]["expected"]
 
 
 @pytest.mark.parametrize("name", sorted(ENTRIES))
@@ -75,4 +94,8 @@ def test_supported_form_round_trips_through_export(name):
     exported = to_fhir(form.definition, url=URL, version="1")
     Questionnaire.model_validate(exported)
     assert from_fhir(exported) == form.definition
-    assert exported["derivedFrom"][0].startswith(str(form.definition.source.url))
+    source = form.definition.source
+    if source is not None and source.url:
+        assert exported["derivedFrom"][0].startswith(source.url)
+    else:  # nothing to derive from (e.g. a Questionnaire that was contained, without url)
+        assert "derivedFrom" not in exported

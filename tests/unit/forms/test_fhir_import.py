@@ -89,6 +89,28 @@ def test_contained_value_set_is_expanded_and_external_one_refused():
     assert problems == [("external_value_set", "q", "https://tx.example/ValueSet/x")]
 
 
+def test_value_set_sent_in_the_same_bundle_is_expanded():
+    value_set = {"resourceType": "ValueSet", "url": "http://loinc.org/vs/LL1-9",
+                 "status": "active", "compose": {"include": [{"system": "urn:local", "concept": [
+                     {"code": "A", "display": "Alpha"}]}]}}
+    q = questionnaire({"linkId": "q", "text": "Q", "type": "choice",
+                       "answerValueSet": "http://example.org/ValueSet/LL1-9"})
+    bundle = {"resourceType": "Bundle", "type": "collection", "entry": [
+        {"resource": q}, {"fullUrl": "http://example.org/ValueSet/LL1-9", "resource": value_set}]}
+    [form] = import_resource(bundle)
+    assert [(o.system, o.code) for o in form.definition.items[0].options] == [("urn:local", "A")]
+    [alone] = import_resource(q)
+    assert [i.code for i in alone.problems] == ["external_value_set"]
+
+
+def test_missing_contained_value_set_and_missing_link_id_are_refused():
+    problems = refused(questionnaire({"linkId": "q", "text": "Q", "type": "choice",
+                                      "answerValueSet": "#nowhere"},
+                                     {"text": "No id", "type": "string"}))
+    assert problems == [("missing_value_set", "q", "#nowhere"),
+                        ("invalid", "?", "every item needs a linkId")]
+
+
 def test_open_choice_takes_an_option_or_other_text():
     form = imported(questionnaire({"linkId": "q", "text": "Q", "type": "open-choice",
                                    "answerOption": [{"valueCoding": {"code": "a"}}]}))
