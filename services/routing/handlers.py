@@ -31,6 +31,8 @@ from shared.events.contracts import (
     PatientRegistered,
     PatientReplied,
     ReplyDelivered,
+    StaffLoggedIn,
+    StaffLoginFailed,
     StaffMembershipChanged,
     StaffRegistered,
     StaffRevoked,
@@ -47,7 +49,7 @@ CONSUMER = "routing"
 # Per agent's topic: the contracts routing does not act on (checked by wiring.bind at start).
 NOT_INTERESTED = {
     IDENTITY: (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
-               PatientActivated, ContactVerificationRequested),
+               PatientActivated, ContactVerificationRequested, StaffLoggedIn, StaffLoginFailed),
     FORMS: (FormPublished, FormRetired),
     # A patient's reply goes straight to the unit that has the conversation: nothing to route.
     PATIENT_MAILBOX: (MailboxKeyPublished, MessageRead, ReplyDelivered, PatientReplied),
