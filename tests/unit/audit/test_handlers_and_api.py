@@ -5,8 +5,8 @@ from services.audit.handlers import AUDITED_TOPICS, make_handlers
 from services.audit.settings import AuditSettings
 from shared.auth import Principal
 from shared.events import REGISTRY
-from shared.events.topic_contracts import CONTRACTS_ON
 from shared.events.contracts import CareUnitRegistered, MessageOpened, NotificationSent
+from shared.events.topic_contracts import CONTRACTS_ON
 
 
 def test_every_registered_event_type_is_audited_from_every_other_topic():
