@@ -19,6 +19,7 @@ import httpx
 import pytest
 
 from examples.audit_consumer import records as stream_records
+from tests.e2e import oidc_flow
 from tests.e2e.staffing import Staff, Unit, hsa_id, import_catalogue, write_ldif
 from tests.e2e.support import SEED, Person, eventually
 
@@ -68,6 +69,12 @@ async def world(stack, http, tmp_path_factory) -> World:
     people = [Staff(ids[a], "nurse", {units[u].unit_id: [role]}) for a, (u, role) in ROLES.items()]
     path = tmp_path_factory.mktemp("audit") / "units.ldif"
     await import_catalogue(stack, write_ldif(path, list(units.values()), people), merge=True)
+    async with oidc_flow.Browser(await oidc_flow.identity_url(http)) as browser:
+        page = await browser.login_page()  # a failed login first (a wrong password)
+        failed = await browser.http.post("/login/staff", data={
+            **oidc_flow.form(page, "/login/staff").fields, "hsa_id": ids["clinician X"],
+            "password": "not the password", "otp": "000000"})
+        assert failed.status_code in (200, 401, 403, 422)
     p = {a: await Person.login(http, hsa_id=ids[a]) for a in ROLES}
     p["patient A"] = await Person.login(http, personnummer=SEED["patients"][0]["personnummer"])
     p["patient B"] = await Person.login(http, personnummer=SEED["patients"][1]["personnummer"])
@@ -141,6 +148,12 @@ async def test_an_auditor_gets_nothing_of_another_unit(world, stack) -> None:
     denied = [h for h in everything if h["event_type"] == "messaging.access_denied.v1"]
     assert len(denied) == 1 and denied[0]["outcome"] == "4"  # Y's attempt, logged for X
     assert (await audit(aud_x, "/v1/search", unit=y)).status_code == 403
+    # Logins and failed logins of X's staff, for X's auditor only.
+    kinds = {(h["event_type"], h["staff_id"], h["outcome"]) for h in everything}
+    assert ("identity.staff_logged_in.v1", world.people["admin X"].id, "0") in kinds
+    assert ("identity.staff_login_failed.v1", world.people["clinician X"].id, "4") in kinds
+    assert world.people["admin Y"].id not in {h["staff_id"] for h in everything
+                                              if h["event_type"].startswith("identity.")}
     by_pnr = await _search(aud_x, patient=SEED["patients"][0]["personnummer"])
     assert {h["seq"] for h in by_pnr} == {h["seq"] for h in everything
                                          if h["patient_id"] == world.people["patient A"].id}
