@@ -16,6 +16,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DBAPIError
 
 from services.audit import tables as audit
+from services.audit import tables_stream as audit_stream
 from services.audit.migrations import MIGRATIONS as AUDIT
 from services.forms import tables as forms
 from services.forms.migrations import MIGRATIONS as FORMS
@@ -36,7 +37,7 @@ SERVICES: dict[str, tuple[SchemaHistory, list[MetaData]]] = {
                             catalogue.metadata]),
     "forms": (FORMS, [forms.metadata, forms.access_metadata]),
     "notifier": (NOTIFIER, [notifier.metadata]),
-    "audit": (AUDIT, [audit.metadata, audit.access_metadata]),
+    "audit": (AUDIT, [audit.metadata, audit.access_metadata, audit_stream.metadata]),
 }
 # One row per service, written with the previous release's schema before the upgrade.
 ROWS = {
