@@ -62,8 +62,9 @@ def staff_password(door: Door, hsa_id: str, password: str, otp: str) -> domain.S
         who = verify_staff(conn, door.wrapper, hsa_id=hsa_id.strip(), password=password,
                            otp=otp, max_failures=settings.staff_max_failed_logins,
                            lockout=timedelta(seconds=settings.staff_lockout_s))
-        login_events.record(conn, settings.region, hsa_id=hsa_id.strip()[:64],
-                            ok=who is not None, method="password_totp")
+        if door.log_logins:
+            login_events.record(conn, settings.region, hsa_id=hsa_id.strip()[:64],
+                                ok=who is not None, method="password_totp")
     if who is None:
         raise LoginRefused(FAILED)
     return who
