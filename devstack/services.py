@@ -97,11 +97,11 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
             "KEY_ENCRYPTION_KEY": _dev_kek(cfg, name),
         }
         # Each internal caller's own credential; each server knows only its own callers'.
-        callers = {"identity": ("notifier", "operator"), "forms": ("patient-mailbox",),
+        callers = {"identity": ("notifier", "operator", "audit"), "forms": ("patient-mailbox",),
                    "audit": ("operator",), "notifier": ("operator",)}
         env |= {f"INTERNAL_CALLER_{c.upper().replace('-', '_')}": cfg.internal_credential(c)
                 for c in callers.get(name, ())}
-        if name in ("notifier", "patient-mailbox"):
+        if name in ("notifier", "patient-mailbox", "audit"):
             env["INTERNAL_CREDENTIAL"] = cfg.internal_credential(name)
         if pg and db:
             env["DATABASE_URL"] = cfg.database_url(pg, db)

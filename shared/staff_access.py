@@ -37,6 +37,8 @@ from shared.events.contracts import (
     ContactVerificationRequested,
     PatientActivated,
     PatientRegistered,
+    StaffLoggedIn,
+    StaffLoginFailed,
     StaffMembershipChanged,
     StaffRegistered,
     StaffRevoked,
@@ -121,7 +123,7 @@ def units_of(data: StaffRegistered | StaffMembershipChanged) -> dict[str, list[s
 
 # The identity events that a consumer interested only in authorization does not handle.
 NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated,
-                  ContactVerificationRequested)
+                  ContactVerificationRequested, StaffLoggedIn, StaffLoginFailed)
 
 
 def build_handlers(table: Table) -> dict[type[EventData], Handler]:

@@ -1,7 +1,7 @@
 """Auditor API: search and count records, and verify the hash chain.
 
-Callers are staff holding the "auditor" role at some unit (a token for audience "audit"), or
-operators with the internal API key."""
+Callers are staff holding the "auditor" role at some unit (a token for audience "audit"), who
+see the records of those units only, or operators with the internal API key (every record)."""
 
 from __future__ import annotations
 
@@ -9,27 +9,13 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.audit import queries
 from services.audit.domain import ChainVerifier
-from shared.auth import current_principal, internal_caller
-
-_operator = internal_caller("operator")
-
-
-async def auditor(request: Request,
-                  x_internal_api_key: Annotated[str | None, Header()] = None) -> None:
-    if x_internal_api_key is not None:  # operators' tools; no other service reads the log
-        await _operator(request, x_internal_api_key)
-        return
-    principal = await current_principal(request)
-    if principal.kind != "staff" or not any(
-            "auditor" in roles for roles in principal.units.values()):
-        raise HTTPException(403, "auditors only")
-
+from services.audit.scope import AuditorDep, auditor
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(auditor)])
 
@@ -72,21 +58,23 @@ def _engine(request: Request) -> AsyncEngine:
 
 
 @router.get("/records", response_model=RecordPage)
-async def list_records(request: Request, subject: Subject = None, event_type: EventType = None,
+async def list_records(request: Request, who: AuditorDep, subject: Subject = None,
+                       event_type: EventType = None,
                        after_seq: Annotated[int, Query(ge=0)] = 0,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> RecordPage:
     async with _engine(request).connect() as conn:
         rows = await queries.find(conn, subject=subject, event_type=event_type,
-                                after_seq=after_seq, limit=limit)
+                                after_seq=after_seq, limit=limit, scope=who.scope)
     page = [RecordPublic.model_validate(row._mapping) for row in rows]
     return RecordPage(records=page, next_after_seq=page[-1].seq if len(page) == limit else None)
 
 
 @router.get("/records/count")
-async def count_records(request: Request, subject: Subject = None,
+async def count_records(request: Request, who: AuditorDep, subject: Subject = None,
                         event_type: EventType = None) -> dict[str, int]:
     async with _engine(request).connect() as conn:
-        return {"count": await queries.count(conn, subject=subject, event_type=event_type)}
+        return {"count": await queries.count(conn, subject=subject, event_type=event_type,
+                                             scope=who.scope)}
 
 
 @router.get("/verify", response_model=VerifyResult)

@@ -9,6 +9,7 @@ from sqlalchemy import Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.audit.domain import AuditEntry
+from services.audit.search import Scope, in_scope
 from services.audit.tables import chain_head, records
 
 _ENTRY_COLUMNS = [c for c in records.c if c.name not in ("prev_hash", "hash")]
@@ -21,7 +22,10 @@ def entry_of(row: Row) -> AuditEntry:
                          "correlation_id": str(m["correlation_id"])})
 
 
-def _filtered(query: Select, subject: str | None, event_type: str | None) -> Select:
+def _filtered(query: Select, subject: str | None, event_type: str | None,
+              scope: Scope = None) -> Select:
+    if scope is not None:  # an auditor sees the records of the units they audit only
+        query = query.where(in_scope(scope))
     if subject:
         query = query.where(records.c.subject == subject)
     if event_type:
@@ -36,13 +40,15 @@ def _filtered(query: Select, subject: str | None, event_type: str | None) -> Sel
 
 
 async def find(conn: AsyncConnection, *, subject: str | None, event_type: str | None,
-               after_seq: int, limit: int) -> list[Row]:
-    query = _filtered(select(records).where(records.c.seq > after_seq), subject, event_type)
+               after_seq: int, limit: int, scope: Scope = None) -> list[Row]:
+    query = _filtered(select(records).where(records.c.seq > after_seq), subject, event_type,
+                      scope)
     return list((await conn.execute(query.order_by(records.c.seq).limit(limit))).all())
 
 
-async def count(conn: AsyncConnection, *, subject: str | None, event_type: str | None) -> int:
-    query = _filtered(select(func.count()).select_from(records), subject, event_type)
+async def count(conn: AsyncConnection, *, subject: str | None, event_type: str | None,
+                scope: Scope = None) -> int:
+    query = _filtered(select(func.count()).select_from(records), subject, event_type, scope)
     return (await conn.execute(query)).scalar_one()
 
 

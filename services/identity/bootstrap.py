@@ -19,7 +19,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy import create_engine
 
-from services.identity import api, catalogue, seed, tables
+from services.identity import api, catalogue, directory_api, seed, tables
 from services.identity.catalogue import CatalogueSync
 from services.identity.catalogue.watcher import ValidityWatcher
 from services.identity.contact import api as contact_api
@@ -98,6 +98,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     app.include_router(api.well_known)
     app.include_router(api.public)
     app.include_router(api.internal)
+    app.include_router(directory_api.public)
+    app.include_router(directory_api.internal)
     app.include_router(contact_api.router)
     app.include_router(contact_api.internal)
     oidc.mount(app, settings)

@@ -24,6 +24,7 @@ class IdentitySettings(DatabaseSettings):
     # addresses; the operator's letter printing reads the activation-letter queue.
     internal_caller_notifier: SecretStr = SecretStr(PLACEHOLDER)
     internal_caller_operator: SecretStr = SecretStr(PLACEHOLDER)
+    internal_caller_audit: SecretStr = SecretStr(PLACEHOLDER)
     token_ttl_s: int = 300  # access tokens: short, since services verify them offline
     # The active signing key is replaced at start-up once it is older than this.
     signing_key_max_age_days: int = 30

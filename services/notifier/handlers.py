@@ -17,6 +17,7 @@ from services.notifier.domain import (
 )
 from shared.events import Envelope, EventData
 from shared.events.contracts import (
+    AccessDenied,
     CareUnitRegistered,
     ClinicianAwayChanged,
     ContactVerificationRequested,
@@ -35,6 +36,8 @@ from shared.events.contracts import (
     PatientReplied,
     ReplyDelivered,
     ReplySent,
+    StaffLoggedIn,
+    StaffLoginFailed,
     StaffMembershipChanged,
     StaffRegistered,
     StaffRevoked,
@@ -53,7 +56,8 @@ TOPICS = [CAREUNIT_MAILBOX, PATIENT_MAILBOX, IDENTITY]
 NOT_INTERESTED = (MailboxKeyPublished, MessageSubmitted, MessageAssigned, MessageTakenBack,
                   MessageOpened, ReplySent, PatientReplied, MessagePooled, ConversationClosed,
                   ClinicianAwayChanged, CareUnitRegistered, PatientRegistered, StaffRegistered,
-                  StaffMembershipChanged, StaffRevoked, PatientActivated)
+                  StaffMembershipChanged, StaffRevoked, PatientActivated, AccessDenied,
+                  StaffLoggedIn, StaffLoginFailed)
 
 
 def make_handlers(add_pending: AddPending = store.add_pending, *,

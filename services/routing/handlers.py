@@ -34,6 +34,8 @@ from shared.events.contracts import (
     PatientActivated,
     PatientRegistered,
     ReplyDelivered,
+    StaffLoggedIn,
+    StaffLoginFailed,
     StaffMembershipChanged,
     StaffRegistered,
     StaffRevoked,
@@ -59,7 +61,7 @@ CONSUMER = "routing"
 # Per agent's topic: the contracts routing does not act on (checked by wiring.bind at start).
 NOT_INTERESTED = {
     IDENTITY: (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
-               PatientActivated, ContactVerificationRequested),
+               PatientActivated, ContactVerificationRequested, StaffLoggedIn, StaffLoginFailed),
     FORMS: (FormPublished, FormRetired),
     # A patient's reply or read receipt goes straight to the unit that has the conversation
     # in the same region; routing only hands it to a unit of another region.

@@ -7,7 +7,7 @@ tests/unit/test_contract_compat.py checks the committed JSON Schemas."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -216,6 +216,11 @@ class MessageOpened(EventData):
     care_unit_id: str = Id
     staff_id: str = Id
     staff_role: Role
+    # The patient concerned (pseudonym) and why the reader could open it: the audit service
+    # pseudonymises its stream and selects reads for review by these. Absent from older
+    # producers (the audit service then looks the patient up from the conversation).
+    patient_id: str | None = Field(default=None, min_length=1, max_length=100)
+    access_basis: Literal["assigned", "group_pool", "administrator"] | None = None
     # The patient's messages this open showed for the first time (the patient's read
     # receipts); absent from older producers, meaning message_id only.
     seen_message_ids: list[str] = Field(default_factory=list, max_length=1000)
@@ -331,3 +336,51 @@ class ContactVerificationRequested(EventData):
     verification_id: str = Id
     token: str = Field(min_length=20, max_length=100)
     expires_at: datetime
+
+
+# messaging: refused staff access --------------------------------------------------------
+
+@event("messaging.access_denied", 1)
+class AccessDenied(EventData):
+    """A member of staff asked for a message they may not see (it answered 404, as a missing
+    one does): logged for the unit that holds the message (patientdatalagen)."""
+
+    message_id: str = Id
+    conversation_id: str = Id
+    care_unit_id: str = Id
+    patient_id: str = Id
+    staff_id: str = Id
+    operation: Literal["open", "view", "assign", "reply"]
+
+
+# identity: staff logins ------------------------------------------------------------------
+
+@event("identity.staff_logged_in", 1)
+class StaffLoggedIn(EventData):
+    staff_id: str = Id
+    method: str = Field(min_length=1, max_length=40)
+    unit_ids: list[str] = Field(default_factory=list, max_length=200)
+
+
+@event("identity.staff_login_failed", 1)
+class StaffLoginFailed(EventData):
+    """A failed staff login; `staff_id` when the HSA-id entered names someone in the
+    catalogue (the HSA-id itself is not carried: a mistyped one may be anything)."""
+
+    staff_id: str | None = Field(default=None, min_length=1, max_length=100)
+    reason: str = Field(min_length=1, max_length=60)
+    unit_ids: list[str] = Field(default_factory=list, max_length=200)
+
+
+# audit: the auditors' stream ---------------------------------------------------------------
+
+@event("audit.audit_event_recorded", 1)
+class AuditEventRecorded(EventData):
+    """One audit record as a FHIR R4 AuditEvent (IHE BALP), for one care unit (`unit_id`;
+    None for records that concern no unit). The committed JSON Schema
+    schemas/audit-stream/audit-record.schema.json describes the whole Kafka value."""
+
+    seq: int = Field(ge=1)
+    record_event_id: str = Id
+    unit_id: str | None = Field(default=None, min_length=1, max_length=100)
+    resource: dict[str, Any]

@@ -23,14 +23,15 @@ RELAYED: tuple[type[EventData], ...] = (
 CONTRACTS_ON: dict[str, tuple[type[EventData], ...]] = {
     topics.IDENTITY: (c.CareUnitRegistered, c.PatientRegistered, c.StaffRegistered,
                       c.StaffMembershipChanged, c.StaffRevoked, c.PatientActivated,
-                      c.ContactVerificationRequested),
+                      c.ContactVerificationRequested, c.StaffLoggedIn, c.StaffLoginFailed),
     topics.FORMS: (c.FormPublished, c.FormRetired, c.UnitServicesChanged),
     topics.PATIENT_MAILBOX: (c.MailboxKeyPublished, c.MessageSubmitted, c.MessageRead,
                              c.ReplyDelivered, c.PatientReplied),
     topics.CAREUNIT_MAILBOX: (c.MailboxKeyPublished, c.MessageReceived, c.MessageAssigned,
                               c.MessageTakenBack, c.MessageOpened, c.ReplySent, c.MessagePooled,
-                              c.ConversationClosed, c.MessageOverdue, c.ClinicianAwayChanged),
+                              c.ConversationClosed, c.MessageOverdue, c.ClinicianAwayChanged,
+                              c.AccessDenied),
     topics.ROUTING: (c.MessageRouted, c.MessageUnroutable, *RELAYED),
     topics.NOTIFIER: (c.NotificationSent,),
-    topics.AUDIT: (),
+    topics.AUDIT: (c.AuditEventRecorded,),
 }

@@ -192,6 +192,11 @@ ROWS = [
     Row("GET", A + "/records?subject={conv_A}", frozenset({"auditor X"})),
     Row("GET", A + "/records/count?subject={conv_A}", frozenset({"auditor X"})),
     Row("GET", A + "/verify", frozenset({"auditor X"})),
+    Row("GET", A + "/search?unit={X}", frozenset({"auditor X"})),
+    Row("GET", A + "/search/export.csv", frozenset({"auditor X"})),
+    Row("GET", A + "/search/export.fhir", frozenset({"auditor X"})),
+    Row("GET", A + "/reviews", frozenset({"auditor X"})),
+    Row("GET", A + "/me/accesses", frozenset(PATIENTS)),
     # identity
     Row("GET", I + "/units/{X}/staff", STAFF_OF_X),
     # state changes, each allowed once, after every refusal

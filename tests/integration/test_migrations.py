@@ -16,6 +16,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.exc import DBAPIError
 
 from services.audit import tables as audit
+from services.audit import tables_stream as audit_stream
 from services.audit.migrations import MIGRATIONS as AUDIT
 from services.forms import tables as forms
 from services.forms.migrations import MIGRATIONS as FORMS
@@ -40,7 +41,7 @@ SERVICES: dict[str, tuple[SchemaHistory, list[MetaData]]] = {
                             catalogue.metadata]),
     "forms": (FORMS, [forms.metadata, forms.access_metadata]),
     "notifier": (NOTIFIER, [notifier.metadata]),
-    "audit": (AUDIT, [audit.metadata, audit.access_metadata]),
+    "audit": (AUDIT, [audit.metadata, audit.access_metadata, audit_stream.metadata]),
     "patient_mailbox": (PATIENT, [patient.metadata]),
     "careunit_mailbox": (CAREUNIT, [careunit.metadata]),
 }

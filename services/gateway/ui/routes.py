@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 
 from services.gateway.ui import (
+    access_log,
     auditor,
+    auditor_review,
     contact_verify,
     designer,
     designer_edit,
@@ -25,5 +27,5 @@ IN_LANGUAGE = [Depends(request_language)]
 def include(app: FastAPI) -> None:
     pages.install(app)
     for area in (pages, patient, patient_write, patient_settings, contact_verify, designer,
-                 designer_edit, designer_import, auditor, staff):
+                 designer_edit, designer_import, auditor, auditor_review, access_log, staff):
         app.include_router(area.router, dependencies=IN_LANGUAGE)

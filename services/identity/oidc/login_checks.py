@@ -14,6 +14,7 @@ from fastapi import Request
 
 from services.identity import client_address, domain
 from services.identity.lockout import ClientThrottled
+from services.identity.oidc import login_events
 from services.identity.oidc.i18n import _l
 from services.identity.oidc.staff_login import enrol_dev_default, verify_staff
 from services.identity.oidc.web import Door
@@ -61,6 +62,9 @@ def staff_password(door: Door, hsa_id: str, password: str, otp: str) -> domain.S
         who = verify_staff(conn, door.wrapper, hsa_id=hsa_id.strip(), password=password,
                            otp=otp, max_failures=settings.staff_max_failed_logins,
                            lockout=timedelta(seconds=settings.staff_lockout_s))
+        if door.log_logins:
+            login_events.record(conn, settings.region, hsa_id=hsa_id.strip()[:64],
+                                ok=who is not None, method="password_totp")
     if who is None:
         raise LoginRefused(FAILED)
     return who

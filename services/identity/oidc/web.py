@@ -75,6 +75,9 @@ class Door:
     eid: dict[str, EidProvider]
     form_action: str  # CSP: where login forms may lead (self, clients, e-ID broker)
     dev_staff_default: DevSecrets | None = None  # development and test only (seed file)
+    # Staff logins go to the audit log through the outbox (login_events); set by the wiring,
+    # off where a test builds the door over a database without the outbox.
+    log_logins: bool = False
 
     @property
     def db(self) -> Engine:

@@ -58,7 +58,7 @@ def build_door(settings: IdentitySettings, engine: AsyncEngine, db: Engine, keys
         targets.add(origin(settings.eid_broker_issuer))
     return Door(provider=provider, settings=settings, engine=engine, wrapper=wrapper, eid=eid,
                 form_action=" ".join(sorted(targets)),
-                dev_staff_default=_dev_staff_default(settings))
+                dev_staff_default=_dev_staff_default(settings), log_logins=True)
 
 
 def _dev_staff_default(settings: IdentitySettings) -> DevSecrets | None:

@@ -38,6 +38,8 @@ from shared.events.contracts import (
     PatientReplied,
     ReplyDelivered,
     ReplySent,
+    StaffLoggedIn,
+    StaffLoginFailed,
     StaffMembershipChanged,
     StaffRegistered,
     StaffRevoked,
@@ -70,7 +72,9 @@ NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated,
                   ReplyDelivered,
                   # what routing relays from other regions for their patient mailboxes
                   UnitServicesChanged, MessageReceived, MessageAssigned, ConversationClosed,
-                  MessageOpened, ReplySent)
+                  MessageOpened, ReplySent,
+                  # for the audit log only
+                  StaffLoggedIn, StaffLoginFailed)
 
 
 def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:

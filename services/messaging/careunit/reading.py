@@ -7,12 +7,13 @@ cross-site GET cannot make a member of staff "open" a message."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.body import Content, sealed_from_row, unit_recipient
-from services.messaging.careunit import access, groups
+from services.messaging.careunit import access, denials, groups
 from services.messaging.careunit.cases import case_of, emit, locked
 from services.messaging.careunit.tables import follow_ups, replies, unit_messages
 from services.messaging.context import MailboxContext
@@ -20,6 +21,8 @@ from shared.auth import Principal
 from shared.crypto.sealing import Binding
 from shared.errors import CommandError
 from shared.events.contracts import MessageOpened
+
+Basis = Literal["assigned", "group_pool", "administrator"]
 
 
 async def _thread(box: MailboxContext, conn: AsyncConnection, row) -> list[dict]:
@@ -59,22 +62,32 @@ async def _mark_seen(conn: AsyncConnection, row, now: datetime) -> list[str]:
     return seen + sorted(r.follow_up_id for r in fresh)
 
 
+def _basis(role: str, staff: Principal, row) -> Basis:
+    if role != access.CLINICIAN:
+        return "administrator"
+    return "assigned" if row.assigned_to == staff.subject else "group_pool"
+
+
 async def open_thread(box: MailboxContext, staff: Principal, message_id: str) -> dict:
     async with box.engine.begin() as conn:
         row = await locked(conn, message_id)
         unit = row.care_unit_id if row is not None else ""
         role = row and access.reader_role(staff, unit, case_of(row),
                                           await groups.groups_of(conn, unit, staff.subject))
-        if role is None:  # someone else's message looks exactly like a missing one
-            raise CommandError(404, "no such message")
-        thread = await _thread(box, conn, row)
-        seen = await _mark_seen(conn, row, datetime.now(UTC))
-        if row.unread_from_patient:
-            await conn.execute(update(unit_messages).where(
-                unit_messages.c.message_id == message_id).values(unread_from_patient=False))
-        await emit(box, conn, staff, row.conversation_id, MessageOpened(
-            conversation_id=row.conversation_id, message_id=message_id, care_unit_id=unit,
-            staff_id=staff.subject, staff_role=role, seen_message_ids=seen))
+        if role is not None:
+            thread = await _thread(box, conn, row)
+            seen = await _mark_seen(conn, row, datetime.now(UTC))
+            if row.unread_from_patient:
+                await conn.execute(update(unit_messages).where(
+                    unit_messages.c.message_id == message_id).values(unread_from_patient=False))
+            await emit(box, conn, staff, row.conversation_id, MessageOpened(
+                conversation_id=row.conversation_id, message_id=message_id, care_unit_id=unit,
+                staff_id=staff.subject, staff_role=role, seen_message_ids=seen,
+                patient_id=row.patient_id, access_basis=_basis(role, staff, row)))
+    if role is None:  # someone else's message looks exactly like a missing one
+        if row is not None:
+            await denials.record(box, staff, row, "open")
+        raise CommandError(404, "no such message")
     first = thread[0]
     return {**{k: first[k] for k in ("subject", "text", "form", "answers")},
             "messages": thread}

@@ -22,6 +22,7 @@ from services.messaging.patient.tables import (
 )
 from shared.events import Envelope, EventData, new_event, topics
 from shared.events.contracts import (
+    AccessDenied,
     CareUnitRegistered,
     ClinicianAwayChanged,
     ContactVerificationRequested,
@@ -43,6 +44,8 @@ from shared.events.contracts import (
     PatientReplied,
     ReplyDelivered,
     ReplySent,
+    StaffLoggedIn,
+    StaffLoginFailed,
     StaffMembershipChanged,
     StaffRegistered,
     StaffRevoked,
@@ -59,7 +62,9 @@ NOT_INTERESTED = (PatientRegistered, StaffRegistered, StaffMembershipChanged, St
                   PatientActivated, ContactVerificationRequested, MessageRouted,
                   MessageTakenBack, MessagePooled, MessageOverdue, ClinicianAwayChanged,
                   # what routing relays from other regions for their care-unit mailboxes
-                  PatientReplied, MessageRead)
+                  PatientReplied, MessageRead,
+                  # for the audit log only
+                  AccessDenied, StaffLoggedIn, StaffLoginFailed)
 
 
 def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:

@@ -14,7 +14,9 @@ from services.messaging.patient import handlers as patient
 from shared.events import contracts, wiring
 
 # Building a map only closes over the context; no adapter is touched.
-BOX = cast(MailboxContext, cast(Any, SimpleNamespace(keyring=None, outbox=None, source=None)))
+BOX = cast(MailboxContext, cast(Any, SimpleNamespace(
+    keyring=None, outbox=None, source=SimpleNamespace(region="stockholm"),
+    peer_announcements=None)))
 
 
 @pytest.mark.parametrize("mailbox", [patient, careunit], ids=["patient", "careunit"])

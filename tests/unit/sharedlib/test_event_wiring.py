@@ -14,6 +14,8 @@ from shared.events.contracts import (
     PatientActivated,
     PatientRegistered,
     StaffMembershipChanged,
+    StaffLoggedIn,
+    StaffLoginFailed,
     StaffRegistered,
     StaffRevoked,
     UnitMembership,
@@ -30,7 +32,7 @@ async def handler(*_: object) -> None:
 
 STAFF = {StaffRegistered: handler, StaffMembershipChanged: handler, StaffRevoked: handler}
 OTHERS = (CareUnitRegistered, PatientRegistered, PatientActivated,
-          ContactVerificationRequested)
+          ContactVerificationRequested, StaffLoggedIn, StaffLoginFailed)
 
 
 def test_a_complete_declaration_binds_by_wire_name() -> None:
@@ -40,7 +42,8 @@ def test_a_complete_declaration_binds_by_wire_name() -> None:
                                      "identity.staff_revoked.v1"}
     assert binding.ignored == {"identity.care_unit_registered.v1",
                                "identity.patient_registered.v1", "identity.patient_activated.v1",
-                               "identity.contact_verification_requested.v1"}
+                               "identity.contact_verification_requested.v1",
+                               "identity.staff_logged_in.v1", "identity.staff_login_failed.v1"}
 
 
 def test_a_typod_wire_name_refuses_to_start() -> None:
