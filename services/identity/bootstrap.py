@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import create_engine
 
@@ -24,9 +25,11 @@ from services.identity.catalogue import CatalogueSync
 from services.identity.catalogue.watcher import ValidityWatcher
 from services.identity.contact import api as contact_api
 from services.identity.context import IdentityContext
+from services.identity.hash_budget import HashBudget, HashingBusy, busy_response
 from services.identity.lockout import CLIENT, Guard, purge
 from services.identity.migrations import MIGRATIONS
 from services.identity.oidc import wiring as oidc
+from services.identity.oidc.staff_throttle import PAIR, StaffThrottle
 from services.identity.passwords import Hasher
 from services.identity.patients import api as patients_api
 from services.identity.patients.accounts import PatientAccounts
@@ -58,6 +61,9 @@ def outbox() -> Outbox:
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
     wrapper = settings.key_wrapper()  # fail at start-up, not at the first login
+    hasher = PasswordHasher()  # argon2id, RFC 9106's parameters (64 MiB a hash)
+    budget = HashBudget(settings.password_hash_memory_budget_mib * 1024, hasher.memory_cost,
+                        settings.password_hash_wait_s)
     events = outbox()
     source = Source(service=SERVICE, region=settings.region)
 
@@ -78,8 +84,10 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         app.state.token_verifier = LocalTokenVerifier(keys, engine, issuer=settings.issuer)
         # Staff are authorized against the catalogue as it is now, not as their token says.
         app.state.staff_access = StaffAccess(engine, catalogue.access_state)
-        _patient_parts(app, ctx, wrapper, PatientAccounts(outbox=events, source=source))
-        app.state.door = oidc.build_door(settings, engine, sync_db, keys, wrapper)
+        _patient_parts(app, ctx, wrapper, PatientAccounts(outbox=events, source=source),
+                       Hasher(hasher, budget))
+        app.state.door = oidc.build_door(settings, engine, sync_db, keys, wrapper, budget,
+                                         _staff_throttle(settings))
         watcher = ValidityWatcher(engine, CatalogueSync(events, source),
                                   settings.catalogue_sweep_interval_s)
         app.state.readiness.append(watcher.alive)
@@ -100,14 +108,22 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     app.include_router(contact_api.router)
     app.include_router(contact_api.internal)
     oidc.mount(app, settings)
+    app.add_exception_handler(HashingBusy, busy_response)
     app.include_router(patients_api.router)  # letters, activation, print queue
     return app
 
 
+def _staff_throttle(settings: IdentitySettings) -> StaffThrottle:
+    return StaffThrottle(capacity=settings.staff_login_burst,
+                         refill_per_s=settings.staff_login_refill_per_s,
+                         pair=replace(PAIR, lock_after=settings.staff_login_pair_lock_after),
+                         max_entries=settings.staff_login_table_max_entries)
+
+
 def _patient_parts(app: FastAPI, ctx: IdentityContext, wrapper: KeyWrapper,
-                   accounts: PatientAccounts) -> None:
+                   accounts: PatientAccounts, hasher: Hasher) -> None:
     settings = ctx.settings
-    auth = PatientAuth(ctx.engine, Hasher(), Guard(client=replace(
+    auth = PatientAuth(ctx.engine, hasher, Guard(client=replace(
         CLIENT, free_failures=settings.patient_login_client_free_failures)))
     app.state.patient_auth = auth
     # Also the login front door's: a first e-ID login makes the account (oidc/login_checks.py).
