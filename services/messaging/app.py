@@ -17,7 +17,7 @@ from services.messaging.context import MailboxContext
 from services.messaging.keys import Mailbox, ensure_active_key
 from shared import db
 from shared.auth import TokenVerifier
-from shared.crypto.keyring import Keyring, KeyWrapper
+from shared.crypto.keyring import Keyring
 from shared.events import Source
 from shared.inbox import Handler
 from shared.outbox import Outbox
@@ -51,7 +51,7 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         engine = db.make_engine(settings.database_url)
         outbox = Outbox(spec.tables.outbox_table, channel=f"{spec.mailbox}_mailbox_outbox")
         keyring = Keyring(spec.mailbox, spec.tables.mailbox_keys, spec.tables.peer_keys,
-                          KeyWrapper.from_b64(settings.key_encryption_key.get_secret_value()))
+                          settings.key_wrapper())
         source = Source(service=spec.service, region=settings.region)
         box = MailboxContext(engine=engine, keyring=keyring, outbox=outbox, source=source)
         runtime = EventRuntime(spec.service, engine, settings.kafka_bootstrap_servers,

@@ -25,6 +25,7 @@ Mailbox = Literal["patient", "careunit"]
 async def ensure_active_key(engine: AsyncEngine, keyring: Keyring, outbox: Outbox, *,
                             mailbox: Mailbox, topic: str, source: Source) -> str:
     async with engine.begin() as conn:
+        await keyring.lock(conn)  # replicas starting together: the first makes the key
         current = await keyring.active(conn)
         if current is not None:
             return current[0]

@@ -1,3 +1,5 @@
+import base64
+import os
 import sys
 import uuid
 
@@ -26,7 +28,7 @@ def test_settings_fail_closed_on_placeholder_secrets_in_production():
         MailboxSettings(environment="production")
     MailboxSettings(environment="development")  # placeholders are fine locally
     MailboxSettings(environment="production", internal_api_key="k" * 32,
-                    key_encryption_key="a" * 44)
+                    key_encryption_key=base64.urlsafe_b64encode(os.urandom(32)).decode())
 
 
 def test_logged_exceptions_keep_the_traceback_but_not_the_message():
