@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import create_engine
 
-from services.identity import api, catalogue, seed, tables
+from services.identity import api, catalogue, devsecrets, seed, tables
 from services.identity.catalogue import CatalogueSync
 from services.identity.catalogue.watcher import ValidityWatcher
 from services.identity.contact import api as contact_api
@@ -61,6 +61,8 @@ def outbox() -> Outbox:
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
     wrapper = settings.key_wrapper()  # fail at start-up, not at the first login
+    if settings.environment == "production":  # whatever files are configured
+        devsecrets.check_files(settings.effective_seed_file, seed.SEED_DIR)
     hasher = PasswordHasher()  # argon2id, RFC 9106's parameters (64 MiB a hash)
     budget = HashBudget(settings.password_hash_memory_budget_mib * 1024, hasher.memory_cost,
                         settings.password_hash_wait_s)
@@ -138,6 +140,9 @@ async def prepare(ctx: IdentityContext, events: Outbox, wrapper: KeyWrapper) -> 
     """Start-up work after migrations: a usable signing key, the seed data and its dev staff
     credentials, the population register file; then old throttle rows go."""
     settings = ctx.settings
+    if settings.environment == "production":
+        async with ctx.engine.connect() as conn:
+            await conn.run_sync(devsecrets.check_stored, wrapper)
     async with ctx.engine.begin() as conn:
         await ctx.keys.ensure_active(conn, timedelta(days=settings.signing_key_max_age_days))
     seed_file = settings.effective_seed_file

@@ -8,10 +8,12 @@ on the page)."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 
-from services.identity import client_address, domain
+from services.identity import client_address, devsecrets, domain
 from services.identity.hash_budget import HashingBusy
 from services.identity.lockout import ClientThrottled
 from services.identity.oidc.i18n import _l
@@ -23,6 +25,7 @@ from services.identity.patients.accounts import PatientAccounts
 from services.identity.patients.login import LoginFailed, PatientAuth
 from shared.auth import LOA_EID
 
+log = logging.getLogger(__name__)
 FAILED = _l("Login failed. Check your details and try again. After several failed "
              "attempts, logging in is blocked for a while.")
 THROTTLED = _l("Too many failed logins from here. Wait a while and try again.")
@@ -69,6 +72,10 @@ async def staff_password(request: Request, door: Door, hsa_id: str, password: st
     hsa_id = hsa_id.strip()[:64]
     try:
         door.staff_throttle.admit(hsa_id, client)
+        if door.settings.environment == "production" and devsecrets.is_dev_password(password):
+            log.warning("a development staff password was tried in production")
+            door.staff_throttle.failed(hsa_id, client)
+            raise LoginRefused(FAILED)
         async with door.hash_budget.slot():
             who = await run_in_threadpool(_check_staff, door, hsa_id, password, otp)
     except StaffThrottled as exc:
