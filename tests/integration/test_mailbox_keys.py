@@ -16,6 +16,7 @@ from services.messaging import keytool
 from services.messaging.keys import ensure_active_key
 from services.messaging.patient import tables
 from services.messaging.patient.bootstrap import SPEC
+from services.messaging.patient.migrations import MIGRATIONS
 from services.messaging.patient.settings import PatientMailboxSettings
 from shared import db
 from shared.crypto import sealing
@@ -39,7 +40,7 @@ def b64(key: bytes) -> str:
 @pytest.fixture
 async def engine(fresh_schema):
     engine = await fresh_schema("keys")
-    await db.migrate(engine, tables.MIGRATIONS)
+    await db.migrate(engine, MIGRATIONS)
     return engine
 
 
