@@ -11,6 +11,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.crypto import devkeys
+from shared.crypto.keyring import KeyWrapper
 from shared.events.topics import REGION_PATTERN
 
 PLACEHOLDER = "changethis"
@@ -54,11 +56,22 @@ class ServiceSettings(BaseSettings):
         for name, value in self:
             if isinstance(value, SecretStr) and value.get_secret_value() == PLACEHOLDER:
                 raise ValueError(f"{name} still has its placeholder value in {self.environment}")
+            if isinstance(value, SecretStr) and "key_encryption_key" in name:
+                _refuse_development_keks(name, value.get_secret_value())
         return self
 
 
 class DatabaseSettings(ServiceSettings):
     database_url: str = "postgresql+psycopg://localhost/unset"
+
+
+def _refuse_development_keks(name: str, value: str) -> None:
+    values = devkeys.parse_previous(value).values() if "=" in value.rstrip("=") else [value]
+    for kek in (devkeys.decoded(v) for v in values):
+        if kek and devkeys.is_development_kek(kek):
+            raise ValueError(f"{name} is a development key-encryption key (published in the "
+                             "repository or not random); production needs its own 32 random "
+                             "bytes")
 
 
 class MailboxSettings(DatabaseSettings):
@@ -83,3 +96,14 @@ class MailboxSettings(DatabaseSettings):
         if not valid:
             raise ValueError("peer_announcement_public_key is not base64url of 32 bytes")
         return self
+
+    # KEK rotation (shared/crypto/keyring.py KeyWrapper): new wraps name this version; keys
+    # wrapped by older KEKs unwrap with `previous_key_encryption_keys`
+    # ("version=base64url,..."), until `python -m services.messaging.keytool rewrap`.
+    key_encryption_key_version: str = Field(default="1", min_length=1, max_length=32)
+    previous_key_encryption_keys: SecretStr = SecretStr("")
+
+    def key_wrapper(self) -> KeyWrapper:
+        previous = devkeys.parse_previous(self.previous_key_encryption_keys.get_secret_value())
+        return KeyWrapper.from_b64(self.key_encryption_key.get_secret_value(),
+                                   self.key_encryption_key_version, previous)

@@ -16,17 +16,20 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import timedelta
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import create_engine
 
-from services.identity import api, catalogue, directory_api, seed, tables
+from services.identity import api, catalogue, devsecrets, directory_api, seed, tables
 from services.identity.catalogue import CatalogueSync
 from services.identity.catalogue.watcher import ValidityWatcher
 from services.identity.contact import api as contact_api
 from services.identity.context import IdentityContext
+from services.identity.hash_budget import HashBudget, HashingBusy, busy_response
 from services.identity.lockout import CLIENT, Guard, purge
 from services.identity.migrations import MIGRATIONS
 from services.identity.oidc import wiring as oidc
+from services.identity.oidc.staff_throttle import PAIR, StaffThrottle
 from services.identity.passwords import Hasher
 from services.identity.patients import api as patients_api
 from services.identity.patients.accounts import PatientAccounts
@@ -59,6 +62,11 @@ def outbox() -> Outbox:
 def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     settings = settings or IdentitySettings()
     wrapper = settings.key_wrapper()  # fail at start-up, not at the first login
+    if settings.environment == "production":  # whatever files are configured
+        devsecrets.check_files(settings.effective_seed_file, seed.SEED_DIR)
+    hasher = PasswordHasher()  # argon2id, RFC 9106's parameters (64 MiB a hash)
+    budget = HashBudget(settings.password_hash_memory_budget_mib * 1024, hasher.memory_cost,
+                        settings.password_hash_wait_s)
     events = outbox()
     source = Source(service=SERVICE, region=settings.region)
 
@@ -79,8 +87,10 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         app.state.token_verifier = LocalTokenVerifier(keys, engine, issuer=settings.issuer)
         # Staff are authorized against the catalogue as it is now, not as their token says.
         app.state.staff_access = StaffAccess(engine, catalogue.access_state)
-        _patient_parts(app, ctx, wrapper, PatientAccounts(outbox=events, source=source))
-        app.state.door = oidc.build_door(settings, engine, sync_db, keys, wrapper)
+        _patient_parts(app, ctx, wrapper, PatientAccounts(outbox=events, source=source),
+                       Hasher(hasher, budget))
+        app.state.door = oidc.build_door(settings, engine, sync_db, keys, wrapper, budget,
+                                         _staff_throttle(settings))
         watcher = ValidityWatcher(engine, CatalogueSync(events, source),
                                   settings.catalogue_sweep_interval_s)
         app.state.readiness.append(watcher.alive)
@@ -103,15 +113,23 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
     app.include_router(contact_api.router)
     app.include_router(contact_api.internal)
     oidc.mount(app, settings)
+    app.add_exception_handler(HashingBusy, busy_response)
     app.include_router(patients_api.router)  # letters, activation, print queue
     app.state.internal_callers = InternalCallers.from_settings(settings)
     return app
 
 
+def _staff_throttle(settings: IdentitySettings) -> StaffThrottle:
+    return StaffThrottle(capacity=settings.staff_login_burst,
+                         refill_per_s=settings.staff_login_refill_per_s,
+                         pair=replace(PAIR, lock_after=settings.staff_login_pair_lock_after),
+                         max_entries=settings.staff_login_table_max_entries)
+
+
 def _patient_parts(app: FastAPI, ctx: IdentityContext, wrapper: KeyWrapper,
-                   accounts: PatientAccounts) -> None:
+                   accounts: PatientAccounts, hasher: Hasher) -> None:
     settings = ctx.settings
-    auth = PatientAuth(ctx.engine, Hasher(), Guard(client=replace(
+    auth = PatientAuth(ctx.engine, hasher, Guard(client=replace(
         CLIENT, free_failures=settings.patient_login_client_free_failures)))
     app.state.patient_auth = auth
     # Also the login front door's: a first e-ID login makes the account (oidc/login_checks.py).
@@ -126,6 +144,9 @@ async def prepare(ctx: IdentityContext, events: Outbox, wrapper: KeyWrapper) -> 
     """Start-up work after migrations: a usable signing key, the seed data and its dev staff
     credentials, the population register file; then old throttle rows go."""
     settings = ctx.settings
+    if settings.environment == "production":
+        async with ctx.engine.connect() as conn:
+            await conn.run_sync(devsecrets.check_stored, wrapper)
     async with ctx.engine.begin() as conn:
         await ctx.keys.ensure_active(conn, timedelta(days=settings.signing_key_max_age_days))
     seed_file = settings.effective_seed_file

@@ -19,6 +19,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from services.identity.hash_budget import HashBudget
+
 MIN_LENGTH = 10
 MAX_LENGTH = 128  # bounds the hashing work an attacker can ask for
 _COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
@@ -110,22 +112,28 @@ def check(password: str, personnummer: str, names: list[str]) -> list[PasswordPr
 
 class Hasher:
     """argon2id (argon2-cffi's RFC 9106 defaults unless told otherwise), run off the event
-    loop, with a dummy hash to verify against when there is no real one."""
+    loop within the memory budget (hash_budget.py: raises HashingBusy when it is full), with a
+    dummy hash to verify against when there is no real one."""
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+    def __init__(self, hasher: PasswordHasher | None = None,
+                 budget: HashBudget | None = None) -> None:
         self._hasher = hasher or PasswordHasher()
+        self.budget = budget or HashBudget(self._hasher.memory_cost * 4,
+                                           self._hasher.memory_cost, wait_s=1.0)
         self.dummy = self._hasher.hash(secrets.token_urlsafe(24))
 
     async def hash(self, secret: str) -> str:
-        return await asyncio.to_thread(self._hasher.hash, secret)
+        async with self.budget.slot():
+            return await asyncio.to_thread(self._hasher.hash, secret)
 
     async def verify(self, stored: str | None, secret: str) -> bool:
         """True if `secret` matches `stored`; with None, the same work against the dummy."""
-        try:
-            return await asyncio.to_thread(self._hasher.verify, stored or self.dummy, secret) \
-                and stored is not None
-        except (VerificationError, InvalidHashError):
-            return False
+        async with self.budget.slot():
+            try:
+                return await asyncio.to_thread(self._hasher.verify, stored or self.dummy,
+                                               secret) and stored is not None
+            except (VerificationError, InvalidHashError):
+                return False
 
     def needs_rehash(self, stored: str) -> bool:
         return self._hasher.check_needs_rehash(stored)

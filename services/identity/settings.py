@@ -6,7 +6,7 @@ import binascii
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
 from services.identity.client_address import LOOPBACK, Network, networks
@@ -110,14 +110,25 @@ class IdentitySettings(DatabaseSettings):
     eid_broker_client_secret: SecretStr = SecretStr("")
     eid_broker_scope: str = "openid https://id.oidc.se/scope/naturalPersonNumber"
     eid_broker_personnummer_claim: str = "https://id.oidc.se/claim/personalIdentityNumber"
+    # The assurance level asked for (acr_values) and required in the id token's acr (or higher).
+    eid_broker_acr: str = "http://id.elegnamnden.se/loa/1.0/loa3"
     # npm's node_modules (GOV.UK Frontend) for the login pages; /opt/ui-assets in the image.
     assets_dir: Path = Path(__file__).resolve().parents[2] / "node_modules"
     authorization_code_ttl_s: int = 60
     login_request_ttl_s: int = 600
     refresh_token_ttl_s: int = 3600  # idle limit: each refresh starts a new one
     session_ttl_s: int = 8 * 3600  # absolute limit of a login, whatever the refreshes
-    staff_max_failed_logins: int = 5
-    staff_lockout_s: int = 900
+    # Staff login throttling (oidc/staff_throttle.py): a token bucket per client address,
+    # and delays then a lock per (HSA-id, client), never a lock of the account itself.
+    staff_login_burst: int = Field(default=20, ge=1, le=10_000)
+    staff_login_refill_per_s: float = Field(default=0.5, gt=0, le=1000)
+    staff_login_pair_lock_after: int = Field(default=20, ge=2, le=1000)
+    staff_login_table_max_entries: int = Field(default=100_000, ge=100, le=10_000_000)
+    # Password hashing (patients' and staff's) may use at most this much memory at once:
+    # budget / argon2's memory per hash = hashes at a time; a caller waits this long for one,
+    # then gets 429 with Retry-After (hash_budget.py).
+    password_hash_memory_budget_mib: int = Field(default=256, ge=64, le=65536)
+    password_hash_wait_s: float = Field(default=0.5, gt=0, le=30)
 
     @property
     def browser_url(self) -> str:

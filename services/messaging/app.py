@@ -22,7 +22,7 @@ from services.messaging.keys import (
 )
 from shared import db
 from shared.auth import TokenVerifier
-from shared.crypto.keyring import Keyring, KeyWrapper
+from shared.crypto.keyring import Keyring
 from shared.events import EventData, Source
 from shared.inbox import Handler
 from shared.migrations import SchemaHistory
@@ -60,7 +60,7 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         engine = db.make_engine(settings.database_url)
         outbox = Outbox(spec.tables.outbox_table, channel=f"{spec.mailbox}_mailbox_outbox")
         keyring = Keyring(spec.mailbox, spec.tables.mailbox_keys, spec.tables.peer_keys,
-                          KeyWrapper.from_b64(settings.key_encryption_key.get_secret_value()))
+                          settings.key_wrapper())
         source = Source(service=spec.service, region=settings.region)
         signer = AnnouncementSigner(settings.announcement_signing_key.get_secret_value())
         pinned = settings.peer_announcement_public_key

@@ -83,6 +83,7 @@ async def ensure_active_key(engine: AsyncEngine, keyring: Keyring, outbox: Outbo
                             mailbox: Mailbox, topic: str, source: Source,
                             signer: AnnouncementSigner) -> str:
     async with engine.begin() as conn:
+        await keyring.lock(conn)  # replicas starting together: the first makes the key
         current = await keyring.active(conn)
         if current is not None:
             return current[0]

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import (
     Column,
@@ -22,6 +24,7 @@ from sqlalchemy import (
     Table,
     func,
     select,
+    text,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -52,24 +55,77 @@ def define_key_tables(metadata: MetaData) -> tuple[Table, Table]:
     return own, peer
 
 
-class KeyWrapper:
-    """AES-256-GCM with the KEK; the key id is associated data so wrapped keys can't be swapped."""
+MAGIC = b"\xffKEK"  # a versioned wrapped key starts with this, then its KEK version
 
-    def __init__(self, kek: bytes) -> None:
-        if len(kek) != 32:
+
+class KeyWrapper:
+    """AES-256-GCM with a key-encryption key (KEK); the key id is associated data so wrapped
+    keys can't be swapped between rows.
+
+    A wrapped key names the version of the KEK that wrapped it (MAGIC, one length byte, the
+    version, then nonce and ciphertext), so the KEK can rotate: new wraps use the current
+    version, old versions given as `previous` still unwrap, and `rewrap` moves a key to the
+    current one. Keys wrapped before versions existed (nonce and ciphertext only) are tried
+    with every KEK given."""
+
+    def __init__(self, kek: bytes, version: str = "1",
+                 previous: Mapping[str, bytes] | None = None) -> None:
+        keks = {**(previous or {}), version: kek}
+        if any(len(k) != 32 for k in keks.values()):
             raise ValueError("key-encryption key must be 32 bytes")
-        self._aead = AESGCM(kek)
+        if not version or len(version.encode()) > 32:
+            raise ValueError("a KEK version is 1 to 32 bytes")
+        self.version = version
+        self._aeads = {v: AESGCM(k) for v, k in keks.items()}
 
     @classmethod
-    def from_b64(cls, value: str) -> KeyWrapper:
-        return cls(base64.urlsafe_b64decode(value))
+    def from_b64(cls, value: str, version: str = "1",
+                 previous: Mapping[str, str] | None = None) -> KeyWrapper:
+        return cls(base64.urlsafe_b64decode(value), version,
+                   {v: base64.urlsafe_b64decode(k) for v, k in (previous or {}).items()})
 
     def wrap(self, key_id: str, private: bytes) -> bytes:
-        nonce = os.urandom(12)
-        return nonce + self._aead.encrypt(nonce, private, key_id.encode())
+        nonce, version = os.urandom(12), self.version.encode()
+        sealed = self._aeads[self.version].encrypt(nonce, private, _aad(key_id, self.version))
+        return MAGIC + bytes([len(version)]) + version + nonce + sealed
+
+    def version_of(self, wrapped: bytes) -> str | None:
+        """The KEK version that wrapped this key; None for a key wrapped before versions."""
+        if not wrapped.startswith(MAGIC) or len(wrapped) < len(MAGIC) + 1:
+            return None
+        size = wrapped[len(MAGIC)]
+        try:
+            return wrapped[len(MAGIC) + 1:len(MAGIC) + 1 + size].decode()
+        except UnicodeDecodeError:
+            return None
 
     def unwrap(self, key_id: str, wrapped: bytes) -> bytes:
-        return self._aead.decrypt(wrapped[:12], wrapped[12:], key_id.encode())
+        version = self.version_of(wrapped)
+        if version is not None:
+            body = wrapped[len(MAGIC) + 1 + len(version.encode()):]
+            if version not in self._aeads:
+                raise ValueError(f"key {key_id} is wrapped by KEK version {version!r}, "
+                                 "which is not configured (add it to the previous KEKs)")
+            try:
+                return self._aeads[version].decrypt(body[:12], body[12:], _aad(key_id, version))
+            except InvalidTag:
+                pass  # 2**-32: a legacy nonce that happens to start with MAGIC
+        for aead in self._aeads.values():
+            try:
+                return aead.decrypt(wrapped[:12], wrapped[12:], key_id.encode())
+            except InvalidTag:
+                continue
+        raise InvalidTag
+
+    def needs_rewrap(self, wrapped: bytes) -> bool:
+        return self.version_of(wrapped) != self.version
+
+    def rewrap(self, key_id: str, wrapped: bytes) -> bytes:
+        return self.wrap(key_id, self.unwrap(key_id, wrapped))
+
+
+def _aad(key_id: str, version: str) -> bytes:
+    return f"{key_id}\x00kek:{version}".encode()
 
 
 class Keyring:
@@ -85,8 +141,16 @@ class Keyring:
         )).first()
         return (row.key_id, row.public_key) if row else None
 
+    async def lock(self, conn: AsyncConnection) -> None:
+        """Until this transaction ends, no other one (another replica starting, the rotate
+        command) can make or promote this mailbox's keys: replicas starting together make
+        one key, not one each."""
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:name))"),
+                           {"name": f"mailbox_keys:{self.mailbox}"})
+
     async def rotate(self, conn: AsyncConnection) -> tuple[str, bytes]:
         """Add a new key pair and promote it; older keys are retired but kept for reading."""
+        await self.lock(conn)
         key_id = f"{self.mailbox}-{uuid7()}"
         private = sealing.generate_private_key()
         public = sealing.public_bytes(private)
@@ -97,6 +161,26 @@ class Keyring:
             wrapped_private_key=self._wrapper.wrap(key_id, private)))
         self._private_cache[key_id] = private
         return key_id, public
+
+    async def rewrap_all(self, conn: AsyncConnection) -> int:
+        """Wrap every private key not wrapped by the current KEK version with it (after a KEK
+        rotation; then the previous KEK can be dropped). Returns how many were re-wrapped."""
+        await self.lock(conn)
+        rows = (await conn.execute(select(self._own.c.key_id, self._own.c.wrapped_private_key)
+                                   .with_for_update())).all()
+        stale = [r for r in rows if self._wrapper.needs_rewrap(r.wrapped_private_key)]
+        for row in stale:
+            await conn.execute(update(self._own).where(self._own.c.key_id == row.key_id).values(
+                wrapped_private_key=self._wrapper.rewrap(row.key_id, row.wrapped_private_key)))
+        return len(stale)
+
+    async def kek_versions(self, conn: AsyncConnection) -> dict[str, int]:
+        """How many private keys each KEK version wraps ("unversioned": before versions)."""
+        counts: dict[str, int] = {}
+        for wrapped in (await conn.execute(select(self._own.c.wrapped_private_key))).scalars():
+            version = self._wrapper.version_of(wrapped) or "unversioned"
+            counts[version] = counts.get(version, 0) + 1
+        return counts
 
     async def private_key(self, conn: AsyncConnection, key_id: str) -> bytes:
         if key_id not in self._private_cache:

@@ -32,9 +32,23 @@ with warnings.catch_warnings():
     from authlib.integrations.httpx_client import AsyncOAuth2Client, OAuthError
 
 NAME = "broker"
-# Assurance levels that count as e-ID (DIGG's LoA 3 and 4); a broker that says less is refused.
-ACCEPTED_ACR = {"http://id.elegnamnden.se/loa/1.0/loa3", "http://id.elegnamnden.se/loa/1.0/loa4"}
+# DIGG's assurance levels, lowest first. The login asks for `acr_values` (LoA 3 unless told
+# otherwise) and the id token must name that level or a higher one in `acr`: a token without
+# it, or with a lower one, is refused (AssuranceTooLow), never taken as full e-ID access.
+LOA_LEVELS = ("http://id.elegnamnden.se/loa/1.0/loa1", "http://id.elegnamnden.se/loa/1.0/loa2",
+              "http://id.elegnamnden.se/loa/1.0/loa3", "http://id.elegnamnden.se/loa/1.0/loa4")
+DEFAULT_ACR = LOA_LEVELS[2]
 ALGORITHMS = ["RS256", "PS256", "ES256"]
+
+
+class AssuranceTooLow(EidError):
+    """The broker did not state (or did not reach) the assurance level asked for."""
+
+
+def accepted_levels(required: str) -> frozenset[str]:
+    if required not in LOA_LEVELS:
+        raise ValueError(f"unknown assurance level {required!r}; one of {LOA_LEVELS}")
+    return frozenset(LOA_LEVELS[LOA_LEVELS.index(required):])
 
 
 class OidcBroker:
@@ -42,8 +56,9 @@ class OidcBroker:
     label = _l("BankID or Freja eID")
 
     def __init__(self, *, issuer: str, client_id: str, client_secret: str, scope: str,
-                 personnummer_claim: str, return_url: str,
+                 personnummer_claim: str, return_url: str, acr: str = DEFAULT_ACR,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
+        self._acr, self._accepted = acr, accepted_levels(acr)
         self._issuer = issuer.rstrip("/")
         self._client_id, self._secret, self._scope = client_id, client_secret, scope
         self._claim, self._return_url, self._transport = personnummer_claim, return_url, transport
@@ -86,7 +101,7 @@ class OidcBroker:
         async with self._client() as client:
             url, _ = client.create_authorization_url(
                 meta["authorization_endpoint"], state=state, code_verifier=verifier,
-                nonce=nonce, scope=self._scope)
+                nonce=nonce, scope=self._scope, acr_values=self._acr)
         return EidStart(url, {"state": state, "nonce": nonce, "verifier": verifier})
 
     def request_id(self, params: Mapping[str, str]) -> str | None:
@@ -126,6 +141,6 @@ class OidcBroker:
         except (JoseError, ValueError) as exc:
             raise EidError(f"id token refused ({type(exc).__name__})") from exc
         claims = dict(decoded.claims)
-        if "acr" in claims and claims["acr"] not in ACCEPTED_ACR:
-            raise EidError("the broker's assurance level is below e-ID")
+        if claims.get("acr") not in self._accepted:
+            raise AssuranceTooLow("the id token does not state the assurance level asked for")
         return claims

@@ -20,6 +20,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from services.identity import domain
 from services.identity.eid import EidError
+from services.identity.eid.oidc_broker import AssuranceTooLow
 from services.identity.oidc import requests
 from services.identity.oidc.i18n import Problem, _l
 from services.identity.oidc.login_checks import (
@@ -126,8 +127,11 @@ async def _credential_login(request: Request, http, door: Door, check,
     try:
         who = await check(form)
     except LoginRefused as refused:
-        return login_page(door, request, pending.request_id, form["csrf_token"],
-                          problem(form_name, refused.text, refused.reasons), 401)
+        response = login_page(door, request, pending.request_id, form["csrf_token"],
+                              problem(form_name, refused.text, refused.reasons), refused.status)
+        if refused.retry_after is not None:
+            response.headers["Retry-After"] = str(refused.retry_after)
+        return response
     return await finish(door, request, pending, who, amr)
 
 
@@ -142,8 +146,8 @@ async def password_login(request: Request, http: HttpDep, door: DoorDep) -> Resp
 @router.post("/login/staff")
 async def staff_login(request: Request, http: HttpDep, door: DoorDep) -> Response:
     async def check(form: dict) -> domain.Subject:
-        return await run_in_threadpool(staff_password, door, form.get("hsa_id", ""),
-                                       form.get("password", ""), form.get("otp", ""))
+        return await staff_password(request, door, form.get("hsa_id", ""),
+                                    form.get("password", ""), form.get("otp", ""))
     return await _credential_login(request, http, door, check, ("pwd", "otp", "mfa"), "staff")
 
 
@@ -209,6 +213,11 @@ async def eid_return(name: str, request: Request, door: DoorDep) -> Response:
     again = f"{door.browser_url}/authorize?{urlencode(pending.params)}"
     try:
         identity = await provider.complete(pending.eid_state or {}, params)
+    except AssuranceTooLow:
+        return message(door, request, _l("The e-ID is not strong enough"),
+                       _l("The e-ID service did not confirm the assurance level that Mina "
+                          "vårdkontakter requires (LoA 3), so you have not been logged in. "
+                          "Log in with BankID or Freja eID Plus."), 403, again)
     except EidError:
         return message(door, request, _l("The e-ID login was cancelled"),
                        _l("The login with e-ID was cancelled or failed."), 401, again)

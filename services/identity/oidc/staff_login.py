@@ -4,9 +4,11 @@ door runs it in the thread pool.
 
 - A TOTP value is accepted once: the step it belongs to must be later than the last one used
   (RFC 6238 §5.2); one step of clock drift either way is accepted.
-- After `staff_max_failed_logins` failures in a row the account is locked for
-  `staff_lockout_s`. Unknown HSA-ids, locked accounts and wrong factors all look the same to
-  the caller, and an unknown HSA-id still costs one argon2 verification.
+- The account itself is never locked by failures (anyone could lock a unit's staff out by
+  guessing their HSA-ids): failures are throttled per client and per (HSA-id, client) in
+  oidc/staff_throttle.py. `locked_until` is only honoured (an operator may set it). Unknown
+  HSA-ids, locked accounts and wrong factors all look the same to the caller, and an unknown
+  HSA-id still costs one argon2 verification.
 - Development credentials come from services/identity/seed/<region>.credentials.json
   (fictitious; only applied where the seed is, i.e. development and test), whose `default`
   also covers staff imported later (enrol_dev_default)."""
@@ -16,7 +18,7 @@ from __future__ import annotations
 import base64
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -83,7 +85,6 @@ def _wrap_id(staff_id: uuid.UUID) -> str:
 
 
 def verify_staff(conn: Connection, wrapper: KeyWrapper, *, hsa_id: str, password: str, otp: str,
-                 max_failures: int, lockout: timedelta,
                  now: datetime | None = None) -> domain.Subject | None:
     now = now or datetime.now(UTC)
     row = conn.execute(
@@ -100,12 +101,9 @@ def verify_staff(conn: Connection, wrapper: KeyWrapper, *, hsa_id: str, password
         secret = wrapper.unwrap(_wrap_id(row.staff_id), row.totp_secret_wrapped)
         step = accepted_step(secret, otp.strip(), now.timestamp(), row.last_totp_step)
     where = staff_credentials.c.staff_id == row.staff_id
-    if step is None:
-        failures = row.failed_attempts + 1
-        locked = failures >= max_failures
+    if step is None:  # counted for operators only: refusals are the throttle's
         conn.execute(update(staff_credentials).where(where).values(
-            failed_attempts=0 if locked else failures,
-            locked_until=now + lockout if locked else row.locked_until))
+            failed_attempts=row.failed_attempts + 1))
         return None
     conn.execute(update(staff_credentials).where(where).values(
         failed_attempts=0, locked_until=None, last_totp_step=step))

@@ -5,7 +5,7 @@ Swedish or English, see i18n.py) with strict headers."""
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -17,10 +17,12 @@ from sqlalchemy import Engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.identity.eid import EidProvider
+from services.identity.hash_budget import HashBudget
 from services.identity.oidc import i18n
 from services.identity.oidc.requests import BROWSER_COOKIE
 from services.identity.oidc.server import HttpRequest, Provider
 from services.identity.oidc.staff_login import DevSecrets
+from services.identity.oidc.staff_throttle import StaffThrottle
 from services.identity.settings import IdentitySettings
 from shared.crypto.keyring import KeyWrapper
 
@@ -78,6 +80,10 @@ class Door:
     # Staff logins go to the audit log through the outbox (login_events); set by the wiring,
     # off where a test builds the door over a database without the outbox.
     log_logins: bool = False
+    # Shared with the patients' Hasher: one memory budget for all password hashing.
+    hash_budget: HashBudget = field(
+        default_factory=lambda: HashBudget(256 * 1024, 64 * 1024, wait_s=0.5))
+    staff_throttle: StaffThrottle = field(default_factory=StaffThrottle)
 
     @property
     def db(self) -> Engine:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.identity.eid import EidProvider
 from services.identity.eid import test_provider as test_eid
 from services.identity.eid.oidc_broker import OidcBroker
+from services.identity.hash_budget import HashBudget
 from services.identity.oidc import assets, frontdoor, language, routes
 from services.identity.oidc.clients import registered_clients
 from services.identity.oidc.server import Provider
@@ -24,6 +25,7 @@ from services.identity.oidc.staff_login import (
     load_dev_credentials,
     seed_credentials,
 )
+from services.identity.oidc.staff_throttle import StaffThrottle
 from services.identity.oidc.web import Door, origin
 from services.identity.seed import SEED_DIR
 from services.identity.settings import IdentitySettings
@@ -48,7 +50,7 @@ async def _insecure_transport(request: Request, exc: Exception) -> Response:
 
 
 def build_door(settings: IdentitySettings, engine: AsyncEngine, db: Engine, keys: SigningKeys,
-               wrapper: KeyWrapper) -> Door:
+               wrapper: KeyWrapper, budget: HashBudget, throttle: StaffThrottle) -> Door:
     """The provider and its login front door; `db` is the synchronous engine authlib needs."""
     clients = registered_clients(settings)
     provider = Provider(settings=settings, db=db, signing_keys=keys, clients=clients)
@@ -58,7 +60,8 @@ def build_door(settings: IdentitySettings, engine: AsyncEngine, db: Engine, keys
         targets.add(origin(settings.eid_broker_issuer))
     return Door(provider=provider, settings=settings, engine=engine, wrapper=wrapper, eid=eid,
                 form_action=" ".join(sorted(targets)),
-                dev_staff_default=_dev_staff_default(settings), log_logins=True)
+                dev_staff_default=_dev_staff_default(settings), hash_budget=budget,
+                staff_throttle=throttle, log_logins=True)
 
 
 def _dev_staff_default(settings: IdentitySettings) -> DevSecrets | None:
@@ -75,6 +78,7 @@ def _eid_providers(settings: IdentitySettings, db: Engine) -> dict[str, EidProvi
             client_secret=settings.eid_broker_client_secret.get_secret_value(),
             scope=settings.eid_broker_scope,
             personnummer_claim=settings.eid_broker_personnummer_claim,
+            acr=settings.eid_broker_acr,
             return_url=f"{settings.browser_url}/login/eid/return/broker")
     if settings.test_eid_active:
         providers[test_eid.NAME] = test_eid.TestEid(

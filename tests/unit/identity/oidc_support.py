@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import secrets
 import time
 import uuid
@@ -37,7 +38,7 @@ from shared.crypto.keyring import KeyWrapper
 from tests.htmlforms import form
 
 ISSUER = "http://127.0.0.1:8001"
-KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
+KEK = base64.urlsafe_b64encode(os.urandom(32)).decode()  # production refuses a regular one
 GATEWAY_SECRET = "gateway-secret-for-unit-tests"
 TEST_REDIRECT = "http://127.0.0.1/test-client/callback"
 GATEWAY_REDIRECT = "http://127.0.0.1:8000/callback"

@@ -2,6 +2,7 @@
 client only outside production, and settings fail closed."""
 
 import base64
+import os
 
 import pytest
 from fastapi.testclient import TestClient
@@ -9,7 +10,7 @@ from fastapi.testclient import TestClient
 from services.identity.bootstrap import create_app
 from services.identity.settings import IdentitySettings
 
-KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
+KEK = base64.urlsafe_b64encode(os.urandom(32)).decode()
 CALLERS = {"internal_caller_notifier": "n-cred", "internal_caller_operator": "o-cred"}
 
 

@@ -3,6 +3,9 @@ proxies, and then read from the right, so a spoofed header changes nothing."""
 
 from __future__ import annotations
 
+import base64
+import os
+
 import pytest
 from starlette.requests import Request
 
@@ -10,6 +13,7 @@ from services.identity import client_address
 from services.identity.client_address import networks, resolve
 from services.identity.settings import IdentitySettings
 
+RANDOM_KEK = base64.urlsafe_b64encode(os.urandom(32)).decode()
 GATEWAY = networks(["10.0.0.5"])
 GATEWAY_AND_INGRESS = networks(["10.0.0.5", "10.1.0.0/16"])
 
@@ -50,7 +54,7 @@ def test_reads_every_header_of_a_request() -> None:
     ("development", True), ("test", True), ("production", False)])
 def test_loopback_is_trusted_by_default_only_outside_production(environment,
                                                                  trusted_loopback) -> None:
-    settings = IdentitySettings(environment=environment, key_encryption_key="x" * 43,
+    settings = IdentitySettings(environment=environment, key_encryption_key=RANDOM_KEK,
                                 internal_caller_notifier="n", internal_caller_operator="o",
                                 gateway_client_secret="s")
     assert resolve("127.0.0.1", ["192.0.2.7"], settings.trusted_proxy_networks) == (
@@ -59,7 +63,7 @@ def test_loopback_is_trusted_by_default_only_outside_production(environment,
 
 def test_trusted_proxies_from_the_environment(monkeypatch) -> None:
     monkeypatch.setenv("IDENTITY_TRUSTED_PROXIES", "10.0.0.5, 10.1.0.0/16")
-    settings = IdentitySettings(environment="production", key_encryption_key="x" * 43,
+    settings = IdentitySettings(environment="production", key_encryption_key=RANDOM_KEK,
                                 internal_caller_notifier="n", internal_caller_operator="o",
                                 gateway_client_secret="s")
     assert settings.trusted_proxy_networks == GATEWAY_AND_INGRESS

@@ -14,7 +14,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey
 
 from services.identity.eid import EidError
-from services.identity.eid.oidc_broker import OidcBroker
+from services.identity.eid.oidc_broker import AssuranceTooLow, OidcBroker
 
 BROKER = "https://broker.example"
 CLAIM = "https://id.oidc.se/claim/personalIdentityNumber"
@@ -35,6 +35,7 @@ class FakeBroker:
         claims = {"iss": BROKER, "aud": "mvk", "sub": "x", "iat": now, "exp": now + 60,
                   CLAIM: "191212121212", "acr": "http://id.elegnamnden.se/loa/1.0/loa3",
                   **self.claims}
+        claims = {k: v for k, v in claims.items() if v is not None}
         return jwt.encode({"alg": "ES256", "kid": "b1"}, claims, self.key)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
@@ -84,6 +85,32 @@ async def test_authorization_request_has_pkce_state_nonce_and_exact_return(broke
     assert query["client_id"] == "mvk" and query["response_type"] == "code"
     assert query["state"] == state["state"] and eid.request_id(query) == "req-1"
     assert query["nonce"] == state["nonce"] and "verifier" not in query
+    assert query["acr_values"] == "http://id.elegnamnden.se/loa/1.0/loa3"
+
+
+@pytest.mark.parametrize("acr", [None, "", "http://id.elegnamnden.se/loa/1.0/loa2",
+                                 "urn:some:other:level"])
+async def test_a_token_without_the_assurance_level_asked_for_is_refused(broker, acr) -> None:
+    eid = adapter(broker)
+    state, query = await started(broker, eid)
+    broker.claims["acr"] = acr  # None: no acr claim at all
+    with pytest.raises(AssuranceTooLow):
+        await eid.complete(state, {"code": "c0de", "state": query["state"]})
+
+
+async def test_a_higher_level_passes_and_a_stricter_requirement_refuses_loa3(broker) -> None:
+    broker.claims["acr"] = "http://id.elegnamnden.se/loa/1.0/loa4"
+    state, query = await started(broker, adapter(broker))
+    assert (await adapter(broker).complete(state, {"code": "c0de", "state": query["state"]}))
+    strict = OidcBroker(issuer=BROKER, client_id="mvk", client_secret="s3cret", scope="openid",
+                        personnummer_claim=CLAIM, return_url=RETURN,
+                        acr="http://id.elegnamnden.se/loa/1.0/loa4",
+                        transport=httpx.MockTransport(broker))
+    broker.claims = {"acr": "http://id.elegnamnden.se/loa/1.0/loa3"}  # and a new nonce
+    state, query = await started(broker, strict)
+    assert query["acr_values"] == "http://id.elegnamnden.se/loa/1.0/loa4"
+    with pytest.raises(AssuranceTooLow):
+        await strict.complete(state, {"code": "c0de", "state": query["state"]})
 
 
 async def test_a_good_return_gives_the_personnummer(broker) -> None:
