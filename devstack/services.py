@@ -64,6 +64,20 @@ def _dev_client_secret(cfg: StackConfig) -> str:
     return hashlib.sha256(f"{cfg.kek_seed}:gateway-client".encode()).hexdigest()
 
 
+def _audit_env(cfg: StackConfig, pg: str, db: str) -> dict[str, str]:
+    """Runs as the insert-and-select role, migrates as the owner; a development signing key
+    derived like the KEKs. Tests reconcile within seconds instead of minutes."""
+    key = base64.b64encode(hashlib.sha256(f"{cfg.kek_seed}:audit-signing".encode()).digest())
+    env = {"DATABASE_URL": cfg.database_url(pg, db, role=f"{db}_app"),
+           "OWNER_DATABASE_URL": cfg.database_url(pg, db),
+           "CHECKPOINT_SIGNING_KEY": key.decode(),
+           "CAREUNIT_MAILBOX_URL": service_url(cfg, "careunit-mailbox")}
+    if cfg.environment == "test":
+        env |= {"RECONCILE_INTERVAL_S": "1", "RECONCILE_GRACE_S": "10",
+                "CHECKPOINT_EVERY_RECORDS": "100", "CHECKPOINT_EVERY_S": "5"}
+    return env
+
+
 def service_url(cfg: StackConfig, name: str) -> str:
     return f"http://127.0.0.1:{cfg.port(DEFAULT_PORTS[name])}"
 
@@ -86,6 +100,8 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
         if name == "notifier":
             env |= {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(cfg.smtp_port),
                     "LOGIN_URL": service_url(cfg, "gateway") + "/"}
+        if name == "audit":
+            env |= _audit_env(cfg, pg or "", db or "")
         if name == "patient-mailbox":
             env["FORMS_URL"] = service_url(cfg, "forms")
         if name == "routing":

@@ -1,9 +1,8 @@
-"""Inbox handlers: every event type on the audited topics becomes one record. The
-shared inbox makes a redelivered event a no-op, so each event is recorded once."""
+"""Inbox handlers: every event type on the audited topics becomes one record, signed. The
+shared inbox makes a redelivered event a no-op, and store.append skips an event already
+recorded (e.g. recovered by reconciliation first), so each event is recorded once."""
 
 from __future__ import annotations
-
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.audit import store
 from shared.events import Envelope, EventData
@@ -15,9 +14,11 @@ from shared.inbox import Handler
 AUDITED_TOPICS = [t for t in ALL if t != AUDIT]
 
 
-async def record_event(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
-    await store.append(conn, envelope)
+def make_handlers(chain: store.Chain | None = None) -> dict[type[EventData], Handler]:
+    """`chain` is None only where the handlers are listed, never run (wiring checks)."""
 
+    async def record_event(conn, envelope: Envelope, data: EventData) -> None:
+        assert chain is not None, "handlers built without a chain cannot record"
+        await store.append(conn, envelope, chain)
 
-def make_handlers() -> dict[type[EventData], Handler]:
     return {contract: record_event for contract in on_topics(AUDITED_TOPICS)}

@@ -323,3 +323,21 @@ class ContactVerificationRequested(EventData):
     verification_id: str = Id
     token: str = Field(min_length=20, max_length=100)
     expires_at: datetime
+
+
+# audit ------------------------------------------------------------------------------------
+
+@event("audit.checkpoint_signed", 1)
+class AuditCheckpointSigned(EventData):
+    """The audit log's chain hash at record `seq`, signed with the region's audit key
+    (Ed25519 over "mvk-audit-checkpoint/v1\\n{region}\\n{seq}\\n{chain_hash}\\n{signed_at}",
+    signed_at as UTC ISO-8601 with microseconds). Kept outside the audit database, these let
+    `python -m services.audit verify --from-topic` catch a rewritten or cut-off log."""
+
+    region: str = Id
+    seq: int = Field(ge=1)
+    chain_hash: str = Field(pattern="^[0-9a-f]{64}$")
+    signed_at: datetime
+    key_id: str = Field(min_length=1, max_length=64)
+    algorithm: Literal["Ed25519"] = "Ed25519"
+    signature: str = Field(min_length=1, max_length=100)  # base64

@@ -21,5 +21,5 @@ CONTRACTS_ON: dict[str, tuple[type[EventData], ...]] = {
                               c.ConversationClosed, c.MessageOverdue, c.ClinicianAwayChanged),
     topics.ROUTING: (c.MessageRouted, c.MessageUnroutable),
     topics.NOTIFIER: (c.NotificationSent,),
-    topics.AUDIT: (),
+    topics.AUDIT: (c.AuditCheckpointSigned,),
 }

@@ -1,13 +1,18 @@
 """Composition root of the care-unit mailbox."""
 
+from fastapi import APIRouter
+
 from services.messaging.app import MailboxSpec, build_mailbox_app
-from services.messaging.careunit import overdue, tables
-from services.messaging.careunit.api import router
+from services.messaging.careunit import access_log, overdue, tables
+from services.messaging.careunit.api import router as staff_router
 from services.messaging.careunit.handlers import build_handlers
 from services.messaging.careunit.settings import CareUnitMailboxSettings
 from shared.events import topics
 
 SERVICE = "careunit-mailbox"
+router = APIRouter()
+router.include_router(staff_router)
+router.include_router(access_log.router)  # internal: the audit service's reconciliation
 
 SPEC = MailboxSpec(
     service=SERVICE, mailbox="careunit", title="Care-unit mailbox", tables=tables,
@@ -18,4 +23,6 @@ SPEC = MailboxSpec(
 
 
 def build_app(settings: CareUnitMailboxSettings):
-    return build_mailbox_app(SPEC, settings)
+    app = build_mailbox_app(SPEC, settings)
+    app.state.internal_api_key = settings.internal_api_key.get_secret_value()
+    return app

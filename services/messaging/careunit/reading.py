@@ -1,7 +1,8 @@
 """Opening a case: the whole thread in clear, after its access record.
 
-`open_thread` is a POST, never a GET: it writes the audit record (MessageOpened) in the same
-transaction that reads the content, so content never leaves without its record, and a
+`open_thread` is a POST, never a GET: it writes the audit record (MessageOpened) and the
+unit's own access-log row (same event id; the audit service reconciles against it) in the
+same transaction that reads the content, so content never leaves without its record, and a
 cross-site GET cannot make a member of staff "open" a message."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.body import Content, sealed_from_row, unit_recipient
-from services.messaging.careunit import access, groups
+from services.messaging.careunit import access, access_log, groups
 from services.messaging.careunit.cases import case_of, emit, locked
 from services.messaging.careunit.tables import follow_ups, replies, unit_messages
 from services.messaging.context import CommandError, MailboxContext
@@ -71,9 +72,11 @@ async def open_thread(box: MailboxContext, staff: Principal, message_id: str) ->
         if row.unread_from_patient:
             await conn.execute(update(unit_messages).where(
                 unit_messages.c.message_id == message_id).values(unread_from_patient=False))
-        await emit(box, conn, staff, row.conversation_id, MessageOpened(
+        event = await emit(box, conn, staff, row.conversation_id, MessageOpened(
             conversation_id=row.conversation_id, message_id=message_id, care_unit_id=unit,
             staff_id=staff.subject, staff_role=role, seen_message_ids=seen))
+        await access_log.record(conn, event, unit, row.conversation_id, message_id,
+                                staff.subject, role)
     first = thread[0]
     return {**{k: first[k] for k in ("subject", "text", "form", "answers")},
             "messages": thread}

@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Uuid,
     text,
 )
 
@@ -156,6 +158,39 @@ def _conversations_go_on(conn) -> None:
     thread_metadata.create_all(conn)
 
 
+# Migration 5: the unit's own access log (services.messaging.careunit.access_log).
+access_metadata_v5 = MetaData()
+access_log = Table(
+    "access_log", access_metadata_v5,  # one row per staff open; append-only (trigger)
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", Uuid, nullable=False, unique=True),  # its MessageOpened event's id
+    Column("correlation_id", Uuid, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("care_unit_id", String(100), nullable=False),
+    Column("conversation_id", String(100), nullable=False),
+    Column("message_id", String(100), nullable=False),
+    Column("staff_id", String(100), nullable=False),
+    Column("staff_role", String(50), nullable=False),
+)
+_ACCESS_LOG_APPEND_ONLY = """
+CREATE OR REPLACE FUNCTION access_log_reject_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'access_log is append-only (% refused)', TG_OP;
+END $$;
+CREATE TRIGGER access_log_no_update_delete BEFORE UPDATE OR DELETE ON access_log
+  FOR EACH ROW EXECUTE FUNCTION access_log_reject_change();
+CREATE TRIGGER access_log_no_truncate BEFORE TRUNCATE ON access_log
+  FOR EACH STATEMENT EXECUTE FUNCTION access_log_reject_change();
+"""
+
+
+def create_access_log(conn) -> None:
+    """Migration 5, in one function so that it moves to an Alembic revision as it is: the
+    access log (reconciled by the audit service) and its append-only triggers."""
+    access_metadata_v5.create_all(conn)
+    conn.execute(text(_ACCESS_LOG_APPEND_ONLY))  # text(): the RAISE's % is not a parameter
+
+
 MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
               Migration(2, "staff access projection (revocation)", access_metadata.create_all),
               Migration(3, "threads, pools, away, answer templates and promises",
@@ -163,4 +198,5 @@ MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
               Migration(4, "index for the overdue check", lambda conn: conn.execute(text(
                   "CREATE INDEX IF NOT EXISTS unit_messages_overdue ON unit_messages (due_at) "
                   "WHERE overdue_notified_at IS NULL "
-                  "AND status IN ('unassigned', 'assigned')")))]
+                  "AND status IN ('unassigned', 'assigned')"))),
+              Migration(5, "access log (reconciled by audit)", create_access_log)]

@@ -1,0 +1,110 @@
+"""The audit service's commands (`python -m services.audit <command>`, settings from AUDIT_*):
+
+  (none)      run the service
+  verify      recompute the chain and check every signature and checkpoint; names the first
+              broken record and exits 1. --from-topic also reads the checkpoints published
+              on the audit topic (which the database's owner cannot delete);
+              --public-key B64 verifies without the private key (an external auditor)
+  partitions  create the coming months' partitions now (as the owner; also done at start)
+  keygen      print a new signing key for AUDIT_CHECKPOINT_SIGNING_KEY"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from services.audit import roles, signing
+from services.audit.checking import verify_log
+from services.audit.settings import AuditSettings
+from services.audit.verification import Checkpoint, Verification
+from shared.db import make_engine
+from shared.events import Envelope
+from shared.events.contracts import AuditCheckpointSigned
+from shared.events.topics import AUDIT
+
+
+async def topic_checkpoints(bootstrap: str, topic: str = AUDIT,
+                            timeout_s: float = 30) -> list[Checkpoint]:
+    """Every checkpoint on the audit topic, read from the beginning to its current end."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    found: list[Checkpoint] = []
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not parts:
+            await consumer.force_metadata_update()
+            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
+        async with asyncio.timeout(timeout_s):
+            while [tp for tp in parts if await consumer.position(tp) < ends[tp]]:
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    found += [cp for r in records if (cp := _checkpoint(r.value)) is not None]
+    finally:
+        await consumer.stop()
+    return found
+
+
+def _checkpoint(value: bytes | None) -> Checkpoint | None:
+    envelope = Envelope.model_validate_json(value or b"")
+    if (envelope.type, envelope.version) != (AuditCheckpointSigned.event_type,
+                                             AuditCheckpointSigned.event_version):
+        return None  # other audit events share the topic
+    d = AuditCheckpointSigned.model_validate(envelope.data)
+    return Checkpoint(region=d.region, seq=d.seq, hash=d.chain_hash, signed_at=d.signed_at,
+                      key_id=d.key_id, signature=d.signature)
+
+
+async def verify(settings: AuditSettings, public_key: Ed25519PublicKey,
+                 from_topic: bool) -> Verification:
+    published = await topic_checkpoints(settings.kafka_bootstrap_servers) if from_topic else []
+    published = [c for c in published if c.region == settings.region]
+    engine = make_engine(settings.database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            return await verify_log(conn, public_key, batch=settings.verify_batch_size,
+                                    published=published)
+    finally:
+        await engine.dispose()
+
+
+async def make_partitions(settings: AuditSettings) -> int:
+    engine = make_engine(settings.owner_database_url, pool_size=1)
+    try:
+        async with engine.begin() as conn:
+            return await conn.run_sync(roles.ensure_partitions, settings.partition_months_ahead)
+    finally:
+        await engine.dispose()
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m services.audit")
+    sub = parser.add_subparsers(dest="command", required=True)
+    check = sub.add_parser("verify", help="verify the chain, signatures and checkpoints")
+    check.add_argument("--from-topic", action="store_true")
+    check.add_argument("--public-key", help="base64 Ed25519 public key (else from the key)")
+    sub.add_parser("partitions", help="create the coming months' partitions")
+    sub.add_parser("keygen", help="print a new signing key")
+    args = parser.parse_args(argv)
+    if args.command == "keygen":
+        print(signing.Signer.generate_setting())
+        return 0
+    settings = AuditSettings()
+    if args.command == "partitions":
+        print(json.dumps({"created": asyncio.run(make_partitions(settings))}))
+        return 0
+    key = signing.load_public_key(args.public_key) if args.public_key else signing.Signer\
+        .from_setting(settings.checkpoint_signing_key.get_secret_value(), "").public_key
+    result = asyncio.run(verify(settings, key, args.from_topic))
+    print(json.dumps(result.__dict__))
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
