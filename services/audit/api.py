@@ -47,6 +47,8 @@ class RecordPublic(BaseModel):
     summary: dict[str, Any]
     prev_hash: str
     hash: str
+    recovered: bool  # recorded by reconciliation from the care-unit access log
+    signature: str | None  # Ed25519 over (seq, hash); None before signing began
 
 
 class RecordPage(BaseModel):
@@ -92,6 +94,6 @@ async def count_records(request: Request, subject: Subject = None,
 async def verify_chain(request: Request) -> VerifyResult:
     """The same check as `python -m services.audit verify`, over the stored checkpoints."""
     async with _engine(request).connect() as conn:
-        result = await verify_log(conn, request.app.state.chain.signer.public_key,
+        result = await verify_log(conn, request.app.state.verify_keys,
                                   batch=request.app.state.verify_batch_size)
     return VerifyResult(**result.__dict__)

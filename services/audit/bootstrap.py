@@ -17,7 +17,7 @@ from services.audit.handlers import AUDITED_TOPICS, make_handlers
 from services.audit.reconcile import Reconciler
 from services.audit.roles import OwnerMigrations
 from services.audit.settings import AuditSettings
-from services.audit.signing import Signer
+from services.audit.signing import Signer, trusted_keys
 from services.audit.store import Chain
 from shared import staff_access
 from shared.auth import TokenVerifier
@@ -71,7 +71,9 @@ def create_app(settings: AuditSettings) -> FastAPI:
                         ignore=staff_access.NOT_INTERESTED)
         app.state.staff_access = StaffAccess(engine, projection_loader(tables.staff_access))
         await runtime.start()
-        app.state.engine, app.state.chain = engine, chain
+        app.state.engine = engine
+        app.state.verify_keys = trusted_keys(chain.signer.public_key,
+                                             settings.checkpoint_previous_public_keys)
         app.state.readiness.extend(runtime.readiness)
         http = httpx.AsyncClient(
             base_url=settings.careunit_mailbox_url, timeout=30,

@@ -3,7 +3,7 @@ the records up to the current head in batches and feeds services.audit.verificat
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -12,7 +12,8 @@ from services.audit import queries
 from services.audit.verification import Checkpoint, Verification, Verifier
 
 
-async def verify_log(conn: AsyncConnection, public_key: Ed25519PublicKey, *,
+async def verify_log(conn: AsyncConnection,
+                     public_key: Ed25519PublicKey | Sequence[Ed25519PublicKey], *,
                      batch: int = 1000, published: Iterable[Checkpoint] = ()) -> Verification:
     """`published`: checkpoints read from elsewhere (the audit topic), which the database's
     owner cannot delete; checked together with the stored ones."""

@@ -4,9 +4,11 @@
   verify      recompute the chain and check every signature and checkpoint; names the first
               broken record and exits 1. --from-topic also reads the checkpoints published
               on the audit topic (which the database's owner cannot delete);
-              --public-key B64 verifies without the private key (an external auditor)
+              --public-key B64 (repeatable) verifies without the private key (an
+              external auditor); `pubkey` prints the current key's public half
   partitions  create the coming months' partitions now (as the owner; also done at start)
-  keygen      print a new signing key for AUDIT_CHECKPOINT_SIGNING_KEY"""
+  keygen      print a new signing key for AUDIT_CHECKPOINT_SIGNING_KEY
+  pubkey      print the public half of the configured key"""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import json
 import sys
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from services.audit import roles, signing
@@ -31,14 +34,19 @@ from shared.events.topics import AUDIT
 async def topic_checkpoints(bootstrap: str, topic: str = AUDIT,
                             timeout_s: float = 30) -> list[Checkpoint]:
     """Every checkpoint on the audit topic, read from the beginning to its current end."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics([topic])
+    finally:
+        await admin.close()
+    parts = [TopicPartition(topic, p["partition"]) for t in described for p in t["partitions"]]
+    if not parts:
+        return []
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     found: list[Checkpoint] = []
     try:
-        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not parts:
-            await consumer.force_metadata_update()
-            parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         ends = await consumer.end_offsets(parts)
@@ -61,14 +69,14 @@ def _checkpoint(value: bytes | None) -> Checkpoint | None:
                       key_id=d.key_id, signature=d.signature)
 
 
-async def verify(settings: AuditSettings, public_key: Ed25519PublicKey,
+async def verify(settings: AuditSettings, public_keys: list[Ed25519PublicKey],
                  from_topic: bool) -> Verification:
     published = await topic_checkpoints(settings.kafka_bootstrap_servers) if from_topic else []
     published = [c for c in published if c.region == settings.region]
     engine = make_engine(settings.database_url, pool_size=1)
     try:
         async with engine.connect() as conn:
-            return await verify_log(conn, public_key, batch=settings.verify_batch_size,
+            return await verify_log(conn, public_keys, batch=settings.verify_batch_size,
                                     published=published)
     finally:
         await engine.dispose()
@@ -88,20 +96,28 @@ def main(argv: list[str]) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     check = sub.add_parser("verify", help="verify the chain, signatures and checkpoints")
     check.add_argument("--from-topic", action="store_true")
-    check.add_argument("--public-key", help="base64 Ed25519 public key (else from the key)")
+    check.add_argument("--public-key", action="append", help="base64 Ed25519 public key; "
+                       "repeat for keys it replaced (default: from the settings)")
     sub.add_parser("partitions", help="create the coming months' partitions")
     sub.add_parser("keygen", help="print a new signing key")
+    sub.add_parser("pubkey", help="print the signing key's public half (base64)")
     args = parser.parse_args(argv)
     if args.command == "keygen":
         print(signing.Signer.generate_setting())
         return 0
     settings = AuditSettings()
+    if args.command == "pubkey":
+        print(signing.public_key_b64(signing.Signer.from_setting(
+            settings.checkpoint_signing_key.get_secret_value(), "").public_key))
+        return 0
     if args.command == "partitions":
         print(json.dumps({"created": asyncio.run(make_partitions(settings))}))
         return 0
-    key = signing.load_public_key(args.public_key) if args.public_key else signing.Signer\
-        .from_setting(settings.checkpoint_signing_key.get_secret_value(), "").public_key
-    result = asyncio.run(verify(settings, key, args.from_topic))
+    keys = [signing.load_public_key(k) for k in args.public_key] if args.public_key else \
+        signing.trusted_keys(signing.Signer.from_setting(
+            settings.checkpoint_signing_key.get_secret_value(), "").public_key,
+            settings.checkpoint_previous_public_keys)
+    result = asyncio.run(verify(settings, keys, args.from_topic))
     print(json.dumps(result.__dict__))
     return 0 if result.ok else 1
 

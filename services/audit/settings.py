@@ -20,6 +20,9 @@ class AuditSettings(DatabaseSettings):
     # Ed25519 private key (base64 of its 32 raw bytes) signing every record and checkpoint.
     # Kept outside the audit database, so its owner cannot re-sign a rewritten history.
     checkpoint_signing_key: SecretStr = SecretStr(PLACEHOLDER)
+    # After a key rotation: the public keys (base64) of the keys it replaced, so records and
+    # checkpoints they signed still verify. Public keys only: nothing secret.
+    checkpoint_previous_public_keys: list[str] = Field(default_factory=list, max_length=20)
     checkpoint_every_records: int = Field(default=1000, ge=1, le=1_000_000)
     checkpoint_every_s: float = Field(default=60.0, gt=0, le=86_400)
     # Reconciliation against the care-unit mailbox's access log.

@@ -51,6 +51,11 @@ def load_public_key(b64: str) -> Ed25519PublicKey:
         raise BadKey("a public key is the base64 of 32 bytes") from exc
 
 
+def trusted_keys(current: Ed25519PublicKey, previous: list[str]) -> list[Ed25519PublicKey]:
+    """The keys whose signatures verify: the current one and those it replaced."""
+    return [current, *(load_public_key(k) for k in previous)]
+
+
 def valid(public_key: Ed25519PublicKey, signature_b64: str | None, message: bytes) -> bool:
     if not signature_b64:
         return False

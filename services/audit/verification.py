@@ -11,7 +11,7 @@ which anchors them. The first record that does not fit is named with the reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -41,21 +41,27 @@ class Verification:
 
 
 class Verifier:
-    def __init__(self, public_key: Ed25519PublicKey, checkpoints: Iterable[Checkpoint]) -> None:
-        self._key = public_key
+    def __init__(self, public_keys: Ed25519PublicKey | Sequence[Ed25519PublicKey],
+                 checkpoints: Iterable[Checkpoint]) -> None:
+        """`public_keys`: the current key and those it replaced (a signature under any)."""
+        self._keys = [public_keys] if isinstance(public_keys, Ed25519PublicKey) \
+            else list(public_keys)
         self.records, self.last_seq, self.last_hash = 0, 0, GENESIS
         self.broken: tuple[int, str] | None = None
         self._checkpoints: dict[int, Checkpoint] = {}
         forged: list[Checkpoint] = []
         for cp in checkpoints:
             message = signing.checkpoint_message(cp.region, cp.seq, cp.hash, cp.signed_at)
-            if signing.valid(public_key, cp.signature, message):
+            if self._signed(cp.signature, message):
                 self._checkpoints.setdefault(cp.seq, cp)
             else:
                 forged.append(cp)
         for cp in sorted(forged, key=lambda c: c.seq)[:1]:
             self._break(cp.seq, f"checkpoint at seq {cp.seq} has no valid signature")
         self._unsigned_upto = min(self._checkpoints, default=0)
+
+    def _signed(self, signature: str | None, message: bytes) -> bool:
+        return any(signing.valid(key, signature, message) for key in self._keys)
 
     def _break(self, seq: int, reason: str) -> None:
         if self.broken is None or seq < self.broken[0]:
@@ -76,8 +82,8 @@ class Verifier:
             self._break(seq, "content does not match its hash")
         elif signature is None and seq > self._unsigned_upto:
             self._break(seq, "record is not signed")
-        elif signature is not None and not signing.valid(
-                self._key, signature, signing.record_message(seq, stored_hash)):
+        elif signature is not None and not self._signed(
+                signature, signing.record_message(seq, stored_hash)):
             self._break(seq, "signature is not valid for this record")
         cp = self._checkpoints.get(seq)
         if cp is not None and cp.hash != computed:

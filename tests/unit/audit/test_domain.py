@@ -167,3 +167,12 @@ def test_a_recovered_record_hashes_differently_and_others_as_before():
     entry = entry_from(opened(), seq=1, recorded_at=datetime.now(UTC))
     assert b"recovered" not in canonical(entry)
     assert chain_hash(GENESIS, entry) != chain_hash(GENESIS, replace(entry, recovered=True))
+
+
+def test_after_a_key_rotation_the_old_keys_records_verify_with_its_public_key():
+    old = Signer.from_setting(Signer.generate_setting(), "stockholm")
+    links = chain([submitted(1), opened()], signer=old)
+    verifier = Verifier([SIGNER.public_key, old.public_key], [])
+    for link in links:
+        verifier.feed(*link)
+    assert verifier.result(2, links[-1][2]).ok
