@@ -20,6 +20,7 @@ import sys
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import ValidationError
 
 from services.audit import roles, signing
 from services.audit.checking import verify_log
@@ -60,7 +61,10 @@ async def topic_checkpoints(bootstrap: str, topic: str = AUDIT,
 
 
 def _checkpoint(value: bytes | None) -> Checkpoint | None:
-    envelope = Envelope.model_validate_json(value or b"")
+    try:
+        envelope = Envelope.model_validate_json(value or b"")
+    except ValidationError:
+        return None  # not an event: nothing this check can use (or be fooled by)
     if (envelope.type, envelope.version) != (AuditCheckpointSigned.event_type,
                                              AuditCheckpointSigned.event_version):
         return None  # other audit events share the topic

@@ -192,3 +192,19 @@ async def assert_the_log_verifies(stack) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["ok"]
     print(f"verify --from-topic: {proc.stdout.strip()} in {time.monotonic() - started:.1f}s")
+
+
+async def test_the_access_log_endpoint_is_internal_and_bounded(stack, http):
+    url = service_url(stack.cfg, "careunit-mailbox")
+    key = {"X-Internal-Api-Key": stack.cfg.internal_api_key}
+    async with httpx.AsyncClient(base_url=url) as unit:
+        assert (await unit.get("/internal/v1/access-log")).status_code == 401
+        assert (await unit.get("/internal/v1/access-log",
+                               headers={"X-Internal-Api-Key": "wrong"})).status_code == 401
+        assert (await unit.get("/internal/v1/access-log", params={"limit": 1001},
+                               headers=key)).status_code == 422
+        page = (await unit.get("/internal/v1/access-log", params={"limit": 2},
+                               headers=key)).json()
+    assert set(page) == {"items", "next_after"}
+    assert (await http.get("/api/careunit/internal/v1/access-log", headers=key)).status_code \
+        == 404  # the gateway does not pass internal endpoints on
