@@ -24,7 +24,7 @@ async def audit(infra, fresh_schema, request):
 
 
 async def test_an_untouched_log_verifies_with_its_checkpoints(audit):
-    owner, runtime = audit
+    _owner, runtime = audit
     result = await log.verify(runtime)
     assert (result.ok, result.records, result.checkpoints) == (True, RECORDS, 4)
     assert [c.seq for c in await log.checkpoints(runtime)] == [5, 10, 15, 20]
@@ -41,7 +41,7 @@ async def test_an_untouched_log_verifies_with_its_checkpoints(audit):
     "UPDATE audit_records__pdefault SET summary = '{}'",
 ])
 async def test_the_runtime_role_cannot_change_the_log(audit, statement):
-    owner, runtime = audit
+    _owner, runtime = audit
     with pytest.raises(DBAPIError, match="permission denied|must be owner"):
         async with runtime.begin() as conn:
             await conn.execute(text(statement))

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 
 from services.gateway.ui import i18n, nav
 from services.gateway.ui.i18n import _l
-from services.gateway.ui.staff import answer_templates, case, desk, inbox, people, replies
+from services.gateway.ui.staff import answer_templates, case, desk, inbox, people, promises, replies
 
 ADMIN, CLINICIAN = desk.ADMIN, desk.CLINICIAN
 
@@ -21,13 +21,14 @@ async def _in_page_language(request: Request) -> None:
 
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(_in_page_language)])
-for area in (desk, inbox, case, replies, people, answer_templates):
+for area in (desk, inbox, case, replies, people, answer_templates, promises):
     router.include_router(area.router)
 
 nav.STAFF.extend([
     nav.Link("/staff/inbox", _l("Unit inbox"), ADMIN),
     nav.Link("/staff/unanswered", _l("Unanswered"), ADMIN),
     nav.Link("/staff/clinicians", _l("Clinicians"), ADMIN),
+    nav.Link("/staff/promises", _l("Answer times"), ADMIN),
     nav.Link("/staff/mine", _l("My messages"), CLINICIAN),
     nav.Link("/staff/templates", _l("Answer templates"), CLINICIAN),
     nav.Link("/staff/templates", _l("Answer templates"), ADMIN),
