@@ -35,6 +35,9 @@ class StackConfig:
     # Development-only secrets; production supplies its own through the environment.
     db_password: str = "dev-only-db-password"
     kek_seed: str = "dev-only-kek"
+    # Databases that also get a runtime role "<db>_app" (the owner role only migrates): the
+    # audit service runs as a role that can only insert and read its log.
+    runtime_roles: tuple[str, ...] = ("audit",)
     pg_servers: tuple[PgServer, ...] = field(
         default_factory=lambda: (
             PgServer("patient", 5433, ("patient_mailbox",)),
@@ -82,9 +85,9 @@ class StackConfig:
     def pg_port(self, server: str) -> int:
         return self.port(next(s.port for s in self.pg_servers if s.name == server))
 
-    def database_url(self, server: str, database: str) -> str:
+    def database_url(self, server: str, database: str, role: str | None = None) -> str:
         return (
-            f"postgresql+psycopg://{database}:{self.db_password}"
+            f"postgresql+psycopg://{role or database}:{self.db_password}"
             f"@127.0.0.1:{self.pg_port(server)}/{database}"
         )
 

@@ -186,6 +186,21 @@ class PostgresServer:
                     conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(role, role))
                 else:
                     conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(role, role))
+                if db in self.cfg.runtime_roles:
+                    self._runtime_role(conn, db)
+
+    def _runtime_role(self, conn, db: str) -> None:
+        """`<db>_app`: may connect; its table rights are granted by the service's own
+        migration step (run as the owner), so they follow the schema."""
+        from psycopg import sql
+
+        app = sql.Identifier(f"{db}_app")
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                              (f"{db}_app",)).fetchone()
+        conn.execute(sql.SQL("{} ROLE {} WITH LOGIN PASSWORD {}").format(
+            sql.SQL("ALTER" if exists else "CREATE"), app, sql.Literal(self.cfg.db_password)))
+        conn.execute(sql.SQL("GRANT CONNECT ON DATABASE {} TO {}").format(
+            sql.Identifier(db), app))
 
     def stop(self, mode: str = "fast", timeout: float = 60.0) -> None:
         if not (self.datadir / "PG_VERSION").is_file() or not self.running():

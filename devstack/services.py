@@ -80,6 +80,20 @@ def public_signing_key(private_b64: str) -> str:
 _PEER_MAILBOX = {"patient-mailbox": "careunit-mailbox", "careunit-mailbox": "patient-mailbox"}
 
 
+def _audit_env(cfg: StackConfig, pg: str, db: str) -> dict[str, str]:
+    """Runs as the insert-and-select role, migrates as the owner; a development signing key
+    derived like the KEKs. Tests reconcile within seconds instead of minutes."""
+    key = base64.b64encode(hashlib.sha256(f"{cfg.kek_seed}:audit-signing".encode()).digest())
+    env = {"DATABASE_URL": cfg.database_url(pg, db, role=f"{db}_app"),
+           "OWNER_DATABASE_URL": cfg.database_url(pg, db),
+           "CHECKPOINT_SIGNING_KEY": key.decode(),
+           "CAREUNIT_MAILBOX_URL": service_url(cfg, "careunit-mailbox")}
+    if cfg.environment == "test":
+        env |= {"RECONCILE_INTERVAL_S": "1", "RECONCILE_GRACE_S": "10",
+                "CHECKPOINT_EVERY_RECORDS": "100", "CHECKPOINT_EVERY_S": "5"}
+    return env
+
+
 def service_url(cfg: StackConfig, name: str) -> str:
     return f"http://127.0.0.1:{cfg.port(DEFAULT_PORTS[name])}"
 
@@ -98,7 +112,8 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
         }
         # Each internal caller's own credential; each server knows only its own callers'.
         callers = {"identity": ("notifier", "operator", "audit"), "forms": ("patient-mailbox",),
-                   "audit": ("operator",), "notifier": ("operator",)}
+                   "audit": ("operator",), "notifier": ("operator",),
+                   "careunit-mailbox": ("audit",)}
         env |= {f"INTERNAL_CALLER_{c.upper().replace('-', '_')}": cfg.internal_credential(c)
                 for c in callers.get(name, ())}
         if name in ("notifier", "patient-mailbox", "audit"):
@@ -112,6 +127,8 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
             env |= {"ANNOUNCEMENT_SIGNING_KEY": _dev_announcement_key(cfg, name),
                     "PEER_ANNOUNCEMENT_PUBLIC_KEY": public_signing_key(
                         _dev_announcement_key(cfg, _PEER_MAILBOX[name]))}
+        if name == "audit":
+            env |= _audit_env(cfg, pg or "", db or "")
         if name == "patient-mailbox":
             env["FORMS_URL"] = service_url(cfg, "forms")
         if name == "routing":

@@ -85,5 +85,6 @@ def run_env(target_metadata: Sequence[MetaData]) -> None:
 
 
 def _ours(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    # The previous release's bookkeeping table stays (history), but is no model of ours.
-    return not (type_ == "table" and name == LEGACY_TABLE)
+    # The previous release's bookkeeping table stays (history), but is no model of ours; the
+    # partitions of a partitioned table ("<table>__p<suffix>") are made at run time.
+    return not (type_ == "table" and (name == LEGACY_TABLE or "__p" in (name or "")))

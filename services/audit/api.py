@@ -1,7 +1,7 @@
 """Auditor API: search and count records, and verify the hash chain.
 
 Callers are staff holding the "auditor" role at some unit (a token for audience "audit"), who
-see the records of those units only, or operators with the internal API key (every record)."""
+see the records of those units only, or operators with their internal credential (every record)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.audit import queries
-from services.audit.domain import ChainVerifier
+from services.audit.checking import verify_log
 from services.audit.scope import AuditorDep, auditor
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(auditor)])
@@ -36,6 +36,8 @@ class RecordPublic(BaseModel):
     summary: dict[str, Any]
     prev_hash: str
     hash: str
+    recovered: bool  # recorded by reconciliation from the care-unit access log
+    signature: str | None  # Ed25519 over (seq, hash); None before signing began
 
 
 class RecordPage(BaseModel):
@@ -46,7 +48,9 @@ class RecordPage(BaseModel):
 class VerifyResult(BaseModel):
     ok: bool
     records: int
+    checkpoints: int  # signed checkpoints checked (those stored in the database)
     first_broken_seq: int | None
+    reason: str | None  # why that record does not fit
 
 
 Subject = Annotated[str | None, Query(min_length=1, max_length=200)]
@@ -79,12 +83,8 @@ async def count_records(request: Request, who: AuditorDep, subject: Subject = No
 
 @router.get("/verify", response_model=VerifyResult)
 async def verify_chain(request: Request) -> VerifyResult:
-    verifier = ChainVerifier()
+    """The same check as `python -m services.audit verify`, over the stored checkpoints."""
     async with _engine(request).connect() as conn:
-        head = await queries.head(conn)  # records up to the head never change afterwards
-        async for row in queries.walk(conn, up_to_seq=head.seq,
-                                    batch=request.app.state.verify_batch_size):
-            verifier.feed(queries.entry_of(row), row.prev_hash, row.hash)
-    result = verifier.result(head.seq, head.hash)
-    return VerifyResult(ok=result.ok, records=result.records,
-                        first_broken_seq=result.first_broken_seq)
+        result = await verify_log(conn, request.app.state.verify_keys,
+                                  batch=request.app.state.verify_batch_size)
+    return VerifyResult(**result.__dict__)

@@ -127,5 +127,5 @@ async def mark_reviewed(request: Request, seq: int, body: ReviewNote,
                         who: AuditorDep) -> None:
     if who.staff_id is None or who.scope is None:
         raise HTTPException(403, "a review is signed by an auditor, not an operator key")
-    await reviewing.mark(request.app.state.engine, request.app.state.recording,
+    await reviewing.mark(request.app.state.engine, request.app.state.chain,
                          seq=seq, auditor=who.staff_id, scope=who.scope, note=body.note)

@@ -3,7 +3,9 @@ checked.
 
 hash(n) = sha256(hash(n-1) as hex text || canonical JSON of record n), starting from 64
 zeros. Canonical JSON: sorted keys, no spaces, UTF-8, timestamps as UTC ISO-8601 with
-microseconds. Record numbers (seq) have no gaps, so a missing record shows as a gap."""
+microseconds. Record numbers (seq) have no gaps, so a missing record shows as a gap. Each record's (seq,
+hash) is also signed (services.audit.signing), and verification is in
+services.audit.verification."""
 
 from __future__ import annotations
 
@@ -49,6 +51,9 @@ class AuditEntry:
     occurred_at: datetime
     recorded_at: datetime
     summary: dict[str, Any]
+    # Recorded by reconciliation from the care-unit mailbox's access log, not from the event
+    # (the event never arrived, or failed in the consumer).
+    recovered: bool = False
 
 
 def entry_from(envelope: Envelope, *, seq: int, recorded_at: datetime) -> AuditEntry:
@@ -74,42 +79,11 @@ def canonical(entry: AuditEntry) -> bytes:
     fields = asdict(entry)
     fields["occurred_at"] = _timestamp(entry.occurred_at)
     fields["recorded_at"] = _timestamp(entry.recorded_at)
+    if not entry.recovered:  # absent unless set: records made before the flag hash as before
+        del fields["recovered"]
     return json.dumps(fields, sort_keys=True, separators=(",", ":"),
                       ensure_ascii=False).encode()
 
 
 def chain_hash(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(prev_hash.encode() + canonical(entry)).hexdigest()
-
-
-@dataclass(frozen=True)
-class Verification:
-    ok: bool
-    records: int
-    first_broken_seq: int | None
-
-
-class ChainVerifier:
-    """Walks the records in seq order (fed in batches) and finds the first that does not fit:
-    altered content, a wrong link, or a gap."""
-
-    def __init__(self) -> None:
-        self.records = 0
-        self.last_seq = 0
-        self.last_hash = GENESIS
-        self.first_broken_seq: int | None = None
-
-    def feed(self, entry: AuditEntry, prev_hash: str, stored_hash: str) -> None:
-        self.records += 1
-        fits = (entry.seq == self.last_seq + 1 and prev_hash == self.last_hash
-                and chain_hash(prev_hash, entry) == stored_hash)
-        if not fits and self.first_broken_seq is None:
-            self.first_broken_seq = entry.seq
-        self.last_seq, self.last_hash = entry.seq, stored_hash
-
-    def result(self, head_seq: int, head_hash: str) -> Verification:
-        """The head must name the last record: a cut-off tail shows as a mismatch."""
-        broken = self.first_broken_seq
-        if broken is None and (head_seq, head_hash) != (self.last_seq, self.last_hash):
-            broken = self.last_seq + 1
-        return Verification(ok=broken is None, records=self.records, first_broken_seq=broken)

@@ -1,13 +1,12 @@
-"""Inbox handlers: every event type on the audited topics becomes one record. The
-shared inbox makes a redelivered event a no-op, so each event is recorded once; what
-follows a record (facts, review selection, the auditors' stream) commits with it."""
+"""Inbox handlers: every event type on the audited topics becomes one record, signed. The
+shared inbox makes a redelivered event a no-op, and store.append skips an event already
+recorded (e.g. recovered by reconciliation first), so each event is recorded once; what
+follows a record (facts, review selection, the auditors' stream: the chain's `after`)
+commits with it."""
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from services.audit import store
-from services.audit.recording import Recording
 from shared.events import Envelope, EventData
 from shared.events.topics import ALL, AUDIT
 from shared.events.wiring import on_topics
@@ -17,11 +16,11 @@ from shared.inbox import Handler
 AUDITED_TOPICS = [t for t in ALL if t != AUDIT]
 
 
-def make_handlers(recording: Recording | None = None) -> dict[type[EventData], Handler]:
-    after = recording or Recording(outbox=None)
+def make_handlers(chain: store.Chain | None = None) -> dict[type[EventData], Handler]:
+    """`chain` is None only where the handlers are listed, never run (wiring checks)."""
 
-    async def record_event(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
-        entry = await store.append(conn, envelope)
-        await after.after_append(conn, entry)
+    async def record_event(conn, envelope: Envelope, data: EventData) -> None:
+        assert chain is not None, "handlers built without a chain cannot record"
+        await store.append(conn, envelope, chain)
 
     return {contract: record_event for contract in on_topics(AUDITED_TOPICS)}

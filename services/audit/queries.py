@@ -1,5 +1,5 @@
-"""Reading the audit log: filtered pages, counts, the chain head, and a walk in order for
-verification."""
+"""Reading the audit log: filtered pages, counts, the chain head, checkpoints, and a walk in
+order for verification."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.audit.domain import AuditEntry
 from services.audit.search import Scope, in_scope
-from services.audit.tables import chain_head, records
+from services.audit.tables import chain_head, checkpoints, records
+from services.audit.verification import Checkpoint
 
-_ENTRY_COLUMNS = [c for c in records.c if c.name not in ("prev_hash", "hash")]
+_ENTRY_COLUMNS = [c for c in records.c if c.name not in ("prev_hash", "hash", "signature")]
 
 
 def entry_of(row: Row) -> AuditEntry:
@@ -57,14 +58,22 @@ async def head(conn: AsyncConnection) -> Row:
                                .where(chain_head.c.id == 1))).one()
 
 
+async def stored_checkpoints(conn: AsyncConnection) -> list[Checkpoint]:
+    rows = (await conn.execute(select(checkpoints).order_by(checkpoints.c.seq))).all()
+    return [Checkpoint(**row._mapping) for row in rows]
+
+
 async def walk(conn: AsyncConnection, *, up_to_seq: int,
                batch: int = 1000) -> AsyncIterator[Row]:
-    """Every record up to `up_to_seq` in order, a batch at a time (the log can be large)."""
+    """Every record up to `up_to_seq` in seq order, a batch at a time (the log can be large).
+    Rows with the same seq (possible only in a tampered log) all come, so none hides."""
     after = 0
     while True:
         rows = (await conn.execute(
             select(records).where(records.c.seq > after, records.c.seq <= up_to_seq)
-            .order_by(records.c.seq).limit(batch))).all()
+            .order_by(records.c.seq, records.c.recorded_at).limit(batch))).all()
+        if rows and len(rows) == batch and rows[0].seq == rows[-1].seq:
+            raise RuntimeError(f"more than {batch} records share seq {rows[0].seq}")
         for row in rows:
             yield row
         if len(rows) < batch:

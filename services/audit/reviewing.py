@@ -13,13 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.audit import store
 from services.audit.facts import REVIEWED
-from services.audit.recording import Recording
 from services.audit.tables_stream import reviews
 from shared.events import Actor, Envelope
 from shared.ids import uuid7
 
 
-async def mark(engine: AsyncEngine, recording: Recording, *, seq: int, auditor: str,
+async def mark(engine: AsyncEngine, chain: store.Chain, *, seq: int, auditor: str,
                scope: frozenset[str], note: str) -> None:
     async with engine.begin() as conn:
         row = (await conn.execute(select(reviews).where(reviews.c.seq == seq)
@@ -33,10 +32,9 @@ async def mark(engine: AsyncEngine, recording: Recording, *, seq: int, auditor: 
             reviewed_at=now, reviewer_id=auditor, note=note))
         event_id = uuid7()
         envelope = Envelope(
-            event_id=event_id, type=REVIEWED, version=1, source=recording.source,
+            event_id=event_id, type=REVIEWED, version=1, source=chain.source,
             occurred_at=now, subject=str(seq), correlation_id=event_id,
             actor=Actor(id=auditor, role="staff"),
             data={"reviewed_seq": seq, "care_unit_id": row.unit_id, "reviewer_id": auditor,
                   "reasons": list(row.reasons)})
-        entry = await store.append(conn, envelope)
-        await recording.after_append(conn, entry)
+        await store.append(conn, envelope, chain)  # its facts and stream record follow

@@ -1,28 +1,97 @@
-"""Appending to the audit log (its one write); reads are in queries.py."""
+"""Appending to the audit log (its one write), and signing checkpoints; reads are in
+queries.py."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.audit.domain import AuditEntry, chain_hash, entry_from
-from services.audit.tables import chain_head, records
-from shared.events import Envelope
+from services.audit.signing import Signer
+from services.audit.tables import chain_head, checkpoints, records
+from shared.events import Envelope, Source, new_event
+from shared.events.contracts import AuditCheckpointSigned
+from shared.events.topics import AUDIT
+from shared.outbox import Outbox
 
 
-async def append(conn: AsyncConnection, envelope: Envelope) -> AuditEntry:
-    """Add one record at the end of the chain. The head row is locked until commit, so
-    concurrent consumers append one after another and the chain cannot fork."""
-    head = (await conn.execute(select(chain_head.c.seq, chain_head.c.hash)
-                               .where(chain_head.c.id == 1).with_for_update())).one()
-    entry = entry_from(envelope, seq=head.seq + 1, recorded_at=datetime.now(UTC))
+@dataclass(frozen=True)
+class Chain:
+    """What appending needs besides the connection: the key, and where checkpoints go."""
+
+    signer: Signer
+    outbox: Outbox
+    source: Source
+    checkpoint_every: int
+    # What follows each appended record in its transaction (services.audit.recording: facts,
+    # review selection, the auditors' stream), for consumed and reconciled records alike.
+    after: Callable[[AsyncConnection, AuditEntry], Awaitable[Any]] | None = None
+
+
+async def append(conn: AsyncConnection, envelope: Envelope, chain: Chain) -> AuditEntry | None:
+    return await append_entry(conn, str(envelope.event_id), chain,
+                              lambda seq, now: entry_from(envelope, seq=seq, recorded_at=now))
+
+
+async def append_entry(conn: AsyncConnection, event_id: str, chain: Chain,
+                       make: Callable[[int, datetime], AuditEntry]) -> AuditEntry | None:
+    """Add one record at the end of the chain, unless the event is already recorded (then
+    None). The head row is locked until commit, so appends happen one after another, the
+    chain cannot fork and the event_id check cannot race."""
+    head = await _locked_head(conn)
+    if (await conn.execute(select(records.c.seq).where(
+            records.c.event_id == UUID(event_id)).limit(1))).first() is not None:
+        return None
+    entry = make(head.seq + 1, datetime.now(UTC))
     digest = chain_hash(head.hash, entry)
     values = {**entry.__dict__, "event_id": UUID(entry.event_id),
               "correlation_id": UUID(entry.correlation_id)}
-    await conn.execute(records.insert().values(**values, prev_hash=head.hash, hash=digest))
+    await conn.execute(records.insert().values(
+        **values, prev_hash=head.hash, hash=digest,
+        signature=chain.signer.sign_record(entry.seq, digest)))
     await conn.execute(update(chain_head).where(chain_head.c.id == 1)
                        .values(seq=entry.seq, hash=digest))
+    if chain.after is not None:
+        await chain.after(conn, entry)
+    if entry.seq % chain.checkpoint_every == 0:
+        await checkpoint(conn, chain, entry.seq, digest)
     return entry
+
+
+async def _locked_head(conn: AsyncConnection) -> Row:
+    return (await conn.execute(select(chain_head.c.seq, chain_head.c.hash)
+                               .where(chain_head.c.id == 1).with_for_update())).one()
+
+
+async def checkpoint(conn: AsyncConnection, chain: Chain, seq: int, digest: str) -> bool:
+    """Sign (seq, hash), store it and publish it on the audit topic (outbox, same
+    transaction). False if that seq already has its checkpoint."""
+    signed_at = datetime.now(UTC)
+    signature = chain.signer.sign_checkpoint(seq, digest, signed_at)
+    stored = (await conn.execute(insert(checkpoints).values(
+        seq=seq, hash=digest, region=chain.signer.region, signed_at=signed_at,
+        key_id=chain.signer.key_id, signature=signature)
+        .on_conflict_do_nothing().returning(checkpoints.c.seq))).first()
+    if stored is None:
+        return False
+    event = new_event(AuditCheckpointSigned(
+        region=chain.signer.region, seq=seq, chain_hash=digest, signed_at=signed_at,
+        key_id=chain.signer.key_id, signature=signature), source=chain.source,
+        subject=f"audit-chain:{chain.signer.region}")
+    await chain.outbox.enqueue(conn, AUDIT, event.subject, event)
+    return True
+
+
+async def checkpoint_head(conn: AsyncConnection, chain: Chain) -> bool:
+    """A checkpoint of the current head if it has none yet (the time-based ones)."""
+    head = await _locked_head(conn)
+    if head.seq == 0:
+        return False
+    return await checkpoint(conn, chain, head.seq, head.hash)

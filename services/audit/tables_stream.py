@@ -17,10 +17,9 @@ from sqlalchemy import (
     Table,
 )
 
-from shared.outbox import define_outbox
+from services.audit.tables import outbox  # noqa: F401  (the service's one outbox)
 
 metadata = MetaData()
-outbox = define_outbox(metadata)
 
 facts = Table(
     "audit_facts", metadata,
@@ -57,3 +56,8 @@ reviews = Table(
     Column("note", String(2000)),
 )
 Index("audit_reviews_open", reviews.c.unit_id, reviews.c.seq)
+
+# The runtime role's rights (services.audit.roles): facts are written once with their record;
+# a review is marked once, by an auditor.
+APPEND_ONLY = (facts, record_units)
+UPDATABLE = (reviews,)

@@ -384,3 +384,21 @@ class AuditEventRecorded(EventData):
     record_event_id: str = Id
     unit_id: str | None = Field(default=None, min_length=1, max_length=100)
     resource: dict[str, Any]
+
+
+# audit: signed checkpoints ------------------------------------------------------------------------------------
+
+@event("audit.checkpoint_signed", 1)
+class AuditCheckpointSigned(EventData):
+    """The audit log's chain hash at record `seq`, signed with the region's audit key
+    (Ed25519 over "mvk-audit-checkpoint/v1\\n{region}\\n{seq}\\n{chain_hash}\\n{signed_at}",
+    signed_at as UTC ISO-8601 with microseconds). Kept outside the audit database, these let
+    `python -m services.audit verify --from-topic` catch a rewritten or cut-off log."""
+
+    region: str = Id
+    seq: int = Field(ge=1)
+    chain_hash: str = Field(pattern="^[0-9a-f]{64}$")
+    signed_at: datetime
+    key_id: str = Field(min_length=1, max_length=64)
+    algorithm: Literal["Ed25519"] = "Ed25519"
+    signature: str = Field(min_length=1, max_length=100)  # base64

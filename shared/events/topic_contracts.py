@@ -33,5 +33,5 @@ CONTRACTS_ON: dict[str, tuple[type[EventData], ...]] = {
                               c.AccessDenied),
     topics.ROUTING: (c.MessageRouted, c.MessageUnroutable, *RELAYED),
     topics.NOTIFIER: (c.NotificationSent,),
-    topics.AUDIT: (c.AuditEventRecorded,),
+    topics.AUDIT: (c.AuditEventRecorded, c.AuditCheckpointSigned),
 }

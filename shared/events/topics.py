@@ -24,7 +24,8 @@ ALL = (IDENTITY, FORMS, PATIENT_MAILBOX, CAREUNIT_MAILBOX, ROUTING, NOTIFIER, AU
 # State that is announced once (units, staff, patients registered; forms published) and that
 # a new consumer or a rebuilt projection must be able to read from the start: these topics
 # keep their events for ever. (Not compacted: several event types share a key.)
-STATE = (IDENTITY, FORMS)
+# The audit topic too: its signed checkpoints are the log's anchor outside its database.
+STATE = (IDENTITY, FORMS, AUDIT)
 
 # Shared by all regions (no prefix). Each region's routing announces its units (directory
 # entries and its care-unit mailbox keys) on the compacted directory topic, and reads every

@@ -8,6 +8,8 @@
 # (identity, forms, notifier, audit) cannot open each other's databases.
 #
 #   APP_DATABASES    space-separated database names, e.g. "identity forms notifier audit"
+#   APP_RUNTIME_ROLES  databases that also get a role "<db>_app" that may only connect (the
+#                    service's migration step, run as the owner, grants its table rights)
 #   APP_DB_PASSWORD  password of every role created here (development only)
 set -e
 
@@ -25,5 +27,14 @@ for db in $APP_DATABASES; do
 CREATE ROLE :"db" WITH LOGIN PASSWORD :'pw';
 CREATE DATABASE :"db" OWNER :"db";
 REVOKE ALL ON DATABASE :"db" FROM PUBLIC;
+SQL
+done
+
+for db in ${APP_RUNTIME_ROLES:-}; do
+    echo "postgres-init: runtime role ${db}_app"
+    psql -v ON_ERROR_STOP=1 --username "${POSTGRES_USER:-postgres}" --dbname postgres \
+         -v db="$db" -v app="${db}_app" -v pw="$APP_DB_PASSWORD" <<'SQL'
+CREATE ROLE :"app" WITH LOGIN PASSWORD :'pw';
+GRANT CONNECT ON DATABASE :"db" TO :"app";
 SQL
 done

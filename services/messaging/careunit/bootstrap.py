@@ -1,16 +1,20 @@
 """Composition root of the care-unit mailbox."""
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 
 from services.messaging.app import MailboxSpec, build_mailbox_app
-from services.messaging.careunit import overdue, tables
-from services.messaging.careunit.api import router
+from services.messaging.careunit import access_log, overdue, tables
+from services.messaging.careunit.api import router as staff_router
 from services.messaging.careunit.handlers import CONSUMES, NOT_INTERESTED, build_handlers
 from services.messaging.careunit.migrations import MIGRATIONS
 from services.messaging.careunit.settings import CareUnitMailboxSettings
+from shared.auth import InternalCallers
 from shared.events import topics
 
 SERVICE = "careunit-mailbox"
+router = APIRouter()
+router.include_router(staff_router)
+router.include_router(access_log.router)  # internal: the audit service's reconciliation
 
 SPEC = MailboxSpec(
     service=SERVICE, mailbox="careunit", title="Care-unit mailbox", tables=tables,
@@ -21,4 +25,6 @@ SPEC = MailboxSpec(
 
 
 def build_app(settings: CareUnitMailboxSettings) -> FastAPI:
-    return build_mailbox_app(SPEC, settings)
+    app = build_mailbox_app(SPEC, settings)
+    app.state.internal_callers = InternalCallers.from_settings(settings)
+    return app

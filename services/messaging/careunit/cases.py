@@ -13,7 +13,7 @@ from services.messaging.context import MailboxContext
 from services.messaging.domain import Case, DomainError
 from shared.auth import Principal
 from shared.errors import CommandError
-from shared.events import Actor, EventData, new_event
+from shared.events import Actor, Envelope, EventData, new_event
 from shared.events.envelope import SYSTEM
 from shared.events.topics import CAREUNIT_MAILBOX
 
@@ -45,7 +45,8 @@ async def store(conn: AsyncConnection, message_id: str, case: Case, **extra) -> 
 
 
 async def emit(box: MailboxContext, conn: AsyncConnection, staff: Principal | None, key: str,
-               data: EventData) -> None:
+               data: EventData) -> Envelope:
     actor = Actor(id=staff.subject, role="staff") if staff is not None else SYSTEM
     event = new_event(data, source=box.source, subject=key, actor=actor)
     await box.outbox.enqueue(conn, CAREUNIT_MAILBOX, key, event)
+    return event

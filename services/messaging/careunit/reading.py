@@ -1,7 +1,8 @@
 """Opening a case: the whole thread in clear, after its access record.
 
-`open_thread` is a POST, never a GET: it writes the audit record (MessageOpened) in the same
-transaction that reads the content, so content never leaves without its record, and a
+`open_thread` is a POST, never a GET: it writes the audit record (MessageOpened) and the
+unit's own access-log row (same event id; the audit service reconciles against it) in the
+same transaction that reads the content, so content never leaves without its record, and a
 cross-site GET cannot make a member of staff "open" a message."""
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.body import Content, sealed_from_row, unit_recipient
-from services.messaging.careunit import access, denials, groups
+from services.messaging.careunit import access, access_log, denials, groups
 from services.messaging.careunit.cases import case_of, emit, locked
 from services.messaging.careunit.tables import follow_ups, replies, unit_messages
 from services.messaging.context import MailboxContext
@@ -80,10 +81,14 @@ async def open_thread(box: MailboxContext, staff: Principal, message_id: str) ->
             if row.unread_from_patient:
                 await conn.execute(update(unit_messages).where(
                     unit_messages.c.message_id == message_id).values(unread_from_patient=False))
-            await emit(box, conn, staff, row.conversation_id, MessageOpened(
+            event = await emit(box, conn, staff, row.conversation_id, MessageOpened(
                 conversation_id=row.conversation_id, message_id=message_id, care_unit_id=unit,
                 staff_id=staff.subject, staff_role=role, seen_message_ids=seen,
                 patient_id=row.patient_id, access_basis=_basis(role, staff, row)))
+            # The unit's own append-only access log, in the read's transaction: audit
+            # reconciles against it, so no read is ever missing from the audit log.
+            await access_log.record(conn, event, unit, row.conversation_id, message_id,
+                                    staff.subject, role)
     if role is None:  # someone else's message looks exactly like a missing one
         if row is not None:
             await denials.record(box, staff, row, "open")

@@ -1,7 +1,7 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import MailboxSettings
+from shared.settings import PLACEHOLDER, MailboxSettings
 
 
 class CareUnitMailboxSettings(MailboxSettings):
@@ -9,3 +9,5 @@ class CareUnitMailboxSettings(MailboxSettings):
     http_port: int = 8004
     # How often unanswered messages are checked against the unit's promised answer time.
     overdue_check_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    # Internal caller (shared.auth.InternalCallers): audit reconciling against the access log.
+    internal_caller_audit: SecretStr = SecretStr(PLACEHOLDER)

@@ -2,6 +2,7 @@
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    Uuid,
     text,
 )
 
@@ -126,4 +128,16 @@ answer_promises = Table(
     Column("care_unit_id", String(100), primary_key=True),
     Column("service_type", String(50), primary_key=True),
     Column("days", Integer, nullable=False),
+)
+access_log = Table(
+    "access_log", metadata,  # one row per staff open (access_log.py); append-only (trigger)
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("event_id", Uuid, nullable=False, unique=True),  # its MessageOpened event's id
+    Column("correlation_id", Uuid, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("care_unit_id", String(100), nullable=False),
+    Column("conversation_id", String(100), nullable=False),
+    Column("message_id", String(100), nullable=False),
+    Column("staff_id", String(100), nullable=False),
+    Column("staff_role", String(50), nullable=False),
 )

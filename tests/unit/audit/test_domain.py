@@ -3,18 +3,20 @@ from datetime import UTC, datetime
 
 from services.audit.domain import (
     GENESIS,
-    ChainVerifier,
     canonical,
     chain_hash,
     entry_from,
     strip_sealed,
 )
+from services.audit.signing import Signer
+from services.audit.verification import Checkpoint, Verifier
 from shared.crypto.sealing import Sealed
 from shared.events import Actor, Source, new_event
 from shared.events.contracts import MessageOpened, MessageSubmitted
 
 SOURCE = Source(service="patient-mailbox", region="stockholm")
 SEALED = Sealed(key_id="k1", ciphertext="Y2lwaGVy")
+SIGNER = Signer.from_setting(Signer.generate_setting(), "stockholm")
 
 
 def submitted(n: int = 1):
@@ -30,21 +32,27 @@ def opened():
                      source=SOURCE, subject="c1", actor=Actor(id="s1", role="staff"))
 
 
-def chain(envelopes):
-    """[(entry, prev_hash, hash)] as the store would build them."""
+def chain(envelopes, signer=SIGNER):
+    """[(entry, prev_hash, hash, signature)] as the store would build them."""
     out, prev = [], GENESIS
     for seq, envelope in enumerate(envelopes, start=1):
         entry = entry_from(envelope, seq=seq, recorded_at=datetime.now(UTC))
         digest = chain_hash(prev, entry)
-        out.append((entry, prev, digest))
+        out.append((entry, prev, digest, signer.sign_record(seq, digest) if signer else None))
         prev = digest
     return out
 
 
-def verify(links, head=None):
-    verifier = ChainVerifier()
-    for entry, prev, digest in links:
-        verifier.feed(entry, prev, digest)
+def checkpoint(seq, digest, signer=SIGNER):
+    at = datetime.now(UTC)
+    return Checkpoint("stockholm", seq, digest, at, signer.key_id,
+                      signer.sign_checkpoint(seq, digest, at))
+
+
+def verify(links, head=None, checkpoints=()):
+    verifier = Verifier(SIGNER.public_key, checkpoints)
+    for link in links:
+        verifier.feed(*link)
     head = head or ((links[-1][0].seq, links[-1][2]) if links else (0, GENESIS))
     return verifier.result(*head)
 
@@ -89,27 +97,82 @@ def test_empty_chain_verifies():
 
 def test_altered_record_is_found():
     links = chain([submitted(1), opened(), submitted(2)])
-    entry, prev, digest = links[1]
-    links[1] = (replace(entry, actor_id="someone-else"), prev, digest)
+    entry, prev, digest, sig = links[1]
+    links[1] = (replace(entry, actor_id="someone-else"), prev, digest, sig)
     result = verify(links)
     assert not result.ok and result.first_broken_seq == 2
+    assert result.reason == "content does not match its hash"
 
 
-def test_rehashed_altered_record_breaks_the_next_link():
+def test_rehashed_altered_record_fails_its_signature():
     links = chain([submitted(1), opened(), submitted(2)])
-    entry, prev, _ = links[1]
+    entry, prev, _, sig = links[1]
     forged = replace(entry, actor_id="someone-else")
-    links[1] = (forged, prev, chain_hash(prev, forged))
-    assert verify(links, head=(3, links[2][2])).first_broken_seq == 3
+    links[1] = (forged, prev, chain_hash(prev, forged), sig)
+    result = verify(links, head=(3, links[2][2]))
+    assert (result.first_broken_seq, result.reason) == (
+        2, "signature is not valid for this record")
+
+
+def test_a_chain_signed_with_another_key_fails_at_its_first_record():
+    links = chain([submitted(1), opened()],
+                  signer=Signer.from_setting(Signer.generate_setting(), "stockholm"))
+    assert verify(links).first_broken_seq == 1
 
 
 def test_missing_record_is_found():
     links = chain([submitted(1), opened(), submitted(2)])
     del links[1]
-    assert verify(links, head=(3, links[-1][2])).first_broken_seq == 3
+    result = verify(links, head=(3, links[-1][2]))
+    assert (result.first_broken_seq, result.reason) == (
+        2, "record 2 is missing (next record is 3)")
 
 
 def test_cut_off_tail_is_found_through_the_head():
     links = chain([submitted(1), opened(), submitted(2)])
     result = verify(links[:2], head=(3, links[2][2]))
     assert not result.ok and result.first_broken_seq == 3
+
+
+def test_cut_off_tail_is_found_through_a_checkpoint_beyond_it():
+    links = chain([submitted(1), opened(), submitted(2)])
+    result = verify(links[:2], checkpoints=[checkpoint(3, links[2][2])])
+    assert (result.first_broken_seq, result.checkpoints) == (3, 1)
+    assert "missing" in result.reason
+
+
+def test_a_chain_that_does_not_reproduce_its_checkpoint_is_broken_there():
+    links = chain([submitted(1), opened()])
+    result = verify(links, checkpoints=[checkpoint(2, "f" * 64)])
+    assert result.first_broken_seq == 2 and "checkpoint" in result.reason
+
+
+def test_a_checkpoint_with_a_bad_signature_is_named():
+    links = chain([submitted(1), opened()])
+    good = checkpoint(2, links[1][2])
+    forged = replace(good, seq=1, hash=links[0][2])
+    result = verify(links, checkpoints=[good, forged])
+    assert (result.first_broken_seq, result.checkpoints) == (1, 1)
+
+
+def test_unsigned_records_are_accepted_only_up_to_the_first_checkpoint():
+    """Records made before signing began are anchored by the first checkpoint."""
+    links = chain([submitted(1), opened(), submitted(2)], signer=None)
+    assert verify(links, checkpoints=[checkpoint(3, links[2][2])]).ok
+    result = verify(links, checkpoints=[checkpoint(2, links[1][2])])
+    assert (result.first_broken_seq, result.reason) == (3, "record is not signed")
+
+
+def test_a_recovered_record_hashes_differently_and_others_as_before():
+    entry = entry_from(opened(), seq=1, recorded_at=datetime.now(UTC))
+    assert b"recovered" not in canonical(entry)
+    assert chain_hash(GENESIS, entry) != chain_hash(GENESIS, replace(entry, recovered=True))
+
+
+def test_after_a_key_rotation_the_old_keys_records_verify_with_its_public_key():
+    old = Signer.from_setting(Signer.generate_setting(), "stockholm")
+    links = chain([submitted(1), opened()], signer=old)
+    verifier = Verifier([SIGNER.public_key, old.public_key], [])
+    for link in links:
+        verifier.feed(*link)
+    assert verifier.result(2, links[-1][2]).ok

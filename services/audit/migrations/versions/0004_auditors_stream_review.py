@@ -1,9 +1,9 @@
 """audit: the auditors' side: facts of each record (units, patient, staff member, message),
-the review queue, and the outbox of the auditors' stream. Facts of records appended before
+and the review queue (the auditors' stream goes through the outbox of revision 0003). Facts of records appended before
 this revision are filled in from their payloads.
 
 Revision ID: 0004
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-01"""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
@@ -37,22 +37,6 @@ SELECT DISTINCT unit_id, seq FROM (
 
 
 def upgrade() -> None:
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("topic", sa.String(length=200), nullable=False),
-        sa.Column("key", sa.String(length=200), nullable=False),
-        sa.Column("event_type", sa.String(length=200), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
-                  nullable=False),
-        sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("park_reason", sa.String(length=200), nullable=True),
-        sa.PrimaryKeyConstraint("id"), sa.UniqueConstraint("event_id"))
-    op.create_index("outbox_pending", "outbox", ["id"], unique=False,
-                    postgresql_where=sa.text("published_at IS NULL"))
     op.create_table(
         "audit_facts",
         sa.Column("seq", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -89,5 +73,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("audit_reviews", "audit_record_units", "audit_facts", "outbox"):
+    for table in ("audit_reviews", "audit_record_units", "audit_facts"):
         op.drop_table(table)
