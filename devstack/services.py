@@ -88,6 +88,9 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
                     "LOGIN_URL": service_url(cfg, "gateway") + "/"}
         if name == "patient-mailbox":
             env["FORMS_URL"] = service_url(cfg, "forms")
+            env["CAREUNIT_MAILBOX_URL"] = service_url(cfg, "careunit-mailbox")
+        if name == "careunit-mailbox":
+            env["PATIENT_MAILBOX_URL"] = service_url(cfg, "patient-mailbox")
         if name == "routing":
             env["DATA_DIR"] = str(cfg.data_dir / "routing")
         if name == "identity":  # the gateway is identity's registered OIDC client

@@ -59,3 +59,6 @@ class DatabaseSettings(ServiceSettings):
 
 class MailboxSettings(DatabaseSettings):
     key_encryption_key: SecretStr = SecretStr(PLACEHOLDER)
+    # Attachments: each file at most this large, at most this many on one message.
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    attachments_per_message: int = Field(default=5, ge=1, le=20)

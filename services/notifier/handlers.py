@@ -17,10 +17,12 @@ from services.notifier.domain import (
 )
 from shared.events import Envelope, EventData
 from shared.events.contracts import (
+    AttachmentOpened,
     CareUnitRegistered,
     ClinicianAwayChanged,
     ContactVerificationRequested,
     ConversationClosed,
+    ListingChanged,
     MailboxKeyPublished,
     MessageAssigned,
     MessageOpened,
@@ -53,7 +55,8 @@ TOPICS = [CAREUNIT_MAILBOX, PATIENT_MAILBOX, IDENTITY]
 NOT_INTERESTED = (MailboxKeyPublished, MessageSubmitted, MessageAssigned, MessageTakenBack,
                   MessageOpened, ReplySent, PatientReplied, MessagePooled, ConversationClosed,
                   ClinicianAwayChanged, CareUnitRegistered, PatientRegistered, StaffRegistered,
-                  StaffMembershipChanged, StaffRevoked, PatientActivated)
+                  StaffMembershipChanged, StaffRevoked, PatientActivated, ListingChanged,
+                  AttachmentOpened)
 
 
 def make_handlers(add_pending: AddPending = store.add_pending, *,

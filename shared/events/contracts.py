@@ -323,3 +323,28 @@ class ContactVerificationRequested(EventData):
     verification_id: str = Id
     token: str = Field(min_length=20, max_length=100)
     expires_at: datetime
+
+
+@event("messaging.listing_changed", 1)
+class ListingChanged(EventData):
+    """A care unit accepted a patient's change of care centre (e-service
+    change_care_centre): from `changed_at` the patient is listed at `care_unit_id`.
+    identity's population register copy follows, and with it the patient's tokens."""
+
+    conversation_id: str = Id
+    message_id: str = Id
+    patient_id: str = Id
+    care_unit_id: str = Id
+    changed_at: datetime
+
+
+@event("messaging.attachment_opened", 1)
+class AttachmentOpened(EventData):
+    """A member of staff downloaded an attachment: an access record like MessageOpened."""
+
+    conversation_id: str = Id
+    message_id: str = Id  # the case (its first message)
+    attachment_id: str = Id
+    care_unit_id: str = Id
+    staff_id: str = Id
+    staff_role: Role

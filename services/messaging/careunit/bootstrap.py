@@ -14,6 +14,7 @@ SPEC = MailboxSpec(
     own_topic=topics.CAREUNIT_MAILBOX,
     consumes=[topics.IDENTITY, topics.ROUTING, topics.PATIENT_MAILBOX],
     handlers=build_handlers, router=router, staff_access=tables.staff_access,
+    peer_url=lambda settings: settings.patient_mailbox_url,
     background=lambda box, settings: overdue.run(box, settings.overdue_check_interval_s))
 
 

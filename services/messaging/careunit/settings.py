@@ -9,3 +9,5 @@ class CareUnitMailboxSettings(MailboxSettings):
     http_port: int = 8004
     # How often unanswered messages are checked against the unit's promised answer time.
     overdue_check_interval_s: float = Field(default=5.0, gt=0, le=3600)
+    # The patient mailbox, whose internal API hands over the patients' attachments.
+    patient_mailbox_url: str = "http://127.0.0.1:8003"

@@ -16,6 +16,7 @@ from sqlalchemy import (
     text,
 )
 
+from services.messaging.attachments.blobs import define_attachments
 from shared.crypto.keyring import define_key_tables
 from shared.db import Migration
 from shared.inbox import define_inbox
@@ -48,6 +49,7 @@ unit_messages = Table(
     Column("opened_at", DateTime(timezone=True)),  # first staff open: patient's receipt
     Column("closed_at", DateTime(timezone=True)),
     Column("overdue_notified_at", DateTime(timezone=True)),
+    Column("listing_accepted_at", DateTime(timezone=True)),  # migration 5
 )
 
 replies = Table(
@@ -156,6 +158,18 @@ def _conversations_go_on(conn) -> None:
     thread_metadata.create_all(conn)
 
 
+# Migration 5: attachments and listing change.
+attachment_metadata = MetaData()
+attachments = define_attachments(attachment_metadata)
+
+
+def _attachments_listing(conn) -> None:
+    # Version 1 creates the column itself on a fresh database, hence IF NOT EXISTS.
+    conn.execute(text("ALTER TABLE unit_messages ADD COLUMN IF NOT EXISTS listing_accepted_at "
+                      "timestamptz"))
+    attachment_metadata.create_all(conn)
+
+
 MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
               Migration(2, "staff access projection (revocation)", access_metadata.create_all),
               Migration(3, "threads, pools, away, answer templates and promises",
@@ -163,4 +177,5 @@ MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
               Migration(4, "index for the overdue check", lambda conn: conn.execute(text(
                   "CREATE INDEX IF NOT EXISTS unit_messages_overdue ON unit_messages (due_at) "
                   "WHERE overdue_notified_at IS NULL "
-                  "AND status IN ('unassigned', 'assigned')")))]
+                  "AND status IN ('unassigned', 'assigned')"))),
+              Migration(5, "attachments and listing change", _attachments_listing)]

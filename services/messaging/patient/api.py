@@ -10,9 +10,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.messaging import paging
-from services.messaging.body import Content, FormRef
+from services.messaging.body import AttachmentRef, Content, FormRef
 from services.messaging.context import CommandError, MailboxContext
-from services.messaging.patient import commands, queries
+from services.messaging.patient import attachments_api, commands, queries
+from services.messaging.patient.archive import set_archived
 from services.messaging.patient.offers import unit_offers_for
 from services.messaging.patient.tables import care_units
 from shared.auth import PatientDep, PatientEidDep
@@ -36,6 +37,8 @@ class SubmitMessage(BaseModel):
     text: str = Field(default="", max_length=10_000)
     form: FormRef | None = None
     answers: dict[str, Any] | None = Field(default=None, max_length=20)
+    # Uploads made with POST /v1/attachments (at most the mailbox's per-message limit).
+    attachment_ids: list[str] = Field(default_factory=list, max_length=20)
 
     @field_validator("answers")
     @classmethod
@@ -67,6 +70,8 @@ class ConversationSummary(BaseModel):
     unread: int  # the unit's messages the patient has not opened
     created_at: datetime
     updated_at: datetime
+    archived_at: datetime | None = None  # in the patient's archive folder since then
+    listing_changed_at: datetime | None = None  # the unit accepted a change of listing
 
 
 class ConversationPage(BaseModel):
@@ -82,6 +87,7 @@ class MessagePublic(BaseModel):
     text: str
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
+    attachments: list[AttachmentRef] = []
     opened_at: datetime | None  # when the other side first opened it
 
 
@@ -95,6 +101,7 @@ class WriteMore(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject: str = Field(default="", max_length=200)
     text: str = Field(min_length=1, max_length=10_000)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=20)
 
 
 def _box(request: Request) -> MailboxContext:
@@ -135,7 +142,7 @@ async def submit(request: Request, body: SubmitMessage, patient: PatientEidDep) 
         conversation_id, message_id = await commands.submit_message(
             _box(request), request.app.state.forms, patient, care_unit_id=body.care_unit_id,
             service_type=body.service_type, content=content,
-            language=request.headers.get("accept-language"))
+            language=request.headers.get("accept-language"), attachment_ids=body.attachment_ids)
     except CommandError as exc:
         raise _fail(exc) from exc
     return Submitted(conversation_id=conversation_id, message_id=message_id)
@@ -145,11 +152,13 @@ async def submit(request: Request, body: SubmitMessage, patient: PatientEidDep) 
 async def list_conversations(
         request: Request, patient: PatientDep,
         limit: int = Query(paging.DEFAULT_LIMIT, ge=1, le=paging.MAX_LIMIT),
-        after: str | None = Query(None, max_length=300)) -> ConversationPage:
-    """Allowed at the password level too: shows that messages exist, never their content."""
+        after: str | None = Query(None, max_length=300),
+        archived: bool = False) -> ConversationPage:
+    """Allowed at the password level too: shows that messages exist, never their content.
+    `archived=true`: the archive folder (the default lists leave archived ones out)."""
     try:
         page = await queries.list_conversations(_box(request), patient, limit=limit,
-                                                after=after)
+                                                after=after, archived=archived)
     except CommandError as exc:
         raise _fail(exc) from exc
     return ConversationPage.model_validate(page)
@@ -171,7 +180,26 @@ async def write_more(request: Request, conversation_id: str, body: WriteMore,
     content = Content(subject=body.subject, text=body.text)
     try:
         message_id = await commands.write_more(_box(request), patient, conversation_id,
-                                               content)
+                                               content, body.attachment_ids)
     except CommandError as exc:
         raise _fail(exc) from exc
     return {"message_id": message_id}
+
+
+@router.post("/conversations/{conversation_id}/archive", status_code=204)
+async def archive(request: Request, conversation_id: str, patient: PatientEidDep) -> None:
+    try:
+        await set_archived(_box(request), patient, conversation_id, True)
+    except CommandError as exc:
+        raise _fail(exc) from exc
+
+
+@router.post("/conversations/{conversation_id}/unarchive", status_code=204)
+async def unarchive(request: Request, conversation_id: str, patient: PatientEidDep) -> None:
+    try:
+        await set_archived(_box(request), patient, conversation_id, False)
+    except CommandError as exc:
+        raise _fail(exc) from exc
+
+
+router.include_router(attachments_api.router)

@@ -15,6 +15,7 @@ SPEC = MailboxSpec(
     own_topic=topics.PATIENT_MAILBOX,
     consumes=[topics.IDENTITY, topics.FORMS, topics.ROUTING, topics.CAREUNIT_MAILBOX],
     handlers=build_handlers, router=router,
+    peer_url=lambda settings: settings.careunit_mailbox_url,
     clients=lambda settings: {"forms": FormsClient(
         settings.forms_url, settings.internal_api_key.get_secret_value())})
 

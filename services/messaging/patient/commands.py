@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
+from services.messaging.attachments import store as attachment_store
 from services.messaging.body import (
     Content,
     patient_recipient,
@@ -18,7 +19,7 @@ from services.messaging.context import CommandError, MailboxContext
 from services.messaging.domain import SENT, Conversation, DomainError
 from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
 from services.messaging.patient.offers import Offer, refusal, unit_offers_for
-from services.messaging.patient.tables import conversations, messages
+from services.messaging.patient.tables import attachments, conversations, messages
 from shared.auth import Principal
 from shared.events import Actor, new_event
 from shared.events.contracts import MessageSubmitted, PatientReplied
@@ -32,7 +33,8 @@ def _actor(patient: Principal) -> Actor:
 
 async def submit_message(box: MailboxContext, forms: FormsClient, patient: Principal, *,
                          care_unit_id: str, service_type: str, content: Content,
-                         language: str | None = None) -> tuple[str, str]:
+                         language: str | None = None,
+                         attachment_ids: list[str] | None = None) -> tuple[str, str]:
     async with box.engine.connect() as conn:
         offers = await unit_offers_for(conn, care_unit_id)
     if offers is None:
@@ -43,7 +45,8 @@ async def submit_message(box: MailboxContext, forms: FormsClient, patient: Princ
         raise CommandError(403, reason)
     # Checked before the transaction: no lock is held while forms answers.
     await _check_against_form(forms, offers[service_type], content, language)
-    return await _store_and_send(box, patient, care_unit_id, service_type, content)
+    return await _store_and_send(box, patient, care_unit_id, service_type, content,
+                                 attachment_ids or [])
 
 
 async def _check_against_form(forms: FormsClient, offer: Offer, content: Content,
@@ -68,12 +71,13 @@ async def _check_against_form(forms: FormsClient, offer: Offer, content: Content
 
 
 async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id: str,
-                          service_type: str, content: Content) -> tuple[str, str]:
+                          service_type: str, content: Content,
+                          attachment_ids: list[str]) -> tuple[str, str]:
     conversation_id, message_id, now = str(uuid7()), str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
         own_copy, for_unit = await _sealed_both_ways(
             box, conn, content, item_id=message_id, conversation_id=conversation_id,
-            patient_id=patient.subject, unit_id=care_unit_id)
+            patient_id=patient.subject, unit_id=care_unit_id, attachment_ids=attachment_ids)
         await conn.execute(conversations.insert().values(
             conversation_id=conversation_id, patient_id=patient.subject,
             care_unit_id=care_unit_id, service_type=service_type, status=SENT,
@@ -90,11 +94,20 @@ async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id:
 
 
 async def _sealed_both_ways(box: MailboxContext, conn, content: Content, *, item_id: str,
-                            conversation_id: str, patient_id: str, unit_id: str):
+                            conversation_id: str, patient_id: str, unit_id: str,
+                            attachment_ids: list[str]):
+    """The content sealed for the patient's own copy and for the unit, with the named
+    uploads attached to it first (their names and types go inside the sealed content)."""
     unit_key = await box.keyring.peer_key(conn, "careunit")
     own_key = await box.keyring.active(conn)
     if unit_key is None or own_key is None:
         raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")
+    if attachment_ids:
+        refs = await attachment_store.attach(
+            box, conn, attachments, patient_id, attachment_ids, item_id=item_id,
+            conversation_id=conversation_id, own_recipient=patient_recipient(patient_id),
+            peer_recipient=unit_recipient(unit_id), peer_key=unit_key)
+        content = content.model_copy(update={"attachments": refs})
     own_copy = seal_content(content, public_key=own_key[1], key_id=own_key[0],
                             item_id=item_id, conversation_id=conversation_id,
                             recipient=patient_recipient(patient_id))
@@ -105,7 +118,7 @@ async def _sealed_both_ways(box: MailboxContext, conn, content: Content, *, item
 
 
 async def write_more(box: MailboxContext, patient: Principal, conversation_id: str,
-                     content: Content) -> str:
+                     content: Content, attachment_ids: list[str] | None = None) -> str:
     """The patient writes again in an open conversation; it travels sealed to the unit."""
     message_id, now = str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
@@ -120,7 +133,8 @@ async def write_more(box: MailboxContext, patient: Principal, conversation_id: s
             raise CommandError(exc.status, exc.reason) from exc
         own_copy, for_unit = await _sealed_both_ways(
             box, conn, content, item_id=message_id, conversation_id=conversation_id,
-            patient_id=patient.subject, unit_id=conv.care_unit_id)
+            patient_id=patient.subject, unit_id=conv.care_unit_id,
+            attachment_ids=attachment_ids or [])
         await conn.execute(messages.insert().values(
             message_id=message_id, conversation_id=conversation_id, direction="to_unit",
             author_id=patient.subject, created_at=now, **sealed_columns(own_copy)))

@@ -31,11 +31,13 @@ def _summaries():
 
 
 async def list_conversations(box: MailboxContext, patient: Principal, *, limit: int,
-                             after: str | None) -> dict:
+                             after: str | None, archived: bool = False) -> dict:
     """Newest first, by (created_at, conversation_id) descending: a conversation keeps its
-    place however often it is written in, so pages never repeat or skip one."""
+    place however often it is written in, so pages never repeat or skip one. The archived
+    ones (the patient's archive folder) only with `archived`, the others only without."""
     c = conversations.c
-    query = _summaries().where(c.patient_id == patient.subject)
+    query = _summaries().where(c.patient_id == patient.subject,
+                               c.archived_at.is_not(None) if archived else c.archived_at.is_(None))
     if (start := paging.decode(after)) is not None:
         at, last = start
         query = query.where(or_(c.created_at < at,

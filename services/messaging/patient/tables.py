@@ -14,6 +14,7 @@ from sqlalchemy import (
     text,
 )
 
+from services.messaging.attachments.blobs import define_attachments
 from shared.crypto.keyring import define_key_tables
 from shared.db import Migration
 from shared.inbox import define_inbox
@@ -40,6 +41,8 @@ conversations = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("promised_answer_days", Integer),  # migration 3
+    Column("archived_at", DateTime(timezone=True)),  # the patient archived it (migration 4)
+    Column("listing_changed_at", DateTime(timezone=True)),  # listing accepted (migration 4)
 )
 
 messages = Table(
@@ -72,6 +75,10 @@ unit_offers = Table(
 )
 
 mailbox_keys, peer_keys = define_key_tables(metadata)
+
+# Migration 4: attachments, archive, listing change.
+attachment_metadata = MetaData()
+attachments = define_attachments(attachment_metadata)
 outbox_table = define_outbox(metadata)
 inbox_table = define_inbox(metadata)
 
@@ -104,8 +111,23 @@ def _conversations_go_on(conn) -> None:
         conn.execute(text(statement))
 
 
+_V4 = [
+    "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS archived_at timestamptz",
+    "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS listing_changed_at timestamptz",
+]
+
+
+def _attachments_archive_listing(conn) -> None:
+    # Version 1 creates the columns itself on a fresh database, hence IF NOT EXISTS.
+    for statement in _V4:
+        conn.execute(text(statement))
+    attachment_metadata.create_all(conn)
+
+
 MIGRATIONS = [Migration(1, "initial schema", _initial),
               Migration(2, "projection of published forms and offered e-services",
                         _forms_projection),
               Migration(3, "statuses, receipts and promised answer time",
-                        _conversations_go_on)]
+                        _conversations_go_on),
+              Migration(4, "attachments, archive and listing change",
+                        _attachments_archive_listing)]

@@ -9,7 +9,15 @@ from fastapi import APIRouter, Depends, Request
 
 from services.gateway.ui import i18n, nav
 from services.gateway.ui.i18n import _l
-from services.gateway.ui.staff import answer_templates, case, desk, inbox, people, replies
+from services.gateway.ui.staff import (
+    answer_templates,
+    case,
+    desk,
+    files,
+    inbox,
+    people,
+    replies,
+)
 
 ADMIN, CLINICIAN = desk.ADMIN, desk.CLINICIAN
 
@@ -21,7 +29,7 @@ async def _in_page_language(request: Request) -> None:
 
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(_in_page_language)])
-for area in (desk, inbox, case, replies, people, answer_templates):
+for area in (desk, inbox, case, replies, people, answer_templates, files):
     router.include_router(area.router)
 
 nav.STAFF.extend([
