@@ -23,9 +23,11 @@ from services.gateway.ui.kit import (
     require,
     see_other,
 )
+from services.gateway.ui.staff.desk import known_unit_names
 from services.gateway.ui.words import SERVICE_TYPES, service_name
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(request_language)])
+router = APIRouter(include_in_schema=False,
+                   dependencies=[Depends(request_language), Depends(known_unit_names)])
 ROLE = "form_designer"
 AUDIENCES = {"all_residents": _l("Everyone who lives in the region"),
              "listed_patients": _l("Only patients listed at the unit")}

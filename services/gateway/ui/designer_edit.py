@@ -18,9 +18,11 @@ from services.gateway.ui import eforms
 from services.gateway.ui.designer import form_record, problems, unit_of
 from services.gateway.ui.i18n import request_language
 from services.gateway.ui.kit import ServiceRefused, _, _l, api, checked_form, render, see_other
+from services.gateway.ui.staff.desk import known_unit_names
 from services.gateway.ui.words import service_name
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(request_language)])
+router = APIRouter(include_in_schema=False,
+                   dependencies=[Depends(request_language), Depends(known_unit_names)])
 BASE = "/designer/units/{unit_id}/forms/{form_id}"
 
 

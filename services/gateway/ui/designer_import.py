@@ -17,9 +17,11 @@ from fastapi import APIRouter, Depends, Request, Response
 from services.gateway.ui.designer import problems, unit_forms, unit_of
 from services.gateway.ui.i18n import request_language
 from services.gateway.ui.kit import ServiceRefused, _, _l, api, checked_form, render
+from services.gateway.ui.staff.desk import known_unit_names
 from services.gateway.ui.words import SERVICE_TYPES, service_name
 
-router = APIRouter(include_in_schema=False, dependencies=[Depends(request_language)])
+router = APIRouter(include_in_schema=False,
+                   dependencies=[Depends(request_language), Depends(known_unit_names)])
 LANG_TAG = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 
 

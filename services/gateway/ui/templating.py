@@ -5,6 +5,7 @@ page title "<page> – Mina vårdkontakter"."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,4 +87,13 @@ def _chrome(request: Request, lang: str, title: str) -> dict[str, Any]:
             getattr(request.state, "session_status", "") == "idle"
             or request.query_params.get("idle") == "1"),
         "show_mailsink": settings.show_mailsink,
+        "unit_name": _unit_namer(session),
     }
+
+
+def _unit_namer(session: Any) -> Callable[[str], str]:
+    """A care unit's name as the staff catalogue gives it (loaded by
+    staff.desk.known_unit_names), else its HSA-id."""
+    profile = (session.ui.get("profile") or {}) if session is not None else {}
+    names: dict[str, str] = profile.get("units") or {}
+    return lambda unit_id: names.get(unit_id) or unit_id

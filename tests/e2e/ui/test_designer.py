@@ -67,6 +67,8 @@ async def test_designer_edits_previews_publishes_offers_and_retires_without_java
     await login_staff(ui, page, designer, "/designer")
     await forms_ready(ui, page, unit)
     assert await page.title() == "Mottagningens formulär – Mina vårdkontakter"
+    # The unit by its name from the staff catalogue, not its HSA-id.
+    await expect(page.locator(".govuk-caption-l")).to_have_text("Vårdcentralen Formgivning")
     await ui.shot(page, "designer-forms-sv", docs=True)
     await assert_accessible(page)
 

@@ -65,9 +65,12 @@ def settings(**overrides: Any) -> IdentitySettings:
     return IdentitySettings(**values)
 
 
-def _database() -> Engine:
-    db = create_engine("sqlite://", poolclass=StaticPool,
-                       connect_args={"check_same_thread": False})
+def _database(db: Engine | None = None) -> Engine:
+    """SQLite in memory, or the given engine (tests/integration runs the same provider on
+    PostgreSQL, where row locks decide the races that SQLite's one writer hides)."""
+    if db is None:
+        db = create_engine("sqlite://", poolclass=StaticPool,
+                           connect_args={"check_same_thread": False})
     tables.metadata.create_all(db, tables=[tables.care_units, tables.patients, tables.staff,
                                            tables.memberships, tables.signing_keys])
     catalogue.metadata.create_all(db)
@@ -110,10 +113,10 @@ class _SyncJwks(TokenVerifier):
         return KeySet.import_key_set(self._provider.jwks())  # type: ignore[arg-type]
 
 
-def world(**overrides: Any) -> World:
+def world(*, db: Engine | None = None, **overrides: Any) -> World:
     config = settings(**overrides)
     wrapper = config.key_wrapper()
-    db = _database()
+    db = _database(db)
     signing = SigningKeys(wrapper, grace=timedelta(minutes=10))
     key = keys.generate_key()
     with db.begin() as conn:

@@ -16,6 +16,7 @@ from services.gateway.ui.staff import (
     files,
     inbox,
     people,
+    promises,
     replies,
 )
 
@@ -29,13 +30,14 @@ async def _in_page_language(request: Request) -> None:
 
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(_in_page_language)])
-for area in (desk, inbox, case, replies, people, answer_templates, files):
+for area in (desk, inbox, case, replies, people, answer_templates, promises, files):
     router.include_router(area.router)
 
 nav.STAFF.extend([
     nav.Link("/staff/inbox", _l("Unit inbox"), ADMIN),
     nav.Link("/staff/unanswered", _l("Unanswered"), ADMIN),
     nav.Link("/staff/clinicians", _l("Clinicians"), ADMIN),
+    nav.Link("/staff/promises", _l("Answer times"), ADMIN),
     nav.Link("/staff/mine", _l("My messages"), CLINICIAN),
     nav.Link("/staff/templates", _l("Answer templates"), CLINICIAN),
     nav.Link("/staff/templates", _l("Answer templates"), ADMIN),

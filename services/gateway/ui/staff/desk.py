@@ -58,7 +58,8 @@ async def remember(request: Request, **values: Any) -> None:
     request.state.session.ui.update(values)
 
 
-async def _profile(request: Request) -> dict[str, Any]:
+async def staff_profile(request: Request) -> dict[str, Any]:
+    """The person's name and their units' names, from identity once per session."""
     session = request.state.session
     if "profile" not in session.ui:
         me = await api(request, "identity", "GET", "/v1/me")
@@ -82,7 +83,7 @@ async def desk(request: Request, role: str | None = None, unit: str | None = Non
         unit = chosen if chosen in granted else min(granted)
     elif unit not in granted:
         raise HTTPException(403, "no role at this care unit")
-    profile = await _profile(request)
+    profile = await staff_profile(request)
     names: dict[str, str] = profile.get("units") or {}
     units = sorted(((u, names.get(u) or u) for u in granted), key=lambda p: p[1])
     return Desk(unit=unit, roles=granted[unit], units=units, name=profile.get("name") or "",
@@ -106,3 +107,14 @@ async def choose_unit(request: Request) -> Response:
     current = await desk(request, unit=form.one("unit")[:100] or None)
     await remember(request, unit=current.unit)
     return see_other(_local_path(form.one("next")[:500] or "/staff/inbox"))
+
+
+async def known_unit_names(request: Request) -> None:
+    """A page dependency: staff pages that show units by name (the `unit_name` of every
+    template) have the session's profile loaded; identity being slow never stops a page."""
+    session = getattr(request.state, "session", None)
+    if session is not None and session.kind == "staff":
+        try:
+            await staff_profile(request)
+        except (ServiceRefused, ServiceUnavailable):
+            pass

@@ -15,7 +15,7 @@ TRAIL_MAX = 20  # previous-page cursors carried in the link; older ones fall bac
 CURSOR_MAX = 300
 
 CASE_STATUSES = {
-    "unassigned": _l("Unassigned"), "assigned": _l("Assigned"), "answered": _l("Answered"),
+    "unassigned": _l("Not assigned"), "assigned": _l("Assigned"), "answered": _l("Answered"),
     "waiting": _l("Waiting for the patient"), "closed": _l("Closed"),
 }
 
