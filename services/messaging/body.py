@@ -40,6 +40,8 @@ class Content(BaseModel):
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
     attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
+    # A change or cancellation request (change_appointment) names the appointment it is about.
+    appointment_id: str | None = Field(default=None, min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _says_something(self) -> Content:

@@ -17,6 +17,9 @@ from services.notifier.domain import (
 )
 from shared.events import Envelope, EventData
 from shared.events.contracts import (
+    AppointmentAnswered,
+    AppointmentCancelled,
+    AppointmentProposed,
     AttachmentOpened,
     CareUnitRegistered,
     ClinicianAwayChanged,
@@ -56,7 +59,8 @@ NOT_INTERESTED = (MailboxKeyPublished, MessageSubmitted, MessageAssigned, Messag
                   MessageOpened, ReplySent, PatientReplied, MessagePooled, ConversationClosed,
                   ClinicianAwayChanged, CareUnitRegistered, PatientRegistered, StaffRegistered,
                   StaffMembershipChanged, StaffRevoked, PatientActivated, ListingChanged,
-                  AttachmentOpened)
+                  AttachmentOpened, AppointmentProposed, AppointmentCancelled,
+                  AppointmentAnswered)
 
 
 def make_handlers(add_pending: AddPending = store.add_pending, *,

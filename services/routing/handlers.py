@@ -20,6 +20,7 @@ from services.routing.domain import Routed, decide, directory_entry, with_offere
 from shared import logs
 from shared.events import Envelope, EventData, Source, decode_data, new_event, wiring
 from shared.events.contracts import (
+    AppointmentAnswered,
     CareUnitRegistered,
     ContactVerificationRequested,
     FormPublished,
@@ -50,7 +51,8 @@ NOT_INTERESTED = {
                PatientActivated, ContactVerificationRequested),
     FORMS: (FormPublished, FormRetired),
     # A patient's reply goes straight to the unit that has the conversation: nothing to route.
-    PATIENT_MAILBOX: (MailboxKeyPublished, MessageRead, ReplyDelivered, PatientReplied),
+    PATIENT_MAILBOX: (MailboxKeyPublished, MessageRead, ReplyDelivered, PatientReplied,
+                      AppointmentAnswered),
 }
 
 DECISIONS = Counter("routing_decisions_total", "Submitted messages routed or refused",

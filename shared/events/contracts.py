@@ -348,3 +348,41 @@ class AttachmentOpened(EventData):
     care_unit_id: str = Id
     staff_id: str = Id
     staff_role: Role
+
+
+@event("messaging.appointment_proposed", 1)
+class AppointmentProposed(EventData):
+    """The unit proposes a time in the conversation; `replaces`: the appointment this one
+    changes (it ends as "replaced"). Mirrored into the patient mailbox."""
+
+    appointment_id: str = Id
+    conversation_id: str = Id
+    message_id: str = Id  # the case
+    care_unit_id: str = Id
+    patient_id: str = Id
+    starts_at: datetime
+    minutes: int = Field(ge=5, le=480)
+    replaces: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+@event("messaging.appointment_cancelled", 1)
+class AppointmentCancelled(EventData):
+    """The unit cancelled an appointment (proposed or accepted)."""
+
+    appointment_id: str = Id
+    conversation_id: str = Id
+    care_unit_id: str = Id
+    patient_id: str = Id
+    cancelled_at: datetime
+
+
+@event("messaging.appointment_answered", 1)
+class AppointmentAnswered(EventData):
+    """The patient accepted or declined a proposed time, or cancelled an accepted one."""
+
+    appointment_id: str = Id
+    conversation_id: str = Id
+    care_unit_id: str = Id
+    patient_id: str = Id
+    answer: Literal["accept", "decline", "cancel"]
+    answered_at: datetime

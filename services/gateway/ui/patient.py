@@ -119,7 +119,8 @@ def _thread(request: Request, conv: dict[str, Any], form: dict[str, Any],
     return render(request, "patient/conversation.html", {
         "c": conv, "replyable": replyable, "form": form, "accept": ACCEPT,
         "replied": request.query_params.get("replied") == "1",
-        "archived": request.query_params.get("archived")},
+        "archived": request.query_params.get("archived"),
+        "appointment": request.query_params.get("appointment")},
         title=_l("Conversation"), status=status)
 
 

@@ -1,12 +1,13 @@
-"""The patient's archive folder and the archive/unarchive buttons of a conversation, and
-downloading a conversation's files (a GET: nothing changes, nothing is recorded)."""
+"""The patient's archive folder and the archive/unarchive buttons of a conversation,
+downloading a conversation's files (a GET: nothing changes, nothing is recorded), and
+answering the unit's proposed appointments."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
 from services.gateway.ui import attachments
-from services.gateway.ui.kit import _l, checked_form, render, require, see_other
+from services.gateway.ui.kit import ServiceRefused, _l, checked_form, render, require, see_other
 from services.gateway.ui.patient import EID_LOA, _conversations
 from services.gateway.ui.staff.case import safe_id
 
@@ -46,3 +47,22 @@ async def download(request: Request, conversation_id: str, attachment_id: str) -
     return await attachments.download(
         request, "patient", "GET",
         f"/v1/conversations/{safe_id(conversation_id)}/attachments/{safe_id(attachment_id)}")
+
+
+@router.post("/conversations/{conversation_id}/appointments/{appointment_id}/{what}")
+async def answer_appointment(request: Request, conversation_id: str, appointment_id: str,
+                             what: str) -> Response:
+    """Accept or decline a proposed time, or cancel an accepted one."""
+    require(request, kind="patient", loa=EID_LOA)
+    await checked_form(request)
+    if what not in ("accept", "decline", "cancel"):
+        return see_other(f"/conversations/{safe_id(conversation_id)}")
+    cid = safe_id(conversation_id)
+    try:
+        await attachments.api(request, "patient", "POST",
+                              f"/v1/appointments/{safe_id(appointment_id)}/{what}")
+    except ServiceRefused as exc:
+        if exc.status != 409:
+            raise
+        return see_other(f"/conversations/{cid}?appointment=stale")
+    return see_other(f"/conversations/{cid}?appointment={what}")

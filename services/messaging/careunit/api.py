@@ -13,6 +13,7 @@ from services.messaging import paging
 from services.messaging.attachments.download import file_response
 from services.messaging.body import AttachmentRef, Content, FormRef
 from services.messaging.careunit import (
+    appointments_api,
     commands,
     files,
     listing,
@@ -74,6 +75,7 @@ class ThreadItem(BaseModel):
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
     attachments: list[AttachmentRef] = []
+    appointment_id: str | None = None  # the appointment a change request is about
     opened_at: datetime | None  # when the other side first opened it
     action: str | None = None  # for answers: answer | ask | close
 
@@ -261,3 +263,6 @@ async def accept_listing(request: Request, message_id: str, staff: StaffDep) -> 
     """Accept a change of care centre: the patient is listed at this unit from now."""
     return {"listing_accepted_at": await _run(listing.accept(_box(request), staff,
                                                              message_id))}
+
+
+router.include_router(appointments_api.router)

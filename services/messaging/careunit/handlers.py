@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.body import Content, sealed_columns, unit_recipient
-from services.messaging.careunit import files, groups, tables
+from services.messaging.careunit import appointments, files, groups, tables
 from services.messaging.careunit.cases import case_of, store
 from services.messaging.careunit.promises import promised_days
 from services.messaging.careunit.tables import follow_ups, replies, staff_members, unit_messages
@@ -158,6 +158,7 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         "routing.message_routed.v1": routed,
         "messaging.patient_replied.v1": patient_replied,
         "messaging.message_read.v1": patient_read,
+        "messaging.appointment_answered.v1": appointments.patient_answered,
         staff_access.REGISTERED: staff_memberships,
         staff_access.MEMBERSHIP_CHANGED: staff_memberships,
         staff_access.REVOKED: staff_revoked,

@@ -16,6 +16,7 @@ from sqlalchemy import (
     text,
 )
 
+from services.messaging.appointment_rows import define_appointments
 from services.messaging.attachments.blobs import define_attachments
 from shared.crypto.keyring import define_key_tables
 from shared.db import Migration
@@ -158,9 +159,10 @@ def _conversations_go_on(conn) -> None:
     thread_metadata.create_all(conn)
 
 
-# Migration 5: attachments and listing change.
+# Migration 5: attachments, listing change and appointments.
 attachment_metadata = MetaData()
 attachments = define_attachments(attachment_metadata)
+appointments = define_appointments(attachment_metadata)
 
 
 def _attachments_listing(conn) -> None:
@@ -178,4 +180,5 @@ MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
                   "CREATE INDEX IF NOT EXISTS unit_messages_overdue ON unit_messages (due_at) "
                   "WHERE overdue_notified_at IS NULL "
                   "AND status IN ('unassigned', 'assigned')"))),
-              Migration(5, "attachments and listing change", _attachments_listing)]
+              Migration(5, "attachments, listing change and appointments",
+                        _attachments_listing)]

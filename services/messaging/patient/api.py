@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from services.messaging import paging
 from services.messaging.body import AttachmentRef, Content, FormRef
 from services.messaging.context import CommandError, MailboxContext
-from services.messaging.patient import attachments_api, commands, queries
+from services.messaging.patient import appointments, attachments_api, commands, queries
 from services.messaging.patient.archive import set_archived
 from services.messaging.patient.offers import unit_offers_for
 from services.messaging.patient.tables import care_units
@@ -39,6 +39,9 @@ class SubmitMessage(BaseModel):
     answers: dict[str, Any] | None = Field(default=None, max_length=20)
     # Uploads made with POST /v1/attachments (at most the mailbox's per-message limit).
     attachment_ids: list[str] = Field(default_factory=list, max_length=20)
+    # change_appointment: the appointment (one of the patient's at this unit) to change or
+    # cancel; the unit answers by proposing a new time that replaces it, or cancelling it.
+    appointment_id: str | None = Field(default=None, min_length=1, max_length=100)
 
     @field_validator("answers")
     @classmethod
@@ -88,12 +91,14 @@ class MessagePublic(BaseModel):
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
     attachments: list[AttachmentRef] = []
+    appointment_id: str | None = None  # the appointment a change request is about
     opened_at: datetime | None  # when the other side first opened it
 
 
 class ConversationPublic(ConversationSummary):
     promised_answer_days: int | None
     can_reply: bool
+    appointments: list[dict] = []  # proposed in this conversation, in order
     messages: list[MessagePublic]
 
 
@@ -135,7 +140,7 @@ async def offered(request: Request, unit_id: str, _: PatientDep) -> list[OfferPu
 async def submit(request: Request, body: SubmitMessage, patient: PatientEidDep) -> Submitted:
     try:
         content = Content(subject=body.subject, text=body.text, form=body.form,
-                          answers=body.answers)
+                          answers=body.answers, appointment_id=body.appointment_id)
     except ValidationError as exc:
         raise HTTPException(422, "; ".join(e["msg"] for e in exc.errors())) from exc
     try:
@@ -203,3 +208,4 @@ async def unarchive(request: Request, conversation_id: str, patient: PatientEidD
 
 
 router.include_router(attachments_api.router)
+router.include_router(appointments.router)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
+from services.messaging.appointment_domain import LIVE
 from services.messaging.attachments import store as attachment_store
 from services.messaging.body import (
     Content,
@@ -19,7 +20,7 @@ from services.messaging.context import CommandError, MailboxContext
 from services.messaging.domain import SENT, Conversation, DomainError
 from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
 from services.messaging.patient.offers import Offer, refusal, unit_offers_for
-from services.messaging.patient.tables import attachments, conversations, messages
+from services.messaging.patient.tables import appointments, attachments, conversations, messages
 from shared.auth import Principal
 from shared.events import Actor, new_event
 from shared.events.contracts import MessageSubmitted, PatientReplied
@@ -43,10 +44,28 @@ async def submit_message(box: MailboxContext, forms: FormsClient, patient: Princ
         raise CommandError(422, f"care unit {care_unit_id} does not offer {service_type}")
     if (reason := refusal(offers[service_type], care_unit_id, patient.listed_unit)) is not None:
         raise CommandError(403, reason)
+    if content.appointment_id is not None:
+        await _check_appointment(box, patient, care_unit_id, content.appointment_id)
     # Checked before the transaction: no lock is held while forms answers.
     await _check_against_form(forms, offers[service_type], content, language)
     return await _store_and_send(box, patient, care_unit_id, service_type, content,
                                  attachment_ids or [])
+
+
+async def _check_appointment(box: MailboxContext, patient: Principal, care_unit_id: str,
+                             appointment_id: str) -> None:
+    """A change or cancellation request must name a live appointment of the patient's at
+    that unit."""
+    async with box.engine.connect() as conn:
+        status = (await conn.execute(select(appointments.c.status).where(
+            appointments.c.appointment_id == appointment_id,
+            appointments.c.patient_id == patient.subject,
+            appointments.c.care_unit_id == care_unit_id))).scalar_one_or_none()
+    if status is None:
+        raise CommandError(422, f"appointment {appointment_id} is not one of yours at "
+                                f"care unit {care_unit_id}")
+    if status not in LIVE:
+        raise CommandError(409, f"appointment {appointment_id} is {status}")
 
 
 async def _check_against_form(forms: FormsClient, offer: Offer, content: Content,

@@ -14,6 +14,7 @@ from services.messaging.body import Content, patient_recipient, sealed_columns
 from services.messaging.context import MailboxContext
 from services.messaging.domain import Conversation
 from services.messaging.keys import remember_peer_key
+from services.messaging.patient import appointments
 from services.messaging.patient.tables import (
     attachments,
     care_units,
@@ -162,5 +163,7 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         "messaging.conversation_closed.v1": closed,
         "messaging.reply_sent.v1": reply_sent,
         "messaging.listing_changed.v1": listing_changed,
+        "messaging.appointment_proposed.v1": appointments.proposed,
+        "messaging.appointment_cancelled.v1": appointments.cancelled,
         "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "careunit"),
     }

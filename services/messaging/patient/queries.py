@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.messaging import paging
+from services.messaging import appointment_rows, paging
 from services.messaging.body import Content, patient_recipient, sealed_from_row
 from services.messaging.context import CommandError, MailboxContext
 from services.messaging.domain import Conversation
-from services.messaging.patient.tables import care_units, conversations, messages
+from services.messaging.patient.tables import appointments, care_units, conversations, messages
 from shared.auth import Principal
 from shared.crypto.sealing import Binding
 from shared.events import Actor, new_event
@@ -89,5 +89,6 @@ async def read_conversation(box: MailboxContext, patient: Principal,
                               source=box.source, subject=conversation_id,
                               actor=Actor(id=patient.subject, role="patient"))
             await box.outbox.enqueue(conn, PATIENT_MAILBOX, conversation_id, event)
-    return {**dict(conv._mapping), "unread": 0, "unread_reply": False,
+        planned = await appointment_rows.of_conversation(conn, appointments, conversation_id)
+    return {**dict(conv._mapping), "unread": 0, "unread_reply": False, "appointments": planned,
             "can_reply": Conversation(conv.status).can_reply, "messages": opened}

@@ -14,6 +14,7 @@ from sqlalchemy import (
     text,
 )
 
+from services.messaging.appointment_rows import define_appointments
 from services.messaging.attachments.blobs import define_attachments
 from shared.crypto.keyring import define_key_tables
 from shared.db import Migration
@@ -76,9 +77,10 @@ unit_offers = Table(
 
 mailbox_keys, peer_keys = define_key_tables(metadata)
 
-# Migration 4: attachments, archive, listing change.
+# Migration 4: attachments, archive, listing change, appointments (mirrored).
 attachment_metadata = MetaData()
 attachments = define_attachments(attachment_metadata)
+appointments = define_appointments(attachment_metadata)
 outbox_table = define_outbox(metadata)
 inbox_table = define_inbox(metadata)
 
@@ -129,5 +131,5 @@ MIGRATIONS = [Migration(1, "initial schema", _initial),
                         _forms_projection),
               Migration(3, "statuses, receipts and promised answer time",
                         _conversations_go_on),
-              Migration(4, "attachments, archive and listing change",
+              Migration(4, "attachments, archive, listing change and appointments",
                         _attachments_archive_listing)]
