@@ -2,28 +2,26 @@
 Swedish (JavaScript off) and English (on): the administrator accepts a patient's change of
 care centre; a clinician's answer refuses a renamed executable next to the file field and
 sends a record extract (PDF); the patient sees that they are listed at the unit, downloads
-the extract, replies with a photo, archives the conversation, finds it in the archive
-folder and moves it back. Every page: screenshot, one language, axe."""
+the extract, accepts the time the doctor proposed, replies with a photo, archives the
+conversation, finds it in the archive folder and moves it back. Every page: screenshot, one language, axe."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from playwright.async_api import Page, expect
 
 from tests import samplefiles
-from tests.e2e.support import Person, eventually
-from tests.e2e.ui.staff_flow import (
-    Team,
-    assert_one_language,
-    check_here,
-    login_staff,
-    new_team,
-    reload_until,
-)
+from tests.e2e.support import SEED, Person, eventually, staff_of
+from tests.e2e.ui.staff_flow import assert_one_language, check_here, login_staff, reload_until
 
 pytestmark = pytest.mark.e2e
-PATIENT = "198510309035"  # Hemlis: in the register; its listing moves to each test's unit
+PATIENT = "198510309035"  # Hemlis: in the register; its listing moves to the unit below
+UNIT = SEED["care_units"][1]["unit_id"]  # TEST2: its staff are known from the start
+ADMIN = staff_of(UNIT, "message_administrator")[0]["hsa_id"]
+DOCTOR = staff_of(UNIT, "clinician")[0]["hsa_id"]
 
 
 async def _seen(ui, page: Page, name: str, lang: str) -> None:
@@ -31,21 +29,27 @@ async def _seen(ui, page: Page, name: str, lang: str) -> None:
     await assert_one_language(page, lang)
 
 
-async def _request_and_assign(ui, team: Team) -> tuple[str, str]:
+async def _request_and_assign(ui) -> tuple[str, str]:
     """The patient's change-of-care-centre request, assigned to the doctor (by API: the
     distribution pages have their own browser test)."""
     async with httpx.AsyncClient(base_url=ui.gateway, timeout=30) as http:
         patient = await Person.login(http, personnummer=PATIENT)
-        sent = await patient.submit(team.unit.unit_id, "change_care_centre")
+        sent = await patient.submit(UNIT, "change_care_centre")
         assert sent.status_code == 201, sent.text
         message_id = sent.json()["message_id"]
-        admin = await Person.login(http, hsa_id=team.admin)
+        admin = await Person.login(http, hsa_id=ADMIN)
+
+        answers: list[str] = []
 
         async def assigned():
             r = await admin.unit("POST", f"/v1/messages/{message_id}/assign",
-                                 json={"clinician_id": team.doctor})
+                                 json={"clinician_id": DOCTOR})
+            answers[:] = [f"{r.status_code} {r.text}"]
             return r.status_code == 204
-        await eventually(assigned, timeout=60, what="the request assigned to the doctor")
+        try:
+            await eventually(assigned, timeout=90, what="the request assigned to the doctor")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; the unit answered {answers}") from exc
     return message_id, sent.json()["conversation_id"]
 
 
@@ -53,8 +57,7 @@ async def _request_and_assign(ui, team: Team) -> tuple[str, str]:
 @pytest.mark.parametrize("lang, javascript", [("sv", False), ("en", True)])
 async def test_files_listing_and_archive_in_the_browser(stack, ui, tmp_path, lang: str,
                                                         javascript: bool) -> None:
-    team = await new_team(stack, tmp_path, ["change_care_centre", "book_appointment"])
-    message_id, conversation_id = await _request_and_assign(ui, team)
+    message_id, conversation_id = await _request_and_assign(ui)
     pdf, elf, jpeg = tmp_path / "journalkopia.pdf", tmp_path / "journal.pdf", \
         tmp_path / "utslag.jpg"
     pdf.write_bytes(samplefiles.pdf())
@@ -63,7 +66,7 @@ async def test_files_listing_and_archive_in_the_browser(stack, ui, tmp_path, lan
 
     # The administrator opens the request and accepts the change of care centre.
     admin = await ui.page(lang=lang, javascript=javascript)
-    await login_staff(ui, admin, team.admin, f"/staff/messages/{message_id}")
+    await login_staff(ui, admin, ADMIN, f"/staff/messages/{message_id}")
     await admin.locator("#open-button").click()
     await expect(admin.locator("#accept-listing")).to_be_visible()
     await _seen(ui, admin, f"staff-listing-request-{lang}", lang)
@@ -74,7 +77,7 @@ async def test_files_listing_and_archive_in_the_browser(stack, ui, tmp_path, lan
     # The doctor answers: a renamed executable is refused next to the file field, then the
     # record extract goes with the answer.
     doctor = await ui.page(lang=lang, javascript=javascript)
-    await login_staff(ui, doctor, team.doctor, f"/staff/messages/{message_id}")
+    await login_staff(ui, doctor, DOCTOR, f"/staff/messages/{message_id}")
     await doctor.locator("#open-button").click()
     await expect(doctor.locator("#listing-accepted")).to_be_visible()
     await doctor.locator("#answer-text").fill("Välkommen! Journalkopian är bifogad.")
@@ -86,13 +89,31 @@ async def test_files_listing_and_archive_in_the_browser(stack, ui, tmp_path, lan
     await doctor.locator("#send-answer").click()
     await expect(doctor.locator("#done")).to_be_visible()
 
+    # The doctor proposes a time for the first visit (a date in the past is refused).
+    await doctor.locator("#open-button").click()
+    await doctor.locator("#appointment-date").fill("2020-01-02")
+    await doctor.locator("#appointment-time").fill("10:30")
+    await doctor.locator("#propose-time").click()
+    await expect(doctor.locator("#appointment-date-error")).to_be_visible()
+    await _seen(ui, doctor, f"staff-appointment-refused-{lang}", lang)
+    day = (datetime.now(UTC) + timedelta(days=7)).date().isoformat()
+    await doctor.locator("#appointment-date").fill(day)
+    await doctor.locator("#appointment-time").fill("10:30")
+    await doctor.locator("#propose-time").click()
+    await expect(doctor.locator("#done")).to_be_visible()
+
     # The patient: listed at the unit, downloads the extract, replies with a photo.
     patient = await ui.page(lang=lang, javascript=javascript)
     await ui.login_patient(patient, PATIENT)
     url = f"{ui.gateway}/conversations/{conversation_id}"
     await reload_until(patient, url, "#thread a:has-text('journalkopia.pdf')")
+    await reload_until(patient, url, "#appointments button[id^=accept-]")
     await expect(patient.locator("#listing-changed")).to_be_visible()
     await _seen(ui, patient, f"patient-conversation-files-{lang}", lang)
+    await patient.locator("#appointments button[id^=accept-]").click()
+    await expect(patient.locator("#appointment-done")).to_be_visible()
+    await expect(patient.locator("#appointments button[id^=cancel-]")).to_be_visible()
+    await _seen(ui, patient, f"patient-appointment-booked-{lang}", lang)
     async with patient.expect_download() as download:
         await patient.locator("#thread a:has-text('journalkopia.pdf')").click()
     assert (await (await download.value).path()).read_bytes() == pdf.read_bytes()
