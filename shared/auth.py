@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 ALGORITHMS = ["ES256"]
 LOA_EID = 3  # e-ID: full access
+VERIFIED_CACHE_SIZE = 4096  # tokens remembered per process (a few MB at most)
 LOA_PASSWORD = 2  # activation-letter password: may see that messages exist, not read them
 
 
@@ -54,6 +55,7 @@ class TokenVerifier:
         self._refetch_interval, self._max_age, self._max_stale = (
             refetch_interval_s, max_age_s, max_stale_s)
         self._clock = clock
+        self._verified: dict[str, tuple[Principal, float, str | None]] = {}
 
     async def _keyset(self, kid: str | None) -> KeySet:
         known = self._keys is not None and any(k.kid == kid for k in self._keys.keys)
@@ -75,6 +77,22 @@ class TokenVerifier:
         return response.json()
 
     async def verify(self, token: str) -> Principal:
+        """Verified tokens are remembered until they expire (a client sends the same token
+        for minutes, and an ES256 verification is most of a request's cost), as long as the
+        key that signed them is still in the current key set."""
+        if (known := self._verified.get(token)) is not None:
+            principal, expires_at, kid = known
+            if time.time() < expires_at and any(
+                    k.kid == kid for k in (await self._keyset(kid)).keys):
+                return principal
+            del self._verified[token]
+        principal, expires_at, kid = await self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)))  # the oldest
+        self._verified[token] = (principal, expires_at, kid)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, float, str | None]:
         try:
             kid = jws.extract_compact(token.encode()).headers().get("kid")
             decoded = jwt.decode(token, await self._keyset(kid), algorithms=ALGORITHMS)
@@ -86,7 +104,8 @@ class TokenVerifier:
             claims = decoded.claims
             return Principal(subject=claims["sub"], kind=claims["kind"],
                              loa=claims.get("loa", 0), units=claims.get("units") or {},
-                             issued_at=claims.get("iat"), listed_unit=claims.get("listed_unit"))
+                             issued_at=claims.get("iat"), listed_unit=claims.get("listed_unit")
+                             ), float(claims["exp"]), kid
         except (JoseError, ValueError, KeyError, ValidationError) as exc:
             raise InvalidToken(type(exc).__name__) from exc
 

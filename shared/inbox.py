@@ -82,10 +82,12 @@ class EventConsumer:
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=200)
-                for tp, records in batches.items():
+                for records in batches.values():
                     for record in records:
                         await self.process(record)
-                    await self._commit(consumer, {tp: records[-1].offset + 1})
+                if batches:  # one offset commit for every partition of the batch
+                    await self._commit(consumer, {tp: records[-1].offset + 1
+                                                  for tp, records in batches.items()})
                 await self._purge_now_and_then()
         finally:
             self.running = False

@@ -61,3 +61,5 @@ def configure(service: str, level: str = "INFO") -> None:
     # uvicorn's access log would print query strings; we log requests ourselves.
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("aiokafka").setLevel(logging.WARNING)
+    # httpx logs every outgoing request (with its URL) at INFO: per-request noise under load.
+    logging.getLogger("httpx").setLevel(logging.WARNING)

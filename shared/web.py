@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["route", "method", "status"])
+SLOW_REQUEST_S = 1.0
 LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["route", "method"])
 
 
@@ -73,15 +74,26 @@ def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None =
         REQUESTS.labels(route, request.method, response.status_code).inc()
         LATENCY.labels(route, request.method).observe(elapsed)
         response.headers["x-correlation-id"] = cid
-        if not route.startswith(("/healthz", "/readyz", "/metrics")):
-            log.info("request", extra={"method": request.method, "path": route,
-                                       "status": response.status_code,
-                                       "duration_ms": round(elapsed * 1000, 1)})
+        level = _request_log_level(response.status_code, elapsed)
+        if log.isEnabledFor(level) and not route.startswith(("/healthz", "/readyz", "/metrics")):
+            log.log(level, "request", extra={"method": request.method, "path": route,
+                                             "status": response.status_code,
+                                             "duration_ms": round(elapsed * 1000, 1)})
         return response
 
     # Outermost: an oversized body is refused before any other middleware or route reads it.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, larger=larger_bodies)
     return app
+
+
+def _request_log_level(status: int, elapsed_s: float) -> int:
+    """Failures and slow requests for the operator; every request only at DEBUG (counts and
+    latencies are in the metrics), so logs stay proportionate under load."""
+    if status >= 500:
+        return logging.WARNING
+    if elapsed_s >= SLOW_REQUEST_S:
+        return logging.INFO
+    return logging.DEBUG
 
 
 async def _first_failing(checks: list[ReadinessCheck]) -> str | None:

@@ -103,7 +103,7 @@ class Sender:
             if await store.mark_sent(conn, row.notification_id):
                 await self._outbox.enqueue(conn, NOTIFIER, row.conversation_id, self._event(row))
         OUTCOMES.labels("sent").inc()
-        log.info("notification sent", extra=ids)
+        log.debug("notification sent", extra=ids)  # per event; counted in OUTCOMES
 
     async def _address(self, row: Row) -> str | None:
         """Where this mail goes: a verification link only to the address it verifies; other
@@ -131,7 +131,7 @@ class Sender:
         async with self._engine.begin() as conn:
             await store.mark_final(conn, row.notification_id, state)
         OUTCOMES.labels(state).inc()
-        log.info("no mail to send", extra={"conversation_id": row.conversation_id,
+        log.debug("no mail to send", extra={"conversation_id": row.conversation_id,
                                            "status": state})
 
     def _event(self, row: Row):

@@ -154,7 +154,8 @@ class Router:
             # Same input, same output id: a redelivered submission is a downstream duplicate.
             event_id=derived_uuid7(envelope.event_id, "routed"))
         DECISIONS.labels(outcome).inc()
-        log.info(f"message {outcome}", extra={
+        # Per event: routine routing at DEBUG; an unroutable message is the operator's.
+        log.log(logging.DEBUG if outcome == "routed" else logging.INFO, f"message {outcome}", extra={
             "event_id": str(out.event_id), "conversation_id": submission.conversation_id,
             "message_id": submission.message_id, "care_unit_id": submission.care_unit_id,
             "reason": getattr(decision.event, "reason", None)})

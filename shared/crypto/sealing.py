@@ -7,6 +7,7 @@ fails to open (InvalidTag) instead of revealing anything."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from dataclasses import dataclass
 
@@ -55,6 +56,10 @@ def generate_private_key() -> bytes:
     )
 
 
+# Importing a key expands it (ML-KEM's from its seed: most of the cost of an open), so each
+# process keeps the few keys it uses. The private material is already held in memory by the
+# keyring (shared.crypto.keyring); this keeps its expanded form next to it.
+@functools.lru_cache(maxsize=32)
 def _private(material: bytes) -> hpke.MLKEM768X25519PrivateKey:
     return hpke.MLKEM768X25519PrivateKey(
         mlkem.MLKEM768PrivateKey.from_seed_bytes(material[:_MLKEM_SEED_LEN]),
@@ -68,6 +73,7 @@ def public_bytes(private_material: bytes) -> bytes:
     return m.public_key().public_bytes_raw() + x.public_key().public_bytes_raw()
 
 
+@functools.lru_cache(maxsize=256)
 def _public(material: bytes) -> hpke.MLKEM768X25519PublicKey:
     return hpke.MLKEM768X25519PublicKey(
         mlkem.MLKEM768PublicKey.from_public_bytes(material[:_MLKEM_PUBLIC_LEN]),

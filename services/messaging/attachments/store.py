@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.attachments import blobs, filecheck
 from services.messaging.body import AttachmentRef
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from shared.crypto.sealing import seal
+from shared.errors import CommandError
 from shared.ids import uuid7
 
 
@@ -117,6 +118,7 @@ async def read(box: MailboxContext, conn: AsyncConnection, table: Table, attachm
         if not await _fetch(box, conn, table, attachment_id):
             raise CommandError(503, "the attachment has not arrived yet; try again shortly")
         row = (await conn.execute(query)).first()
+        assert row is not None  # it was there a moment ago, and rows are never deleted
     data = await box.keyring.open(conn, blobs.sealed_of(row.sealed_key_id, row.sealed_ciphertext),
                                   blobs.sent_binding(row.item_id, attachment_id, conversation_id,
                                                      recipient))

@@ -16,10 +16,11 @@ from services.messaging import appointment_rows as rows
 from services.messaging.careunit import access, groups
 from services.messaging.careunit.cases import case_of, emit, locked, transition
 from services.messaging.careunit.tables import appointments
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.domain import CLOSED
 from shared.auth import Principal
-from shared.events import Envelope
+from shared.errors import CommandError
+from shared.events import Envelope, EventData
 from shared.events.contracts import AppointmentAnswered, AppointmentCancelled, AppointmentProposed
 from shared.ids import uuid7
 
@@ -84,7 +85,8 @@ async def of_case(box: MailboxContext, staff: Principal, message_id: str) -> lis
         return await rows.of_conversation(conn, appointments, row.conversation_id)
 
 
-async def patient_answered(conn: AsyncConnection, _: Envelope, data: AppointmentAnswered):
+async def patient_answered(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+    assert isinstance(data, AppointmentAnswered)
     """Applied when the answer fits the unit's state; an answer that crossed the unit's own
     change or cancellation (its event is on its way to the patient) changes nothing here."""
     current = (await conn.execute(select(appointments).where(

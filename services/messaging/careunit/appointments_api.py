@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.messaging.careunit import appointments
-from services.messaging.context import CommandError
 from shared.auth import StaffDep
 
 router = APIRouter()
@@ -33,27 +32,20 @@ class AppointmentPublic(BaseModel):
     updated_at: datetime
 
 
-async def _run(coro):
-    try:
-        return await coro
-    except CommandError as exc:
-        raise HTTPException(exc.status, exc.detail) from exc
-
-
 @router.post("/messages/{message_id}/appointments", status_code=201)
 async def propose(request: Request, message_id: str, body: Propose, staff: StaffDep) -> dict:
-    return {"appointment_id": await _run(appointments.propose(
+    return {"appointment_id": await appointments.propose(
         request.app.state.mailbox, staff, message_id, starts_at=body.starts_at,
-        minutes=body.minutes, replaces=body.replaces))}
+        minutes=body.minutes, replaces=body.replaces)}
 
 
 @router.get("/messages/{message_id}/appointments")
 async def of_case(request: Request, message_id: str, staff: StaffDep
                   ) -> list[AppointmentPublic]:
-    return [AppointmentPublic.model_validate(a) for a in await _run(
-        appointments.of_case(request.app.state.mailbox, staff, message_id))]
+    return [AppointmentPublic.model_validate(a) for a in await appointments.of_case(
+        request.app.state.mailbox, staff, message_id)]
 
 
 @router.post("/appointments/{appointment_id}/cancel", status_code=204)
 async def cancel(request: Request, appointment_id: str, staff: StaffDep) -> None:
-    await _run(appointments.cancel(request.app.state.mailbox, staff, appointment_id))
+    await appointments.cancel(request.app.state.mailbox, staff, appointment_id)

@@ -15,9 +15,10 @@ from services.messaging.careunit import access, groups
 from services.messaging.careunit.cases import case_of, emit, locked
 from services.messaging.careunit.reading import _thread
 from services.messaging.careunit.tables import attachments
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from shared.auth import Principal
 from shared.crypto.sealing import Binding, Sealed, SealError
+from shared.errors import CommandError
 from shared.events.contracts import AttachmentOpened
 
 log = logging.getLogger(__name__)

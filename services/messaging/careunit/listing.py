@@ -13,9 +13,10 @@ from sqlalchemy import update
 from services.messaging.careunit import access, groups
 from services.messaging.careunit.cases import case_of, emit, locked
 from services.messaging.careunit.tables import unit_messages
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.domain import CLOSED
 from shared.auth import Principal
+from shared.errors import CommandError
 from shared.events.contracts import ListingChanged
 
 SERVICE = "change_care_centre"

@@ -5,34 +5,41 @@ proposal, cancel an accepted time), each sent to the unit as AppointmentAnswered
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging import appointment_domain as domain
 from services.messaging import appointment_rows as rows
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.patient.tables import appointments
 from shared.auth import PatientDep, PatientEidDep, Principal
-from shared.events import Actor, Envelope, new_event
+from shared.errors import CommandError
+from shared.events import Actor, Envelope, EventData, new_event
 from shared.events.contracts import AppointmentAnswered, AppointmentCancelled, AppointmentProposed
 from shared.events.topics import PATIENT_MAILBOX
 
 router = APIRouter()
 
 
-async def proposed(conn: AsyncConnection, _: Envelope, data: AppointmentProposed) -> None:
+async def proposed(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+    assert isinstance(data, AppointmentProposed)
     if await rows.store_proposal(conn, appointments, data, domain.PROPOSED) and data.replaces:
         await rows.set_status(conn, appointments, data.replaces, domain.REPLACED)
 
 
-async def cancelled(conn: AsyncConnection, _: Envelope, data: AppointmentCancelled) -> None:
+async def cancelled(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+    assert isinstance(data, AppointmentCancelled)
     await rows.set_status(conn, appointments, data.appointment_id, domain.CANCELLED)
 
 
+Answer = Literal["accept", "decline", "cancel"]
+
+
 async def answer(box: MailboxContext, patient: Principal, appointment_id: str,
-                 what: str) -> None:
+                 what: Answer) -> None:
     async with box.engine.begin() as conn:
         row = (await conn.execute(select(appointments).where(
             appointments.c.appointment_id == appointment_id,
@@ -65,11 +72,6 @@ async def list_appointments(request: Request, patient: PatientDep,
 
 
 @router.post("/appointments/{appointment_id}/{what}", status_code=204)
-async def answer_route(request: Request, appointment_id: str, what: str,
+async def answer_route(request: Request, appointment_id: str, what: Answer,
                        patient: PatientEidDep) -> None:
-    if what not in ("accept", "decline", "cancel"):
-        raise HTTPException(404, "no such action")
-    try:
-        await answer(request.app.state.mailbox, patient, appointment_id, what)
-    except CommandError as exc:
-        raise HTTPException(exc.status, exc.detail) from exc
+    await answer(request.app.state.mailbox, patient, appointment_id, what)

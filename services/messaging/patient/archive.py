@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import update
 
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.patient.tables import conversations
 from shared.auth import Principal
+from shared.errors import CommandError
 
 
 async def set_archived(box: MailboxContext, patient: Principal, conversation_id: str,

@@ -4,16 +4,17 @@ conversation's files. Both need the e-ID level."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from sqlalchemy import select
 
 from services.messaging.attachments import store
 from services.messaging.attachments.download import file_response, filename_in
 from services.messaging.body import Content, patient_recipient, sealed_from_row
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.patient.tables import attachments, conversations, messages
 from shared.auth import PatientEidDep
 from shared.crypto.sealing import Binding
+from shared.errors import CommandError
 
 router = APIRouter()
 
@@ -26,11 +27,8 @@ def _box(request: Request) -> MailboxContext:
 async def upload(request: Request, patient: PatientEidDep,
                  filename: str = Query(min_length=1, max_length=500)) -> dict:
     """The request body is the file itself (bounded by the mailbox's upload cap)."""
-    try:
-        return await store.stage(_box(request), attachments, patient.subject, filename,
-                                 await request.body())
-    except CommandError as exc:
-        raise HTTPException(exc.status, exc.detail) from exc
+    return await store.stage(_box(request), attachments, patient.subject, filename,
+                             await request.body())
 
 
 @router.get("/conversations/{conversation_id}/attachments/{attachment_id}")
@@ -41,17 +39,13 @@ async def download(request: Request, conversation_id: str, attachment_id: str,
         owned = (await conn.execute(select(conversations.c.conversation_id).where(
             conversations.c.conversation_id == conversation_id,
             conversations.c.patient_id == patient.subject))).first()
-        try:
-            if owned is None:
-                raise CommandError(404, "no such attachment")
-            media_type, data = await store.read(box, conn, attachments, attachment_id,
-                                                conversation_id=conversation_id,
-                                                recipient=recipient)
-            item = (await conn.execute(select(messages).join(
-                attachments, attachments.c.item_id == messages.c.message_id).where(
-                attachments.c.attachment_id == attachment_id))).first()
-        except CommandError as exc:
-            raise HTTPException(exc.status, exc.detail) from exc
+        if owned is None:
+            raise CommandError(404, "no such attachment")
+        media_type, data = await store.read(box, conn, attachments, attachment_id,
+                                            conversation_id=conversation_id, recipient=recipient)
+        item = (await conn.execute(select(messages).join(
+            attachments, attachments.c.item_id == messages.c.message_id).where(
+            attachments.c.attachment_id == attachment_id))).first()
     name = "attachment"
     if item is not None:
         content = Content.model_validate_json(await _open(box, item, recipient))

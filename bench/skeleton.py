@@ -1,0 +1,126 @@
+"""The skeleton baseline: the same plumbing as one real workflow with no business logic.
+
+Two processes on the same Kafka and PostgreSQL as the real stack, built from the same
+libraries (FastAPI on uvicorn, httpx, SQLAlchemy + psycopg, aiokafka):
+  proxy    forwards every request to the backend (as the gateway does for the API)
+  backend  POST /work?commits=C&events=E&calls=I makes C one-row commits, produces E Kafka
+           records (acks=all, idempotent) and I internal HTTP calls; a consumer in the same
+           process reads the records and commits one row per record (an inbox) before it
+           commits the offsets.
+The benchmark spreads the real workflow's measured counts over the same number of requests.
+
+    python -m bench.skeleton proxy --port P --backend http://127.0.0.1:Q
+    python -m bench.skeleton backend --port Q --dsn postgresql+psycopg://... --kafka HOST:PORT
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import time
+
+import httpx
+import uvicorn
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import text
+
+from shared.db import make_engine
+from shared.kafka import ensure_topics, make_consumer, make_producer
+
+TOPIC, GROUP = "bench.skeleton", "bench-skeleton"
+TABLES = (("CREATE TABLE IF NOT EXISTS skel_rows (id bigserial PRIMARY KEY, "
+          "at timestamptz NOT NULL DEFAULT now())"),
+          ("CREATE TABLE IF NOT EXISTS skel_inbox (id bigserial PRIMARY KEY, "
+          "produced_at timestamptz NOT NULL, consumed_at timestamptz NOT NULL DEFAULT now())"))
+
+
+def proxy_app(backend: str) -> FastAPI:
+    client = httpx.AsyncClient(base_url=backend, timeout=30)
+    app = FastAPI()
+
+    @app.api_route("/{path:path}", methods=["GET", "POST"])
+    async def forward(path: str, request: Request) -> Response:
+        r = await client.request(request.method, f"/{path}", params=request.query_params,
+                                 content=await request.body(),
+                                 headers={"content-type": "application/json"})
+        return Response(r.content, r.status_code, media_type="application/json")
+    return app
+
+
+def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
+    engine = make_engine(dsn)
+    producers = []  # made in the lifespan: aiokafka wants the running loop
+    self_client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
+
+    async def commit_one(statement: str, **params: float) -> None:
+        async with engine.begin() as conn:
+            await conn.execute(text(statement), params)
+
+    async def receive(timestamp_ms: int) -> None:
+        await commit_one("INSERT INTO skel_inbox (produced_at) VALUES (to_timestamp(:t))",
+                         t=timestamp_ms / 1000)
+
+    async def consume() -> None:
+        consumer = make_consumer(kafka, GROUP, [TOPIC])
+        await consumer.start()
+        try:
+            while True:
+                for tp, records in (await consumer.getmany(timeout_ms=500,
+                                                           max_records=200)).items():
+                    # Side by side, as the real system's several consumer groups are.
+                    await asyncio.gather(*(receive(r.timestamp) for r in records))
+                    await consumer.commit({tp: records[-1].offset + 1})
+        finally:
+            await consumer.stop()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: FastAPI):
+        async with engine.begin() as conn:
+            for ddl in TABLES:
+                await conn.execute(text(ddl))
+        await ensure_topics(kafka, [TOPIC])
+        producers.append(make_producer(kafka, "bench-skeleton"))
+        await producers[0].start()
+        task = asyncio.create_task(consume())
+        yield
+        task.cancel()
+        await producers[0].stop()
+        await engine.dispose()
+
+    app = FastAPI(lifespan=lifespan)
+
+    @app.post("/work")
+    async def work(commits: int = 0, events: int = 0, calls: int = 0) -> dict:
+        # The real workflow's commits happen in several processes at once, and its events
+        # leave in batches (outbox relays): side by side here too.
+        await asyncio.gather(*(commit_one("INSERT INTO skel_rows DEFAULT VALUES")
+                               for _ in range(commits)))
+        sent = [await producers[0].send(TOPIC, b"{}", key=str(time.time_ns()).encode())
+                for _ in range(events)]
+        await asyncio.gather(*sent)
+        for _ in range(calls):
+            (await self_client.get("/lookup")).raise_for_status()
+        return {}
+
+    @app.get("/lookup")
+    async def lookup() -> dict:
+        return {}
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("role", choices=["proxy", "backend"])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--backend")
+    parser.add_argument("--dsn")
+    parser.add_argument("--kafka")
+    args = parser.parse_args()
+    app = (proxy_app(args.backend) if args.role == "proxy"
+           else backend_app(args.dsn, args.kafka, args.port))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
+
+
+if __name__ == "__main__":
+    main()
