@@ -38,12 +38,13 @@ async def _request_and_assign(ui) -> tuple[str, str]:
         assert sent.status_code == 201, sent.text
         message_id = sent.json()["message_id"]
         admin = await Person.login(http, hsa_id=ADMIN)
+        doctor = await Person.login(http, hsa_id=DOCTOR)  # its subject is the staff id
 
         answers: list[str] = []
 
         async def assigned():
             r = await admin.unit("POST", f"/v1/messages/{message_id}/assign",
-                                 json={"clinician_id": DOCTOR})
+                                 json={"clinician_id": doctor.id})
             answers[:] = [f"{r.status_code} {r.text}"]
             return r.status_code == 204
         try:
