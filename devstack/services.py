@@ -113,10 +113,11 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
         # Each internal caller's own credential; each server knows only its own callers'.
         callers = {"identity": ("notifier", "operator", "audit"), "forms": ("patient-mailbox",),
                    "audit": ("operator",), "notifier": ("operator",),
-                   "careunit-mailbox": ("audit",)}
+                   "careunit-mailbox": ("audit", "patient-mailbox"),
+                   "patient-mailbox": ("careunit-mailbox",)}
         env |= {f"INTERNAL_CALLER_{c.upper().replace('-', '_')}": cfg.internal_credential(c)
                 for c in callers.get(name, ())}
-        if name in ("notifier", "patient-mailbox", "audit"):
+        if name in ("notifier", "patient-mailbox", "careunit-mailbox", "audit"):
             env["INTERNAL_CREDENTIAL"] = cfg.internal_credential(name)
         if pg and db:
             env["DATABASE_URL"] = cfg.database_url(pg, db)
@@ -131,6 +132,9 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
             env |= _audit_env(cfg, pg or "", db or "")
         if name == "patient-mailbox":
             env["FORMS_URL"] = service_url(cfg, "forms")
+            env["CAREUNIT_MAILBOX_URL"] = service_url(cfg, "careunit-mailbox")
+        if name == "careunit-mailbox":
+            env["PATIENT_MAILBOX_URL"] = service_url(cfg, "patient-mailbox")
         if name == "routing":
             env["DATA_DIR"] = str(cfg.data_dir / "routing")
         if name == "identity":  # the gateway is identity's registered OIDC client

@@ -8,6 +8,7 @@ the app never reads a byte past the limit and a refused request writes nothing."
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,19 +20,26 @@ class BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int = DEFAULT_MAX_BODY_BYTES,
+                 larger: tuple[tuple[str, int], ...] = ()) -> None:
         self.app, self.max_bytes = app, max_bytes
+        self.larger = tuple((re.compile(pattern), cap) for pattern, cap in larger)
+
+    def cap_for(self, path: str) -> int:
+        return next((cap for pattern, cap in self.larger if pattern.fullmatch(path)),
+                    self.max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        cap = self.cap_for(scope.get("path", ""))
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            return await self._refuse(send)
+        if declared is not None and declared > cap:
+            return await self._refuse(send, cap)
         try:
-            body = await self._read(receive)
+            body = await self._read(receive, cap)
         except BodyTooLarge:
-            return await self._refuse(send)
+            return await self._refuse(send, cap)
         replayed = False
 
         async def replay() -> Message:
@@ -43,7 +51,7 @@ class BodySizeLimit:
 
         await self.app(scope, replay, send)
 
-    async def _read(self, receive: Receive) -> bytes:
+    async def _read(self, receive: Receive, cap: int) -> bytes:
         chunks, size = [], 0
         while True:
             message = await receive()
@@ -51,15 +59,15 @@ class BodySizeLimit:
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > cap:
                 raise BodyTooLarge
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
         return b"".join(chunks)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"request body larger than {self.max_bytes} bytes"}).encode()
+    async def _refuse(self, send: Send, cap: int) -> None:
+        body = json.dumps({"detail": f"request body larger than {cap} bytes"}).encode()
         await send({"type": "http.response.start", "status": 413, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
             (b"connection", b"close")]})

@@ -107,3 +107,10 @@ class MailboxSettings(DatabaseSettings):
         previous = devkeys.parse_previous(self.previous_key_encryption_keys.get_secret_value())
         return KeyWrapper.from_b64(self.key_encryption_key.get_secret_value(),
                                    self.key_encryption_key_version, previous)
+
+    # Its own credential for other services' internal endpoints (shared.auth.InternalCallers):
+    # the patient mailbox at forms, each mailbox at the other's attachment hand-over.
+    internal_credential: SecretStr = SecretStr(PLACEHOLDER)
+    # Attachments: each file at most this large, at most this many on one message.
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    attachments_per_message: int = Field(default=5, ge=1, le=20)

@@ -33,7 +33,8 @@ LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["r
 
 
 def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None = None,
-               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES) -> FastAPI:
+               max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+               larger_bodies: tuple[tuple[str, int], ...] = ()) -> FastAPI:
     app = FastAPI(title=title, lifespan=lifespan)
     app.state.readiness = readiness or []
     # Every supervised background task of the process (shared.supervise); more may be added.
@@ -81,7 +82,7 @@ def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None =
         return response
 
     # Outermost: an oversized body is refused before any other middleware or route reads it.
-    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, larger=larger_bodies)
     return app
 
 

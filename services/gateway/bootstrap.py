@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
 from services.gateway import api, auth, session_rows
-from services.gateway.limits import BodyLimit
+from services.gateway.limits import BodyLimit, upload_routes
 from services.gateway.oidc_client import OidcClient
 from services.gateway.session import SESSION_COOKIE, SessionStore
 from services.gateway.settings import GatewaySettings
@@ -67,7 +67,7 @@ def create_app(settings: GatewaySettings | None = None, *,
                 if engine is not None:
                     await engine.dispose()
 
-    app = web.create_app(title="gateway", lifespan=lifespan)
+    app = web.create_app(title="gateway", lifespan=lifespan, larger_bodies=upload_routes(settings))
     app.state.settings = settings
     app.state.sessions = _store(settings, session_rows.MemoryRows())
     _mount_assets(app, settings)
@@ -78,8 +78,8 @@ def create_app(settings: GatewaySettings | None = None, *,
     @app.middleware("http")
     async def session_and_headers(request: Request, call_next):
         if getattr(request.state, "body_too_large", False):
-            response = error_page(request, 413,
-                                  f"the request body is larger than {settings.max_body_bytes} bytes")
+            cap = getattr(request.state, "body_cap", settings.max_body_bytes)
+            response = error_page(request, 413, f"the request body is larger than {cap} bytes")
         else:
             i18n.current.set(i18n.language_of(request))  # for texts made outside templates
             await _load_session(request)
@@ -89,7 +89,8 @@ def create_app(settings: GatewaySettings | None = None, *,
         response.headers.update(SECURITY_HEADERS)
         return response
 
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
+                       larger=upload_routes(settings))
     return app
 
 

@@ -24,7 +24,8 @@ from shared import logs
 
 # Request headers passed on; cookies and anything else stay at the gateway.
 FORWARD_REQUEST = ("authorization", "content-type", "accept")
-FORWARD_RESPONSE = ("content-type", "www-authenticate", "cache-control")
+FORWARD_RESPONSE = ("content-type", "www-authenticate", "cache-control", "content-disposition",
+                    "x-content-type-options")
 
 
 # First path segments of upstream internals (FastAPI's docs, health, Prometheus).

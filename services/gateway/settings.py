@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import PLACEHOLDER, ServiceSettings
@@ -37,6 +37,10 @@ class GatewaySettings(ServiceSettings):
     session_secret: SecretStr = SecretStr(PLACEHOLDER)
     # Request bodies larger than this are refused with 413 (forms and JSON are small).
     max_body_bytes: int = 64 * 1024
+    # Attachment uploads only (their own routes): per file, and files per message. Keep
+    # equal to the mailboxes' ATTACHMENT_MAX_BYTES / ATTACHMENTS_PER_MESSAGE.
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    max_files_per_message: int = Field(default=5, ge=1, le=20)
     # Where the design system and htmx are (npm's node_modules; the image copies them).
     assets_dir: Path = Path(__file__).resolve().parents[2] / "node_modules"
     # A page that shows the local mail sink's messages; never in production.

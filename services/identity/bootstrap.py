@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import create_engine
 
-from services.identity import api, catalogue, devsecrets, directory_api, seed, tables
+from services.identity import api, catalogue, devsecrets, directory_api, listing, seed, tables
 from services.identity.catalogue import CatalogueSync
 from services.identity.catalogue.watcher import ValidityWatcher
 from services.identity.contact import api as contact_api
@@ -79,7 +79,9 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         # Built here: aiokafka's producer needs the running event loop.
         runtime = EventRuntime(service=SERVICE, engine=engine, migrations=MIGRATIONS,
                                bootstrap=settings.kafka_bootstrap_servers, outbox=events,
-                               settings=settings)
+                               inbox=tables.inbox, settings=settings)
+        runtime.consume(listing.CONSUMER, listing.TOPICS, listing.build_handlers(),
+                        ignore=listing.NOT_INTERESTED)
         app.state.readiness = runtime.readiness
         keys = SigningKeys(wrapper, grace=timedelta(seconds=settings.token_ttl_s) + CLOCK_SKEW)
         ctx = IdentityContext(settings=settings, engine=engine, keys=keys)

@@ -1,4 +1,5 @@
-"""identity's tables (SQLAlchemy 2 Core) and its transactional outbox."""
+"""identity's tables (SQLAlchemy 2 Core), its transactional outbox and its inbox (events it
+follows: a care unit accepting a change of listing)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     true,
 )
 
+from shared.inbox import define_inbox
 from shared.outbox import define_outbox
 
 metadata = MetaData()
@@ -74,3 +76,4 @@ signing_keys = Table(
 )
 
 outbox = define_outbox(metadata)
+inbox = define_inbox(metadata)

@@ -13,6 +13,8 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 from sqlalchemy import Table
 
+from services.messaging.attachments import peer as peer_api
+from services.messaging.attachments.peer import PeerAttachments
 from services.messaging.context import MailboxContext
 from services.messaging.keys import (
     AnnouncementSigner,
@@ -21,7 +23,7 @@ from services.messaging.keys import (
     ensure_active_key,
 )
 from shared import db
-from shared.auth import TokenVerifier
+from shared.auth import InternalCallers, TokenVerifier
 from shared.crypto.keyring import Keyring
 from shared.events import EventData, Source
 from shared.inbox import Handler
@@ -52,6 +54,12 @@ class MailboxSpec:
     staff_access: Table | None = None
     # A periodic job of the mailbox (e.g. the overdue check), run while the app runs.
     background: Callable[[MailboxContext, Any], Coroutine[Any, Any, None]] | None = None
+    # The other mailbox's base URL (its internal API hands over attachments).
+    peer_url: Callable[[Any], str] | None = None
+
+
+# The one route of each mailbox that takes a file; everything else keeps the small cap.
+UPLOAD_ROUTES = r"/v1/attachments|/v1/units/[^/]+/attachments"
 
 
 def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
@@ -64,15 +72,23 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         source = Source(service=spec.service, region=settings.region)
         signer = AnnouncementSigner(settings.announcement_signing_key.get_secret_value())
         pinned = settings.peer_announcement_public_key
+        peer = (PeerAttachments(spec.peer_url(settings),
+                                settings.internal_credential.get_secret_value())
+                if spec.peer_url is not None else None)
         box = MailboxContext(engine=engine, keyring=keyring, outbox=outbox, source=source,
                              peer_announcements=None if pinned == PLACEHOLDER
-                             else AnnouncementVerifier(pinned))
+                             else AnnouncementVerifier(pinned),
+                             attachment_max_bytes=settings.attachment_max_bytes,
+                             attachments_per_message=settings.attachments_per_message,
+                             peer=peer)
         runtime = EventRuntime(spec.service, engine, settings.kafka_bootstrap_servers,
                                spec.migrations, outbox=outbox,
                                inbox=spec.tables.inbox_table, settings=settings)
         runtime.consume(spec.service, spec.consumes, spec.handlers(box),
                         ignore=spec.not_interested)
         app.state.mailbox = box
+        app.state.internal_callers = InternalCallers.from_settings(settings)
+        app.state.attachments_table = spec.tables.attachments
         clients = spec.clients(settings)
         for name, client in clients.items():
             setattr(app.state, name, client)
@@ -95,8 +111,12 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
             await runtime.stop()
             for client in clients.values():
                 await client.aclose()
+            if peer is not None:
+                await peer.aclose()
 
     app = create_app(title=spec.title, lifespan=lifespan,
-                     max_body_bytes=settings.max_request_body_bytes)
+                     max_body_bytes=settings.max_request_body_bytes,
+                     larger_bodies=((UPLOAD_ROUTES, settings.attachment_max_bytes + 64 * 1024),))
     app.include_router(spec.router)
+    app.include_router(peer_api.internal)
     return app

@@ -4,7 +4,7 @@ process: it is sealed before it is stored or sent, and opened only to answer a r
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -19,6 +19,17 @@ class FormRef(BaseModel):
     version: int = Field(ge=1)
 
 
+class AttachmentRef(BaseModel):
+    """A file attached to a message; travels inside the sealed content (its name may say
+    something about the patient), the bytes themselves only by claim check."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    attachment_id: str = Field(min_length=1, max_length=100)
+    filename: str = Field(min_length=1, max_length=200)
+    media_type: Literal["application/pdf", "image/jpeg", "image/png"]
+    size: int = Field(ge=1)
+
+
 class Content(BaseModel):
     """A message: free text, and for e-services with a form, the answers to that form
     (QuestionnaireResponse-shaped, validated by the forms service before storing)."""
@@ -28,6 +39,9 @@ class Content(BaseModel):
     text: str = Field(default="", max_length=10_000)
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
+    attachments: list[AttachmentRef] = Field(default_factory=list, max_length=20)
+    # A change or cancellation request (change_appointment) names the appointment it is about.
+    appointment_id: str | None = Field(default=None, min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _says_something(self) -> Content:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -20,4 +21,9 @@ class MailboxContext:
     source: Source
     # The other mailbox's pinned announcement-signing key (services.messaging.keys).
     peer_announcements: AnnouncementVerifier | None = None
+    # Attachments: the per-file cap, files per message, and the other mailbox's internal
+    # API that hands over its attachments (services.messaging.attachments.peer).
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachments_per_message: int = 5
+    peer: Any = None
 

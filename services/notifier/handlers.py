@@ -18,10 +18,15 @@ from services.notifier.domain import (
 from shared.events import Envelope, EventData
 from shared.events.contracts import (
     AccessDenied,
+    AppointmentAnswered,
+    AppointmentCancelled,
+    AppointmentProposed,
+    AttachmentOpened,
     CareUnitRegistered,
     ClinicianAwayChanged,
     ContactVerificationRequested,
     ConversationClosed,
+    ListingChanged,
     MailboxKeyPublished,
     MessageAssigned,
     MessageOpened,
@@ -57,7 +62,9 @@ NOT_INTERESTED = (MailboxKeyPublished, MessageSubmitted, MessageAssigned, Messag
                   MessageOpened, ReplySent, PatientReplied, MessagePooled, ConversationClosed,
                   ClinicianAwayChanged, CareUnitRegistered, PatientRegistered, StaffRegistered,
                   StaffMembershipChanged, StaffRevoked, PatientActivated, AccessDenied,
-                  StaffLoggedIn, StaffLoginFailed)
+                  StaffLoggedIn, StaffLoginFailed, ListingChanged,
+                  AttachmentOpened, AppointmentProposed, AppointmentCancelled,
+                  AppointmentAnswered)
 
 
 def make_handlers(add_pending: AddPending = store.add_pending, *,

@@ -21,11 +21,16 @@ from services.routing.handover import TO_PATIENT, TO_UNIT, Handover
 from shared import logs
 from shared.events import Envelope, EventData, Source, decode_data, new_event, wiring
 from shared.events.contracts import (
+    AppointmentAnswered,
+    AppointmentCancelled,
+    AppointmentProposed,
+    AttachmentOpened,
     CareUnitRegistered,
     ClinicianAwayChanged,
     ContactVerificationRequested,
     FormPublished,
     FormRetired,
+    ListingChanged,
     MailboxKeyPublished,
     MessageOverdue,
     MessagePooled,
@@ -64,10 +69,13 @@ NOT_INTERESTED = {
                PatientActivated, ContactVerificationRequested, StaffLoggedIn, StaffLoginFailed),
     FORMS: (FormPublished, FormRetired),
     # A patient's reply or read receipt goes straight to the unit that has the conversation
-    # in the same region; routing only hands it to a unit of another region.
-    PATIENT_MAILBOX: (ReplyDelivered,),
+    # in the same region; routing only hands it to a unit of another region. Appointments,
+    # listing changes and attachments stay within the region (docs/regions.md).
+    PATIENT_MAILBOX: (ReplyDelivered, AppointmentAnswered),
     # Only events that a patient of another region follows are handed back there.
-    CAREUNIT_MAILBOX: (MessageTakenBack, MessagePooled, MessageOverdue, ClinicianAwayChanged),
+    CAREUNIT_MAILBOX: (MessageTakenBack, MessagePooled, MessageOverdue, ClinicianAwayChanged,
+                       ListingChanged, AttachmentOpened, AppointmentProposed,
+                       AppointmentCancelled),
 }
 # The shared directory topic and the region's inbound topic (not regional topics).
 DIRECTORY_AGENT, INBOUND_AGENT = "interregion-directory", "interregion-inbound"

@@ -386,7 +386,7 @@ class AuditEventRecorded(EventData):
     resource: dict[str, Any]
 
 
-# audit: signed checkpoints ------------------------------------------------------------------------------------
+# audit: signed checkpoints -----------------------------------------------------------------
 
 @event("audit.checkpoint_signed", 1)
 class AuditCheckpointSigned(EventData):
@@ -402,3 +402,66 @@ class AuditCheckpointSigned(EventData):
     key_id: str = Field(min_length=1, max_length=64)
     algorithm: Literal["Ed25519"] = "Ed25519"
     signature: str = Field(min_length=1, max_length=100)  # base64
+
+
+@event("messaging.listing_changed", 1)
+class ListingChanged(EventData):
+    """A care unit accepted a patient's change of care centre (e-service
+    change_care_centre): from `changed_at` the patient is listed at `care_unit_id`.
+    identity's population register copy follows, and with it the patient's tokens."""
+
+    conversation_id: str = Id
+    message_id: str = Id
+    patient_id: str = Id
+    care_unit_id: str = Id
+    changed_at: datetime
+
+
+@event("messaging.attachment_opened", 1)
+class AttachmentOpened(EventData):
+    """A member of staff downloaded an attachment: an access record like MessageOpened."""
+
+    conversation_id: str = Id
+    message_id: str = Id  # the case (its first message)
+    attachment_id: str = Id
+    care_unit_id: str = Id
+    staff_id: str = Id
+    staff_role: Role
+
+
+@event("messaging.appointment_proposed", 1)
+class AppointmentProposed(EventData):
+    """The unit proposes a time in the conversation; `replaces`: the appointment this one
+    changes (it ends as "replaced"). Mirrored into the patient mailbox."""
+
+    appointment_id: str = Id
+    conversation_id: str = Id
+    message_id: str = Id  # the case
+    care_unit_id: str = Id
+    patient_id: str = Id
+    starts_at: datetime
+    minutes: int = Field(ge=5, le=480)
+    replaces: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+@event("messaging.appointment_cancelled", 1)
+class AppointmentCancelled(EventData):
+    """The unit cancelled an appointment (proposed or accepted)."""
+
+    appointment_id: str = Id
+    conversation_id: str = Id
+    care_unit_id: str = Id
+    patient_id: str = Id
+    cancelled_at: datetime
+
+
+@event("messaging.appointment_answered", 1)
+class AppointmentAnswered(EventData):
+    """The patient accepted or declined a proposed time, or cancelled an accepted one."""
+
+    appointment_id: str = Id
+    conversation_id: str = Id
+    care_unit_id: str = Id
+    patient_id: str = Id
+    answer: Literal["accept", "decline", "cancel"]
+    answered_at: datetime

@@ -93,7 +93,8 @@ class Person:
         return await self._call("patient-mailbox", method, f"/api/patient{path}", **kw)
 
     async def submit(self, unit_id: str, service_type: str, text: str = "",
-                     marker: str = "") -> httpx.Response:
+                     marker: str = "", attachment_ids: list[str] | None = None,
+                     appointment_id: str | None = None) -> httpx.Response:
         """Fill in the unit's current form for the e-service (waiting until the unit has
         one and the mailbox keys are distributed) and send it."""
         async def current_form():
@@ -107,7 +108,9 @@ class Person:
             r = await self.patient("POST", "/v1/conversations", json={
                 "care_unit_id": unit_id, "service_type": service_type, "text": text,
                 "form": {"form_id": offer["form_id"], "version": offer["form_version"]},
-                "answers": sample_answers(service_type, marker)})
+                "answers": sample_answers(service_type, marker),
+                **({"attachment_ids": attachment_ids} if attachment_ids else {}),
+                **({"appointment_id": appointment_id} if appointment_id else {})})
             return None if r.status_code == 503 else r
         return await eventually(attempt, timeout=60, what="submission accepted")
 

@@ -55,8 +55,9 @@ def _message(status: int, body: Any) -> str:
 
 async def api(request: Request, service: str, method: str, path: str, *,
               json: Any = None, params: dict[str, Any] | None = None,
-              text: bool = False) -> Any:
-    """`text=True`: the body of a plain-text answer, as a string."""
+              text: bool = False, content: bytes | None = None, raw: bool = False) -> Any:
+    """`text=True`: the body of a plain-text answer, as a string. `content`: bytes to send
+    as the body (a file upload); `raw=True`: the answer itself (a file download)."""
     try:
         token = await access_token(request, AUDIENCES[service])
     except SessionEnded as exc:
@@ -68,7 +69,7 @@ async def api(request: Request, service: str, method: str, path: str, *,
                "x-correlation-id": logs.correlation_id.get() or ""}
     try:
         response = await request.app.state.http.request(
-            method, base + path, json=json, params=params, headers=headers)
+            method, base + path, json=json, params=params, headers=headers, content=content)
     except httpx.HTTPError as exc:
         raise ServiceUnavailable(service) from exc
     if response.status_code == 401:
@@ -84,4 +85,6 @@ async def api(request: Request, service: str, method: str, path: str, *,
         raise ServiceRefused(response.status_code, _message(response.status_code, body),
                              errors if isinstance(errors, list) else [],
                              detail if detail is not None else "")
+    if raw:
+        return response
     return response.text if text else body

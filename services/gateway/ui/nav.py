@@ -18,7 +18,8 @@ class Link:
 
 
 PATIENT: list[Link] = [Link("/start", _l("Start")), Link("/inbox", _l("Inbox")),
-                       Link("/sent", _l("Sent")), Link("/settings", _l("Contact settings"))]
+                       Link("/sent", _l("Sent")), Link("/archived", _l("Archived")),
+                       Link("/settings", _l("Contact settings"))]
 # Filled by the staff, designer and auditor areas (role -> links).
 STAFF: list[Link] = []
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
+from services.gateway.ui.attachments import ACCEPT, too_many, upload_all
+from services.gateway.ui.forms import checked_form_with_files
 from services.gateway.ui.kit import (
     ServiceRefused,
     _,
     _l,
     api,
-    checked_form,
     render,
     require,
     see_other,
@@ -66,8 +67,9 @@ def _unread(c: dict[str, Any]) -> int:
     return 1 if c.get("unread_reply") else 0
 
 
-async def _conversations(request: Request) -> tuple[list[dict[str, Any]], str | None]:
-    params: dict[str, Any] = {"limit": PAGE_SIZE}
+async def _conversations(request: Request, archived: bool = False
+                         ) -> tuple[list[dict[str, Any]], str | None]:
+    params: dict[str, Any] = {"limit": PAGE_SIZE, **({"archived": "true"} if archived else {})}
     after = request.query_params.get("after")
     if after:
         params["after"] = after[:200]
@@ -115,15 +117,18 @@ def _thread(request: Request, conv: dict[str, Any], form: dict[str, Any],
     conv["status_name"] = status_name(conv.get("status"))
     replyable = conv.get("status") != "closed" and conv.get("can_reply", True) is not False
     return render(request, "patient/conversation.html", {
-        "c": conv, "replyable": replyable, "form": form,
-        "replied": request.query_params.get("replied") == "1"},
+        "c": conv, "replyable": replyable, "form": form, "accept": ACCEPT,
+        "replied": request.query_params.get("replied") == "1",
+        "archived": request.query_params.get("archived"),
+        "appointment": request.query_params.get("appointment")},
         title=_l("Conversation"), status=status)
 
 
 @router.post("/conversations/{conversation_id}/reply")
 async def reply(request: Request, conversation_id: str) -> Response:
     require(request, kind="patient", loa=EID_LOA)
-    fields = await checked_form(request)
+    most = request.app.state.settings.max_files_per_message
+    fields, files = await checked_form_with_files(request, most + 1)
     cid = conversation_id[:100]
     text, subject = fields.one("text").strip(), fields.one("subject").strip()[:200]
     errors = []
@@ -132,10 +137,14 @@ async def reply(request: Request, conversation_id: str) -> Response:
     elif len(text) > REPLY_MAX:
         errors.append({"anchor": "reply-text",
                        "message": _("Your message is too long.")})
+    errors += too_many(request, files)
+    ids: list[str] = []
+    if not errors and files:  # each file checked on its own; a refused one stops the reply
+        ids, errors = await upload_all(request, "patient", "/v1/attachments", files)
     if not errors:
         try:
             await api(request, "patient", "POST", f"/v1/conversations/{cid}/messages",
-                      json={"subject": subject, "text": text})
+                      json={"subject": subject, "text": text, "attachment_ids": ids})
             return see_other(f"/conversations/{cid}?replied=1")
         except ServiceRefused as exc:
             errors.append({"anchor": "reply-text", "message": {

@@ -14,6 +14,7 @@ from services.gateway.ui import (
     designer_import,
     pages,
     patient,
+    patient_archive,
     patient_settings,
     patient_write,
     staff,
@@ -26,6 +27,7 @@ IN_LANGUAGE = [Depends(request_language)]
 
 def include(app: FastAPI) -> None:
     pages.install(app)
-    for area in (pages, patient, patient_write, patient_settings, contact_verify, designer,
-                 designer_edit, designer_import, auditor, auditor_review, access_log, staff):
+    for area in (pages, patient, patient_archive, patient_write, patient_settings,
+                 contact_verify, designer, designer_edit, designer_import, auditor,
+                 auditor_review, access_log, staff):
         app.include_router(area.router, dependencies=IN_LANGUAGE)

@@ -6,12 +6,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.messaging import paging
-from services.messaging.body import Content, FormRef
-from services.messaging.careunit import commands, promises, queries, reading, replying, templates
+from services.messaging.attachments.download import file_response
+from services.messaging.body import AttachmentRef, Content, FormRef
+from services.messaging.careunit import (
+    appointments_api,
+    commands,
+    files,
+    listing,
+    promises,
+    queries,
+    reading,
+    replying,
+    templates,
+)
 from services.messaging.context import MailboxContext
 from shared.auth import StaffDep
 
@@ -37,6 +48,7 @@ class MessageMeta(BaseModel):
     overdue: bool
     last_activity_at: datetime | None
     unread_from_patient: bool
+    listing_accepted_at: datetime | None = None  # change of care centre accepted
 
 
 class Unanswered(MessageMeta):
@@ -62,6 +74,8 @@ class ThreadItem(BaseModel):
     text: str
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
+    attachments: list[AttachmentRef] = []
+    appointment_id: str | None = None  # the appointment a change request is about
     opened_at: datetime | None  # when the other side first opened it
     action: str | None = None  # for answers: answer | ask | close
 
@@ -74,6 +88,7 @@ class MessagePublic(MessageMeta):
     text: str
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
+    attachments: list[AttachmentRef] = []
     messages: list[ThreadItem]
 
 
@@ -94,6 +109,8 @@ class Answer(BaseModel):
     subject: str = Field(default="", max_length=200)
     text: str = Field(min_length=1, max_length=10_000)
     action: Literal["answer", "ask", "close"] = "answer"
+    # Uploads made with POST /v1/units/{unit}/attachments (e.g. a record extract).
+    attachment_ids: list[str] = Field(default_factory=list, max_length=20)
 
 
 class Away(BaseModel):
@@ -180,7 +197,7 @@ async def take_back(request: Request, message_id: str, staff: StaffDep) -> None:
 async def answer(request: Request, message_id: str, body: Answer, staff: StaffDep) -> dict:
     content = Content(subject=body.subject, text=body.text)
     return {"reply_id": await replying.reply(_box(request), staff, message_id, content,
-                                             body.action)}
+                                             body.action, body.attachment_ids)}
 
 
 @router.post("/messages/{message_id}/close", status_code=204)
@@ -215,3 +232,28 @@ async def answer_promises(request: Request, unit_id: str, staff: StaffDep) -> li
 async def set_answer_promise(request: Request, unit_id: str, service_type: str, body: Promise,
                              staff: StaffDep) -> None:
     await promises.set_promise(_box(request), staff, unit_id, service_type, body.days)
+
+
+@router.post("/units/{unit_id}/attachments", status_code=201)
+async def upload(request: Request, unit_id: str, staff: StaffDep,
+                 filename: str = Query(min_length=1, max_length=500)) -> dict:
+    """The request body is the file itself; send its `attachment_id` with the answer."""
+    return await files.upload(_box(request), staff, unit_id, filename, await request.body())
+
+
+@router.post("/messages/{message_id}/attachments/{attachment_id}/download")
+async def download(request: Request, message_id: str, attachment_id: str,
+                   staff: StaffDep) -> Response:
+    """A POST like open: the access record (AttachmentOpened) commits before the bytes."""
+    media_type, data, name = await files.download(_box(request), staff, message_id,
+                                                  attachment_id)
+    return file_response(media_type, data, name)
+
+
+@router.post("/messages/{message_id}/accept-listing")
+async def accept_listing(request: Request, message_id: str, staff: StaffDep) -> dict:
+    """Accept a change of care centre: the patient is listed at this unit from now."""
+    return {"listing_accepted_at": await listing.accept(_box(request), staff, message_id)}
+
+
+router.include_router(appointments_api.router)

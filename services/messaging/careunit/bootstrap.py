@@ -8,7 +8,6 @@ from services.messaging.careunit.api import router as staff_router
 from services.messaging.careunit.handlers import CONSUMES, NOT_INTERESTED, build_handlers
 from services.messaging.careunit.migrations import MIGRATIONS
 from services.messaging.careunit.settings import CareUnitMailboxSettings
-from shared.auth import InternalCallers
 from shared.events import topics
 
 SERVICE = "careunit-mailbox"
@@ -21,10 +20,10 @@ SPEC = MailboxSpec(
     migrations=MIGRATIONS, own_topic=topics.CAREUNIT_MAILBOX,
     consumes=CONSUMES, not_interested=NOT_INTERESTED,
     handlers=build_handlers, router=router, staff_access=tables.staff_access,
+    peer_url=lambda settings: settings.patient_mailbox_url,
     background=lambda box, settings: overdue.run(box, settings.overdue_check_interval_s))
 
 
 def build_app(settings: CareUnitMailboxSettings) -> FastAPI:
     app = build_mailbox_app(SPEC, settings)
-    app.state.internal_callers = InternalCallers.from_settings(settings)
     return app

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.body import Content, sealed_columns, unit_recipient
-from services.messaging.careunit import groups, tables
+from services.messaging.careunit import appointments, files, groups, tables
 from services.messaging.careunit.cases import case_of, store
 from services.messaging.careunit.promises import promised_days
 from services.messaging.careunit.tables import follow_ups, replies, staff_members, unit_messages
@@ -21,6 +21,7 @@ from shared import staff_access
 from shared.crypto.sealing import Binding
 from shared.events import Envelope, EventData, new_event, topics
 from shared.events.contracts import (
+    AppointmentAnswered,
     CareUnitRegistered,
     ContactVerificationRequested,
     ConversationClosed,
@@ -108,6 +109,9 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
             .on_conflict_do_nothing().returning(unit_messages.c.message_id))).first()
         if stored is None:
             return  # the same message routed twice (e.g. routing re-processed its input)
+        await files.take_in(box, conn, data.sealed_body, item_id=data.message_id,
+                            conversation_id=data.conversation_id,
+                            unit_id=data.care_unit_id, patient_id=data.patient_id)
         event = new_event(MessageReceived(
             conversation_id=data.conversation_id, message_id=data.message_id,
             care_unit_id=data.care_unit_id, service_type=data.service_type,
@@ -142,6 +146,9 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
             .on_conflict_do_nothing().returning(follow_ups.c.follow_up_id))).first()
         if stored is None:
             return
+        await files.take_in(box, conn, data.sealed_body, item_id=data.message_id,
+                            conversation_id=data.conversation_id,
+                            unit_id=data.care_unit_id, patient_id=data.patient_id)
         away = row.assigned_to is not None and await groups.is_away(
             conn, row.care_unit_id, row.assigned_to)
         case = case_of(row).patient_wrote(holder_away=away)
@@ -184,6 +191,7 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         MessageRouted: routed,
         PatientReplied: patient_replied,
         MessageRead: patient_read,
+        AppointmentAnswered: appointments.patient_answered,
         StaffRegistered: staff_memberships,
         StaffMembershipChanged: staff_memberships,
         StaffRevoked: staff_revoked,

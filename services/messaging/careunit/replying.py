@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from services.messaging.attachments import store as attachment_store
 from services.messaging.body import (
     Content,
     patient_recipient,
@@ -14,7 +15,7 @@ from services.messaging.body import (
 )
 from services.messaging.careunit import access, groups
 from services.messaging.careunit.cases import case_of, emit, locked, store, transition
-from services.messaging.careunit.tables import replies
+from services.messaging.careunit.tables import attachments, replies
 from services.messaging.context import MailboxContext
 from services.messaging.domain import CLOSED, Action
 from services.messaging.keys import peer_name
@@ -25,7 +26,8 @@ from shared.ids import uuid7
 
 
 async def reply(box: MailboxContext, staff: Principal, message_id: str, content: Content,
-                action: Action = "answer") -> str:
+                action: Action = "answer", attachment_ids: list[str] | None = None) -> str:
+    """`attachment_ids`: the clinician's uploads (e.g. a record extract) sent with it."""
     reply_id, now = str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
         row = await locked(conn, message_id)
@@ -38,6 +40,12 @@ async def reply(box: MailboxContext, staff: Principal, message_id: str, content:
             "patient", row.patient_region, box.source.region)), await box.keyring.active(conn)
         if patient_key is None or own_key is None:
             raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")
+        if attachment_ids:
+            refs = await attachment_store.attach(
+                box, conn, attachments, staff.subject, attachment_ids, item_id=reply_id,
+                conversation_id=row.conversation_id, own_recipient=unit_recipient(unit),
+                peer_recipient=patient_recipient(row.patient_id), peer_key=patient_key)
+            content = content.model_copy(update={"attachments": refs})
         to_patient = seal_content(content, public_key=patient_key[1], key_id=patient_key[0],
                                   item_id=reply_id, conversation_id=row.conversation_id,
                                   recipient=patient_recipient(row.patient_id))

@@ -11,3 +11,7 @@ class CareUnitMailboxSettings(MailboxSettings):
     overdue_check_interval_s: float = Field(default=5.0, gt=0, le=3600)
     # Internal caller (shared.auth.InternalCallers): audit reconciling against the access log.
     internal_caller_audit: SecretStr = SecretStr(PLACEHOLDER)
+    # The patient mailbox, whose internal API hands over the patients' attachments.
+    patient_mailbox_url: str = "http://127.0.0.1:8003"
+    # Internal caller: the patient mailbox fetching the units' sealed attachments.
+    internal_caller_patient_mailbox: SecretStr = SecretStr(PLACEHOLDER)

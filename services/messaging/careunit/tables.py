@@ -18,6 +18,8 @@ from sqlalchemy import (
     text,
 )
 
+from services.messaging.appointment_rows import define_appointments
+from services.messaging.attachments.blobs import define_attachments
 from shared.crypto.keyring import define_key_tables
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
@@ -50,6 +52,7 @@ unit_messages = Table(
     Column("overdue_notified_at", DateTime(timezone=True)),
     # The patient's region when another region handed the message over (revision 0003).
     Column("patient_region", String(40)),
+    Column("listing_accepted_at", DateTime(timezone=True)),  # revision 0005
     # Keyset paging of a unit's inbox by (received_at, message_id), whole and per status:
     # listing cost then depends on the page, not on the size of the inbox.
     Index("unit_messages_page", "care_unit_id", "received_at", "message_id"),
@@ -141,3 +144,7 @@ access_log = Table(
     Column("staff_id", String(100), nullable=False),
     Column("staff_role", String(50), nullable=False),
 )
+
+# Revision 0005: attachments (services.messaging.attachments) and appointments.
+attachments = define_attachments(metadata)
+appointments = define_appointments(metadata)

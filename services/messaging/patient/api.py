@@ -10,9 +10,10 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from services.messaging import paging
-from services.messaging.body import Content, FormRef
+from services.messaging.body import AttachmentRef, Content, FormRef
 from services.messaging.context import MailboxContext
-from services.messaging.patient import commands, queries
+from services.messaging.patient import appointments, attachments_api, commands, queries
+from services.messaging.patient.archive import set_archived
 from shared.auth import PatientDep, PatientEidDep
 from shared.events.contracts import ServiceType
 
@@ -34,6 +35,11 @@ class SubmitMessage(BaseModel):
     text: str = Field(default="", max_length=10_000)
     form: FormRef | None = None
     answers: dict[str, Any] | None = Field(default=None, max_length=20)
+    # Uploads made with POST /v1/attachments (at most the mailbox's per-message limit).
+    attachment_ids: list[str] = Field(default_factory=list, max_length=20)
+    # change_appointment: the appointment (one of the patient's at this unit) to change or
+    # cancel; the unit answers by proposing a new time that replaces it, or cancelling it.
+    appointment_id: str | None = Field(default=None, min_length=1, max_length=100)
 
     @field_validator("answers")
     @classmethod
@@ -65,6 +71,8 @@ class ConversationSummary(BaseModel):
     unread: int  # the unit's messages the patient has not opened
     created_at: datetime
     updated_at: datetime
+    archived_at: datetime | None = None  # in the patient's archive folder since then
+    listing_changed_at: datetime | None = None  # the unit accepted a change of listing
 
 
 class ConversationPage(BaseModel):
@@ -80,12 +88,15 @@ class MessagePublic(BaseModel):
     text: str
     form: FormRef | None = None
     answers: dict[str, Any] | None = None
+    attachments: list[AttachmentRef] = []
+    appointment_id: str | None = None  # the appointment a change request is about
     opened_at: datetime | None  # when the other side first opened it
 
 
 class ConversationPublic(ConversationSummary):
     promised_answer_days: int | None
     can_reply: bool
+    appointments: list[dict] = []  # proposed in this conversation, in order
     messages: list[MessagePublic]
 
 
@@ -93,6 +104,7 @@ class WriteMore(BaseModel):
     model_config = ConfigDict(extra="forbid")
     subject: str = Field(default="", max_length=200)
     text: str = Field(min_length=1, max_length=10_000)
+    attachment_ids: list[str] = Field(default_factory=list, max_length=20)
 
 
 def _box(request: Request) -> MailboxContext:
@@ -117,13 +129,13 @@ async def offered(request: Request, unit_id: str, _: PatientDep) -> list[OfferPu
 async def submit(request: Request, body: SubmitMessage, patient: PatientEidDep) -> Submitted:
     try:
         content = Content(subject=body.subject, text=body.text, form=body.form,
-                          answers=body.answers)
+                          answers=body.answers, appointment_id=body.appointment_id)
     except ValidationError as exc:
         raise HTTPException(422, "; ".join(e["msg"] for e in exc.errors())) from exc
     conversation_id, message_id = await commands.submit_message(
         _box(request), request.app.state.forms, patient, care_unit_id=body.care_unit_id,
         service_type=body.service_type, content=content,
-        language=request.headers.get("accept-language"))
+        language=request.headers.get("accept-language"), attachment_ids=body.attachment_ids)
     return Submitted(conversation_id=conversation_id, message_id=message_id)
 
 
@@ -131,10 +143,12 @@ async def submit(request: Request, body: SubmitMessage, patient: PatientEidDep) 
 async def list_conversations(
         request: Request, patient: PatientDep,
         limit: int = Query(paging.DEFAULT_LIMIT, ge=1, le=paging.MAX_LIMIT),
-        after: str | None = Query(None, max_length=300)) -> ConversationPage:
-    """Allowed at the password level too: shows that messages exist, never their content."""
+        after: str | None = Query(None, max_length=300),
+        archived: bool = False) -> ConversationPage:
+    """Allowed at the password level too: shows that messages exist, never their content.
+    `archived=true`: the archive folder (the default lists leave archived ones out)."""
     page = await queries.list_conversations(_box(request), patient, limit=limit,
-                                            after=after)
+                                            after=after, archived=archived)
     return ConversationPage.model_validate(page)
 
 
@@ -150,5 +164,19 @@ async def write_more(request: Request, conversation_id: str, body: WriteMore,
     """Write again in an open conversation (409 with the reason when it is closed)."""
     content = Content(subject=body.subject, text=body.text)
     message_id = await commands.write_more(_box(request), patient, conversation_id,
-                                           content)
+                                           content, body.attachment_ids)
     return {"message_id": message_id}
+
+
+@router.post("/conversations/{conversation_id}/archive", status_code=204)
+async def archive(request: Request, conversation_id: str, patient: PatientEidDep) -> None:
+    await set_archived(_box(request), patient, conversation_id, True)
+
+
+@router.post("/conversations/{conversation_id}/unarchive", status_code=204)
+async def unarchive(request: Request, conversation_id: str, patient: PatientEidDep) -> None:
+    await set_archived(_box(request), patient, conversation_id, False)
+
+
+router.include_router(attachments_api.router)
+router.include_router(appointments.router)

@@ -27,7 +27,8 @@ SPEC = MailboxSpec(
     service=SERVICE, mailbox="patient", title="Patient mailbox", tables=tables,
     migrations=MIGRATIONS, own_topic=topics.PATIENT_MAILBOX,
     consumes=CONSUMES, not_interested=NOT_INTERESTED,
-    handlers=build_handlers, router=router, clients=_clients)
+    handlers=build_handlers, router=router, clients=_clients,
+    peer_url=lambda settings: settings.careunit_mailbox_url)
 
 
 def build_app(settings: PatientMailboxSettings) -> FastAPI:

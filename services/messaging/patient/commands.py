@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select, update
 
+from services.messaging.appointment_domain import LIVE
+from services.messaging.attachments import store as attachment_store
 from services.messaging.body import (
     Content,
     patient_recipient,
@@ -19,7 +21,13 @@ from services.messaging.domain import SENT, Conversation, DomainError
 from services.messaging.keys import peer_name
 from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
 from services.messaging.patient.offers import Offer, refusal, unit_offers_for
-from services.messaging.patient.tables import care_units, conversations, messages
+from services.messaging.patient.tables import (
+    appointments,
+    attachments,
+    care_units,
+    conversations,
+    messages,
+)
 from shared.auth import Principal
 from shared.errors import CommandError
 from shared.events import Actor, new_event
@@ -34,7 +42,8 @@ def _actor(patient: Principal) -> Actor:
 
 async def submit_message(box: MailboxContext, forms: FormsClient, patient: Principal, *,
                          care_unit_id: str, service_type: ServiceType, content: Content,
-                         language: str | None = None) -> tuple[str, str]:
+                         language: str | None = None,
+                         attachment_ids: list[str] | None = None) -> tuple[str, str]:
     async with box.engine.connect() as conn:
         offers = await unit_offers_for(conn, care_unit_id)
     if offers is None:
@@ -43,9 +52,28 @@ async def submit_message(box: MailboxContext, forms: FormsClient, patient: Princ
         raise CommandError(422, f"care unit {care_unit_id} does not offer {service_type}")
     if (reason := refusal(offers[service_type], care_unit_id, patient.listed_unit)) is not None:
         raise CommandError(403, reason)
+    if content.appointment_id is not None:
+        await _check_appointment(box, patient, care_unit_id, content.appointment_id)
     # Checked before the transaction: no lock is held while forms answers.
     await _check_against_form(forms, offers[service_type], content, language)
-    return await _store_and_send(box, patient, care_unit_id, service_type, content)
+    return await _store_and_send(box, patient, care_unit_id, service_type, content,
+                                 attachment_ids or [])
+
+
+async def _check_appointment(box: MailboxContext, patient: Principal, care_unit_id: str,
+                             appointment_id: str) -> None:
+    """A change or cancellation request must name a live appointment of the patient's at
+    that unit."""
+    async with box.engine.connect() as conn:
+        status = (await conn.execute(select(appointments.c.status).where(
+            appointments.c.appointment_id == appointment_id,
+            appointments.c.patient_id == patient.subject,
+            appointments.c.care_unit_id == care_unit_id))).scalar_one_or_none()
+    if status is None:
+        raise CommandError(422, f"appointment {appointment_id} is not one of yours at "
+                                f"care unit {care_unit_id}")
+    if status not in LIVE:
+        raise CommandError(409, f"appointment {appointment_id} is {status}")
 
 
 async def _check_against_form(forms: FormsClient, offer: Offer, content: Content,
@@ -70,12 +98,13 @@ async def _check_against_form(forms: FormsClient, offer: Offer, content: Content
 
 
 async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id: str,
-                          service_type: ServiceType, content: Content) -> tuple[str, str]:
+                          service_type: ServiceType, content: Content,
+                          attachment_ids: list[str]) -> tuple[str, str]:
     conversation_id, message_id, now = str(uuid7()), str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
         own_copy, for_unit = await _sealed_both_ways(
             box, conn, content, item_id=message_id, conversation_id=conversation_id,
-            patient_id=patient.subject, unit_id=care_unit_id)
+            patient_id=patient.subject, unit_id=care_unit_id, attachment_ids=attachment_ids)
         await conn.execute(conversations.insert().values(
             conversation_id=conversation_id, patient_id=patient.subject,
             care_unit_id=care_unit_id, service_type=service_type, status=SENT,
@@ -92,8 +121,11 @@ async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id:
 
 
 async def _sealed_both_ways(box: MailboxContext, conn, content: Content, *, item_id: str,
-                            conversation_id: str, patient_id: str, unit_id: str):
-    # Sealed to the mailbox of the unit's own region (another region's: docs/regions.md).
+                            conversation_id: str, patient_id: str, unit_id: str,
+                            attachment_ids: list[str]):
+    """The content sealed for the patient's own copy and for the unit, with the named
+    uploads attached to it first (their names and types go inside the sealed content).
+    Sealed to the mailbox of the unit's own region (another region's: docs/regions.md)."""
     unit_region = (await conn.execute(select(care_units.c.region).where(
         care_units.c.unit_id == unit_id))).scalar_one_or_none()
     unit_key = await box.keyring.peer_key(conn, peer_name("careunit", unit_region,
@@ -101,6 +133,12 @@ async def _sealed_both_ways(box: MailboxContext, conn, content: Content, *, item
     own_key = await box.keyring.active(conn)
     if unit_key is None or own_key is None:
         raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")
+    if attachment_ids:
+        refs = await attachment_store.attach(
+            box, conn, attachments, patient_id, attachment_ids, item_id=item_id,
+            conversation_id=conversation_id, own_recipient=patient_recipient(patient_id),
+            peer_recipient=unit_recipient(unit_id), peer_key=unit_key)
+        content = content.model_copy(update={"attachments": refs})
     own_copy = seal_content(content, public_key=own_key[1], key_id=own_key[0],
                             item_id=item_id, conversation_id=conversation_id,
                             recipient=patient_recipient(patient_id))
@@ -111,7 +149,7 @@ async def _sealed_both_ways(box: MailboxContext, conn, content: Content, *, item
 
 
 async def write_more(box: MailboxContext, patient: Principal, conversation_id: str,
-                     content: Content) -> str:
+                     content: Content, attachment_ids: list[str] | None = None) -> str:
     """The patient writes again in an open conversation; it travels sealed to the unit."""
     message_id, now = str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
@@ -126,7 +164,8 @@ async def write_more(box: MailboxContext, patient: Principal, conversation_id: s
             raise CommandError(exc.status, exc.reason) from exc
         own_copy, for_unit = await _sealed_both_ways(
             box, conn, content, item_id=message_id, conversation_id=conversation_id,
-            patient_id=patient.subject, unit_id=conv.care_unit_id)
+            patient_id=patient.subject, unit_id=conv.care_unit_id,
+            attachment_ids=attachment_ids or [])
         await conn.execute(messages.insert().values(
             message_id=message_id, conversation_id=conversation_id, direction="to_unit",
             author_id=patient.subject, created_at=now, **sealed_columns(own_copy)))

@@ -9,26 +9,34 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.messaging.body import sealed_columns
+from services.messaging.attachments import store as attachment_store
+from services.messaging.body import Content, patient_recipient, sealed_columns
 from services.messaging.context import MailboxContext
 from services.messaging.domain import Conversation
 from services.messaging.keys import remember_peer_key
+from services.messaging.patient import appointments
 from services.messaging.patient.tables import (
+    attachments,
     care_units,
     conversations,
     messages,
     unit_forms,
     unit_offers,
 )
+from shared.crypto.sealing import Binding
 from shared.events import Envelope, EventData, new_event, topics
 from shared.events.contracts import (
     AccessDenied,
+    AppointmentCancelled,
+    AppointmentProposed,
+    AttachmentOpened,
     CareUnitRegistered,
     ClinicianAwayChanged,
     ContactVerificationRequested,
     ConversationClosed,
     FormPublished,
     FormRetired,
+    ListingChanged,
     MailboxKeyPublished,
     MessageAssigned,
     MessageOpened,
@@ -64,7 +72,7 @@ NOT_INTERESTED = (PatientRegistered, StaffRegistered, StaffMembershipChanged, St
                   # what routing relays from other regions for their care-unit mailboxes
                   PatientReplied, MessageRead,
                   # for the audit log only
-                  AccessDenied, StaffLoggedIn, StaffLoginFailed)
+                  AccessDenied, StaffLoggedIn, StaffLoginFailed, AttachmentOpened)
 
 
 def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
@@ -131,6 +139,7 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
             .returning(messages.c.message_id))).first()
         if stored is None:
             return
+        await _take_in_attachments(conn, data)
         after = Conversation(conv.status).unit_replied(data.action)
         await conn.execute(update(conversations).where(
             conversations.c.conversation_id == data.conversation_id).values(
@@ -141,6 +150,24 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
             source=box.source, subject=data.conversation_id, cause=envelope,
             event_id=derived_uuid7(envelope.event_id, "reply-delivered"))
         await box.outbox.enqueue(conn, PATIENT_MAILBOX, data.conversation_id, event)
+
+    async def _take_in_attachments(conn: AsyncConnection, data: ReplySent) -> None:
+        """The answer's files, named inside its sealed content, fetched by claim check."""
+        content = Content.model_validate_json(await box.keyring.open(
+            conn, data.sealed_body, Binding(data.reply_id, data.conversation_id,
+                                            patient_recipient(data.patient_id))))
+        if content.attachments:
+            await attachment_store.receive(box, conn, attachments, content.attachments,
+                                           item_id=data.reply_id,
+                                           conversation_id=data.conversation_id,
+                                           owner_id=data.clinician_id)
+
+    async def listing_changed(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, ListingChanged)
+        await conn.execute(update(conversations).where(
+            conversations.c.conversation_id == data.conversation_id,
+            conversations.c.patient_id == data.patient_id).values(
+            listing_changed_at=data.changed_at))
 
     async def form_published(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
         assert isinstance(data, FormPublished)
@@ -177,6 +204,9 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         MessageOpened: opened,
         ConversationClosed: closed,
         ReplySent: reply_sent,
+        ListingChanged: listing_changed,
+        AppointmentProposed: appointments.proposed,
+        AppointmentCancelled: appointments.cancelled,
         MailboxKeyPublished: remember_peer_key(
             box.keyring, "careunit", box.peer_announcements, box.source.region),
     }

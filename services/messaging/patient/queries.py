@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.messaging import paging
+from services.messaging import appointment_rows, paging
 from services.messaging.body import Content, patient_recipient, sealed_from_row
 from services.messaging.context import MailboxContext
 from services.messaging.domain import Conversation
 from services.messaging.patient.offers import Offer, unit_offers_for
-from services.messaging.patient.tables import care_units, conversations, messages
+from services.messaging.patient.tables import appointments, care_units, conversations, messages
 from shared.auth import Principal
 from shared.crypto.sealing import Binding
 from shared.errors import CommandError
@@ -35,11 +35,13 @@ def _summaries():
 
 
 async def list_conversations(box: MailboxContext, patient: Principal, *, limit: int,
-                             after: str | None) -> dict:
+                             after: str | None, archived: bool = False) -> dict:
     """Newest first, by (created_at, conversation_id) descending: a conversation keeps its
-    place however often it is written in, so pages never repeat or skip one."""
+    place however often it is written in, so pages never repeat or skip one. The archived
+    ones (the patient's archive folder) only with `archived`, the others only without."""
     c = conversations.c
-    query = _summaries().where(c.patient_id == patient.subject)
+    query = _summaries().where(c.patient_id == patient.subject,
+                               c.archived_at.is_not(None) if archived else c.archived_at.is_(None))
     if (start := paging.decode(after)) is not None:
         at, last = start
         query = query.where(or_(c.created_at < at,
@@ -91,7 +93,8 @@ async def read_conversation(box: MailboxContext, patient: Principal,
                               source=box.source, subject=conversation_id,
                               actor=Actor(id=patient.subject, role="patient"))
             await box.outbox.enqueue(conn, PATIENT_MAILBOX, conversation_id, event)
-    return {**dict(conv._mapping), "unread": 0, "unread_reply": False,
+        planned = await appointment_rows.of_conversation(conn, appointments, conversation_id)
+    return {**dict(conv._mapping), "unread": 0, "unread_reply": False, "appointments": planned,
             "can_reply": Conversation(conv.status).can_reply, "messages": opened}
 
 

@@ -8,5 +8,7 @@ class PatientMailboxSettings(MailboxSettings):
     model_config = SettingsConfigDict(env_prefix="PATIENT_MAILBOX_", extra="ignore")
     http_port: int = 8003
     forms_url: str = "http://127.0.0.1:8002"
-    # Its own credential for forms' answer validation (shared.auth.InternalCallers).
-    internal_credential: SecretStr = SecretStr(PLACEHOLDER)
+    # The care-unit mailbox, whose internal API hands over the units' attachments.
+    careunit_mailbox_url: str = "http://127.0.0.1:8004"
+    # Internal caller: the care-unit mailbox fetching the patients' sealed attachments.
+    internal_caller_careunit_mailbox: SecretStr = SecretStr(PLACEHOLDER)

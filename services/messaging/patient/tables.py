@@ -14,6 +14,8 @@ from sqlalchemy import (
     Table,
 )
 
+from services.messaging.appointment_rows import define_appointments
+from services.messaging.attachments.blobs import define_attachments
 from shared.crypto.keyring import define_key_tables
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
@@ -40,6 +42,8 @@ conversations = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("promised_answer_days", Integer),
+    Column("archived_at", DateTime(timezone=True)),  # the patient archived it (revision 0004)
+    Column("listing_changed_at", DateTime(timezone=True)),  # listing accepted (revision 0004)
 )
 # Keyset paging of a patient's conversations, newest first.
 Index("conversations_page", conversations.c.patient_id, conversations.c.created_at.desc(),
@@ -75,5 +79,9 @@ unit_offers = Table(
 )
 
 mailbox_keys, peer_keys = define_key_tables(metadata)
+
+# Revision 0004: attachments (services.messaging.attachments), appointments (mirrored).
+attachments = define_attachments(metadata)
+appointments = define_appointments(metadata)
 outbox_table = define_outbox(metadata)
 inbox_table = define_inbox(metadata)

@@ -30,9 +30,12 @@ class Team:
         return f"Testperson {staff_hsa_id[-6:]}"
 
 
-async def new_team(stack, tmp_path) -> Team:
+async def new_team(stack, tmp_path, services: list[str] | None = None) -> Team:
+    """`services`: the e-services the new unit offers (default: staffing's)."""
     unit, other = Unit(hsa_id("UI"), "Vårdcentralen Webbtest"), Unit(hsa_id("UJ"),
                                                                      "Vårdcentralen Andra")
+    if services is not None:
+        unit.services = services
     admin, doctor, nurse = hsa_id("A"), hsa_id("D"), hsa_id("N")
     people = [Staff(admin, "medical_secretary", {unit.unit_id: [ADMIN], other.unit_id: [ADMIN]}),
               Staff(doctor, "doctor", {unit.unit_id: [CLINICIAN]}),

@@ -9,7 +9,16 @@ from fastapi import APIRouter, Depends, Request
 
 from services.gateway.ui import i18n, nav
 from services.gateway.ui.i18n import _l
-from services.gateway.ui.staff import answer_templates, case, desk, inbox, people, promises, replies
+from services.gateway.ui.staff import (
+    answer_templates,
+    case,
+    desk,
+    files,
+    inbox,
+    people,
+    promises,
+    replies,
+)
 
 ADMIN, CLINICIAN = desk.ADMIN, desk.CLINICIAN
 
@@ -21,7 +30,7 @@ async def _in_page_language(request: Request) -> None:
 
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(_in_page_language)])
-for area in (desk, inbox, case, replies, people, answer_templates, promises):
+for area in (desk, inbox, case, replies, people, answer_templates, promises, files):
     router.include_router(area.router)
 
 nav.STAFF.extend([

@@ -51,7 +51,8 @@ def may_answer(d: Desk, meta: dict[str, Any], subject: str) -> bool:
 
 
 async def page(request: Request, message_id: str, *, errors: list[dict] | None = None,
-               opened: dict[str, Any] | None = None, status: int = 200) -> Response:
+               opened: dict[str, Any] | None = None, status: int = 200,
+               draft_time: dict[str, str] | None = None) -> Response:
     meta = await _meta(request, message_id)
     d = await desk(request, unit=meta.get("care_unit_id"))
     people, groups = await asyncio.gather(colleagues(request, d.unit),
@@ -59,8 +60,11 @@ async def page(request: Request, message_id: str, *, errors: list[dict] | None =
     clinicians = await _clinicians(request, d, people)
     rows.decorate([meta], people, groups)
     answering = opened is not None and may_answer(d, meta, request.state.session.subject)
+    planned = await api(request, "careunit", "GET",
+                        f"/v1/messages/{safe_id(message_id)}/appointments") if opened else []
     return render(request, "staff/opened.html" if opened else "staff/message.html", {
         "desk": d, "m": meta, "clinicians": clinicians, "groups": groups, "opened": opened,
+        "appointments": planned, "draft_time": draft_time or {},
         "errors": errors or [], "done": request.query_params.get("done", ""),
         "templates": await templates_for(request, d) if answering else [],
         "answering": answering, "draft": {}},

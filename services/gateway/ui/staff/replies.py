@@ -9,7 +9,9 @@ import asyncio
 
 from fastapi import APIRouter, Request, Response
 
-from services.gateway.ui.kit import ServiceRefused, _, _l, api, checked_form, render, see_other
+from services.gateway.ui.attachments import too_many, upload_all
+from services.gateway.ui.forms import checked_form_with_files
+from services.gateway.ui.kit import ServiceRefused, _, _l, api, render, see_other
 from services.gateway.ui.staff import rows
 from services.gateway.ui.staff.answer_templates import TEXT_MAX, filled, templates_for
 from services.gateway.ui.staff.case import safe_id
@@ -36,7 +38,8 @@ async def _compose(request: Request, message_id: str, draft: dict[str, str],
 
 @router.post("/staff/messages/{message_id}/reply")
 async def reply(request: Request, message_id: str) -> Response:
-    form = await checked_form(request)
+    most = request.app.state.settings.max_files_per_message
+    form, files = await checked_form_with_files(request, most + 1)
     message_id = safe_id(message_id)
     draft = {"subject": form.one("subject").strip()[:SUBJECT_MAX],
              "text": form.one("text")[:TEXT_MAX], "template_id": form.one("template_id")}
@@ -56,10 +59,19 @@ async def reply(request: Request, message_id: str) -> Response:
     if action not in ACTIONS or not draft["text"].strip():
         return await _compose(request, message_id, draft, [{
             "message": _("Write your answer."), "anchor": "answer-text"}], 422)
+    ids: list[str] = []
+    if errors := too_many(request, files):
+        return await _compose(request, message_id, draft, errors, 422)
+    if files:  # each file checked on its own; a refused one stops the answer
+        meta = await api(request, "careunit", "GET", f"/v1/messages/{message_id}")
+        ids, errors = await upload_all(
+            request, "careunit", f"/v1/units/{safe_id(meta['care_unit_id'])}/attachments", files)
+        if errors:
+            return await _compose(request, message_id, draft, errors, 422)
     try:
         await api(request, "careunit", "POST", f"/v1/messages/{message_id}/reply",
                   json={"subject": draft["subject"], "text": draft["text"].strip(),
-                        "action": action})
+                        "action": action, "attachment_ids": ids})
     except ServiceRefused as exc:
         return await _compose(request, message_id, draft, [{"message": exc.message}],
                               exc.status)
