@@ -6,7 +6,8 @@ from services.audit.signing import BadKey, Signer
 
 OWNER = "postgresql+psycopg://audit:pw@db/audit"
 APP = "postgresql+psycopg://audit_app:pw@db/audit"
-PROD = {"environment": "production", "internal_api_key": "k" * 32}
+PROD = {"environment": "production", "internal_caller_operator": "o" * 32,
+        "internal_credential": "a" * 32}
 
 
 def test_production_refuses_to_run_without_a_signing_key():

@@ -17,6 +17,7 @@ CALLERS = {"internal_caller_notifier": "n-cred", "internal_caller_operator": "o-
 def _settings(environment: str, **overrides) -> IdentitySettings:
     values = {"environment": environment, "key_encryption_key": KEK,
               "internal_caller_notifier": "n-cred", "internal_caller_operator": "o-cred",
+              "internal_caller_audit": "a-cred",
               "gateway_client_secret": "a-real-client-secret", **overrides}
     return IdentitySettings(**values)
 
