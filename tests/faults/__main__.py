@@ -1,7 +1,7 @@
 """The full-size fault suite on its own fresh stack (not part of the default test run):
 
     .venv/bin/python -m tests.faults [--messages 10000] [--clients 16] [--seed N]
-                                     [--out bench/results/fault-suite.json]
+                                     [--max-rounds N] [--out fault-suite.json]
 
 Prints the seed, each fault with its recovery time and every guarantee that does not hold;
 writes the whole report as JSON; exits 1 when a guarantee does not hold."""
@@ -24,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.faults")
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--max-rounds", type=int, default=None,
+                        help="at most this many fault rounds (default: until 90%% of the "
+                             "messages are acknowledged)")
     parser.add_argument("--seed", type=int, default=random.SystemRandom().randrange(2**31))
     parser.add_argument("--out", type=Path, default=Path("fault-suite.json"))
     args = parser.parse_args(argv)
@@ -33,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         stack.start_infrastructure()
         stack.start_services()
         report = suite.run(stack, seed=args.seed, target_messages=args.messages,
-                           clients=args.clients)
+                           clients=args.clients, max_rounds=args.max_rounds)
     suite.write(report, args.out)
     print(suite.summary(report))
     print(f"report: {args.out}; logs: {data_dir}/logs")

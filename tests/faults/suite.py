@@ -32,7 +32,9 @@ def _log(line: str) -> None:
 
 
 def run(stack: Stack, *, seed: int, target_messages: int, clients: int,
-        log=_log) -> dict[str, Any]:
+        max_rounds: int | None = None, log=_log) -> dict[str, Any]:
+    """Fault rounds repeat until 90 % of `target_messages` are acknowledged (or
+    `max_rounds` are done); the load then runs on to the target."""
     oidc_flow.STACK = stack
     rng, ledger, stop = random.Random(seed), Ledger(), threading.Event()
     log(f"fault suite: seed {seed}, target {target_messages} messages, {clients} clients")
@@ -60,7 +62,8 @@ def run(stack: Stack, *, seed: int, target_messages: int, clients: int,
     injector = Injector(stack, ledger, rng)
     services = [s for s in stack.specs]
     rounds = 0
-    while rounds == 0 or ledger.acknowledged < target_messages * 0.9:
+    while rounds == 0 or (ledger.acknowledged < target_messages * 0.9
+                          and (max_rounds is None or rounds < max_rounds)):
         rounds += 1
         faults = plan(rng, services)
         log(f"round {rounds}: " + ", ".join(f"{f.kind}:{f.target}" for f in faults))
