@@ -3,7 +3,7 @@
 Engines are built in a service's lifespan, never at import time. Migrations run in a
 prestart step under an advisory lock, so replicas starting together apply them once: a
 service's Alembic history (shared.migrations.SchemaHistory), or, for services not moved to
-Alembic yet (messaging), the older ordered list of recorded `Migration`s."""
+Alembic (the gateway's session store), the older ordered list of recorded `Migration`s."""
 
 from __future__ import annotations
 

@@ -3,8 +3,9 @@
 Commands and queries raise `CommandError(status, reason, problems)`; the shared web shell
 (shared/web.py) installs `install(app)`, so routes need no translation of their own. The body
 is FastAPI's usual `{"detail": reason}`, or `{"detail": {"reason", "problems"}}` when there
-are problems to list. Reasons and problems are written for the caller: never put a value
-that came in with the request (a body, a personnummer) in them.
+are problems to list: sentences, or objects for field-level reasons (the patient mailbox
+passes forms' `{"path", "message"}` per answer). Reasons and problems are written for the
+caller: never put a value that came in with the request (a body, a personnummer) in them.
 
 A database that cannot be reached just now (a restart, a failover: SQLAlchemy's
 OperationalError or InterfaceError) is answered 503 with Retry-After, not 500: the request
@@ -14,6 +15,7 @@ a PostgreSQL server restarted."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -27,9 +29,11 @@ DB_RETRY_AFTER_S = 2
 class CommandError(Exception):
     """A request that cannot be carried out; `status` is the HTTP status it maps to."""
 
-    def __init__(self, status: int, reason: str, problems: list[str] | None = None) -> None:
+    def __init__(self, status: int, reason: str,
+                 problems: Sequence[str | Mapping[str, Any]] | None = None) -> None:
         super().__init__(reason)
-        self.status, self.reason, self.problems = status, reason, problems or []
+        self.status, self.reason = status, reason
+        self.problems = list(problems or [])
 
 
 async def _answer(_: Request, exc: Exception) -> JSONResponse:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared import db, event_tables_legacy
+from shared import db
 from shared.events import EventData, topics, wiring
 from shared.inbox import EventConsumer, Handler
 from shared.kafka import TopicPolicy, ensure_event_topics, make_producer
@@ -67,10 +67,7 @@ class EventRuntime:
     async def start(self) -> None:
         """Migrates the database (needed to serve anything), then returns; Kafka comes up in
         the background."""
-        if isinstance(self.migrations, Sequence):  # numbered: the shared tables' steps too
-            await db.migrate(self.engine, [*self.migrations, *event_tables_legacy.MIGRATIONS])
-        else:  # Alembic: the service's revisions cover its outbox and inbox
-            await db.migrate(self.engine, self.migrations)
+        await db.migrate(self.engine, self.migrations)
         task = asyncio.create_task(self._connect_kafka(), name="kafka-connect")
         self._tasks.append(task)
 

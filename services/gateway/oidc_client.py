@@ -134,7 +134,7 @@ class OidcClient:
         # Units and roles (staff) or the listed unit (patients) ride in the access token,
         # which came straight from identity on this back channel: read, not re-verified.
         carried = {**_payload(str(token["access_token"])), **claims}
-        shown = {k: carried[k] for k in ("units", "listed_unit") if k in carried}
+        shown: dict[str, Any] = {k: carried[k] for k in ("units", "listed_unit") if k in carried}
         session = Session(subject=claims["sub"], kind=claims.get("kind", ""),
                           loa=int(claims.get("loa", 0)), refresh_token=token["refresh_token"],
                           id_token=token["id_token"], claims=shown)

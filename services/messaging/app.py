@@ -18,8 +18,9 @@ from services.messaging.keys import Mailbox, ensure_active_key
 from shared import db
 from shared.auth import TokenVerifier
 from shared.crypto.keyring import Keyring, KeyWrapper
-from shared.events import Source
+from shared.events import EventData, Source
 from shared.inbox import Handler
+from shared.migrations import SchemaHistory
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
 from shared.settings import MailboxSettings
@@ -32,10 +33,13 @@ class MailboxSpec:
     service: str  # also the token audience and consumer group
     mailbox: Mailbox
     title: str
-    tables: ModuleType  # outbox_table, inbox_table, mailbox_keys, peer_keys, MIGRATIONS
+    tables: ModuleType  # outbox_table, inbox_table, mailbox_keys, peer_keys
+    migrations: SchemaHistory  # the mailbox's Alembic environment
     own_topic: str
     consumes: list[str]
-    handlers: Callable[[MailboxContext], dict[str, Handler]]
+    handlers: Callable[[MailboxContext], dict[type[EventData], Handler]]
+    # Contracts arriving on `consumes` that the mailbox does not handle, on purpose.
+    not_interested: tuple[type[EventData], ...]
     router: APIRouter
     # Clients of other services, put on app.state by name and closed (aclose) at shutdown.
     clients: Callable[[MailboxSettings], dict[str, Any]] = lambda _settings: {}
@@ -55,9 +59,10 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
         source = Source(service=spec.service, region=settings.region)
         box = MailboxContext(engine=engine, keyring=keyring, outbox=outbox, source=source)
         runtime = EventRuntime(spec.service, engine, settings.kafka_bootstrap_servers,
-                               spec.tables.MIGRATIONS, outbox=outbox,
+                               spec.migrations, outbox=outbox,
                                inbox=spec.tables.inbox_table, settings=settings)
-        runtime.consume(spec.service, spec.consumes, spec.handlers(box))
+        runtime.consume(spec.service, spec.consumes, spec.handlers(box),
+                        ignore=spec.not_interested)
         app.state.mailbox = box
         clients = spec.clients(settings)
         for name, client in clients.items():

@@ -18,15 +18,3 @@ class MailboxContext:
     outbox: Outbox
     source: Source
 
-
-class CommandError(Exception):
-    """A request that cannot be carried out; `status` is the HTTP status it maps to."""
-
-    def __init__(self, status: int, reason: str, errors: list | None = None) -> None:
-        super().__init__(reason)
-        self.status, self.reason, self.errors = status, reason, errors
-
-    @property
-    def detail(self) -> str | dict:
-        """The HTTP error body: the reason, with field errors when there are some."""
-        return {"reason": self.reason, "errors": self.errors} if self.errors else self.reason

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.crypto.keyring import Keyring
 from shared.crypto.sealing import SUITE_ID
-from shared.events import Envelope, Source, new_event
+from shared.events import Envelope, EventData, Source, new_event
 from shared.events.contracts import MailboxKeyPublished
 from shared.inbox import Handler
 from shared.outbox import Outbox
@@ -45,7 +45,8 @@ async def rotate_and_announce(conn: AsyncConnection, keyring: Keyring, outbox: O
 def remember_peer_key(keyring: Keyring, peer: Mailbox) -> Handler:
     """Handler for the other mailbox's MailboxKeyPublished events."""
 
-    async def handle(conn: AsyncConnection, envelope: Envelope, data: MailboxKeyPublished) -> None:
+    async def handle(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
+        assert isinstance(data, MailboxKeyPublished)
         if data.mailbox != peer:
             return  # our own announcement, read back from a shared topic
         await keyring.remember_peer_key(

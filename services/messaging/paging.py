@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
-from services.messaging.context import CommandError
+from shared.errors import CommandError
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
@@ -29,7 +31,8 @@ def decode(cursor: str | None) -> tuple[datetime, str] | None:
         raise CommandError(422, "after: not a cursor this service gave out") from exc
 
 
-def page(rows: list, limit: int, key) -> tuple[list, str | None]:
+def page(rows: Sequence[Any], limit: int,
+         key: Callable[[Any], tuple[datetime, str]]) -> tuple[Sequence[Any], str | None]:
     """Rows were fetched with limit + 1: the extra one only says whether there is more."""
     if len(rows) <= limit:
         return rows, None

@@ -77,7 +77,7 @@ async def test_bad_submissions_are_refused_with_reasons_and_write_nothing(stack,
             assert reason in response.text
     invalid = await patient.patient("POST", "/v1/conversations", json=cases[7][0]["json"],
                                     headers={"accept-language": "en"})
-    errors = invalid.json()["detail"]["errors"]
+    errors = invalid.json()["detail"]["problems"]
     assert errors and all(e["path"] and e["message"] for e in errors)  # field-level reasons
     assert (await http.post("/api/patient/v1/conversations", json={})).status_code == 401
     assert await row_counts(stack) == before

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from services.messaging.careunit import queries, tables
+from services.messaging.careunit.migrations import MIGRATIONS
 from services.messaging.context import MailboxContext
 from shared import db
 from shared.auth import Principal
@@ -51,7 +52,7 @@ async def paired_medians_ms(small, large, rounds: int = 31) -> tuple[float, floa
 
 async def test_inbox_listing_is_flat_from_1k_to_100k(fresh_schema):
     engine = await fresh_schema("scaling")
-    await db.migrate(engine, tables.MIGRATIONS)
+    await db.migrate(engine, MIGRATIONS)
     async with engine.begin() as conn:
         for unit, n in SIZES.items():
             await conn.execute(text(FILL), {"unit": unit, "n": n})

@@ -24,6 +24,10 @@ from services.identity.catalogue import tables as catalogue
 from services.identity.migrations import MIGRATIONS as IDENTITY
 from services.identity.oidc import tables as oidc
 from services.identity.patients import tables as patients
+from services.messaging.careunit import tables as careunit
+from services.messaging.careunit.migrations import MIGRATIONS as CAREUNIT
+from services.messaging.patient import tables as patient
+from services.messaging.patient.migrations import MIGRATIONS as PATIENT
 from services.notifier import tables as notifier
 from services.notifier.migrations import MIGRATIONS as NOTIFIER
 from shared.migrations import LegacyTooOld, SchemaHistory, _ours
@@ -37,6 +41,8 @@ SERVICES: dict[str, tuple[SchemaHistory, list[MetaData]]] = {
     "forms": (FORMS, [forms.metadata, forms.access_metadata]),
     "notifier": (NOTIFIER, [notifier.metadata]),
     "audit": (AUDIT, [audit.metadata, audit.access_metadata]),
+    "patient_mailbox": (PATIENT, [patient.metadata]),
+    "careunit_mailbox": (CAREUNIT, [careunit.metadata]),
 }
 # One row per service, written with the previous release's schema before the upgrade.
 ROWS = {
@@ -48,6 +54,15 @@ ROWS = {
                  "inbox"),
     "audit": (("INSERT INTO staff_access (staff_id, units, revoked) "
                "VALUES ('s-1', '{}', false)"), "staff_access"),
+    "patient_mailbox": (("INSERT INTO conversations (conversation_id, patient_id, care_unit_id, "
+                         "service_type, status, unread_reply, created_at, updated_at, "
+                         "promised_answer_days) VALUES ('c-1', 'p-1', 'u-1', 'advice', "
+                         "'answered', false, now(), now(), 5)"), "conversations"),
+    "careunit_mailbox": (("INSERT INTO unit_messages (message_id, conversation_id, care_unit_id, "
+                          "patient_id, service_type, status, submitted_at, received_at, "
+                          "sealed_key_id, sealed_ciphertext, due_at) VALUES ('m-1', 'c-1', "
+                          "'u-1', 'p-1', 'advice', 'unassigned', now(), now(), 'k-1', "
+                          "'\\x00', now())"), "unit_messages"),
 }
 
 

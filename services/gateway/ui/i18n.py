@@ -10,7 +10,7 @@ from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 from starlette.requests import Request
 
 LOCALE_DIR = Path(__file__).resolve().parents[1] / "locale"
@@ -22,14 +22,18 @@ current: ContextVar[str] = ContextVar("ui_lang", default=DEFAULT)
 
 
 @cache
-def translations(lang: str) -> Translations:
+def translations(lang: str) -> NullTranslations:
     """Every catalog domain of the language merged into one: `messages` (the foundation's)
     and one per UI area (designer.mo, auditor.mo, ...), so areas keep their strings apart."""
     folder = LOCALE_DIR / lang / "LC_MESSAGES"
     merged = Translations.load(str(LOCALE_DIR), [lang], domain="messages")
+    if not isinstance(merged, Translations):  # no compiled catalog (nothing to merge into)
+        return merged
     for mo in sorted(folder.glob("*.mo")):
         if mo.stem != "messages":
-            merged.merge(Translations.load(str(LOCALE_DIR), [lang], domain=mo.stem))
+            part = Translations.load(str(LOCALE_DIR), [lang], domain=mo.stem)
+            if isinstance(part, Translations):  # merge would ignore a NullTranslations too
+                merged.merge(part)
     return merged
 
 

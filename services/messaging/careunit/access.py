@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from services.messaging.domain import UNASSIGNED, Case
 from shared.auth import Principal
+from shared.events.contracts import Role
 
-ADMIN = "message_administrator"
-CLINICIAN = "clinician"
+ADMIN: Role = "message_administrator"
+CLINICIAN: Role = "clinician"
 
 
 def is_admin(staff: Principal, unit_id: str) -> bool:
@@ -27,7 +28,7 @@ def clinician_sees(staff: Principal, unit_id: str, case: Case, groups: frozenset
 
 
 def reader_role(staff: Principal, unit_id: str, case: Case,
-                groups: frozenset[str] = frozenset()) -> str | None:
+                groups: frozenset[str] = frozenset()) -> Role | None:
     """The role under which `staff` may read a message, or None. Administrators read to
     distribute; a clinician reads what they hold and what waits in their groups' pools. A
     person with both roles reads what they hold as its clinician (that is who answers)."""

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.messaging import paging
 from services.messaging.body import Content, FormRef
 from services.messaging.careunit import commands, promises, queries, reading, replying, templates
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from shared.auth import StaffDep
 
 router = APIRouter(prefix="/v1")
@@ -117,108 +117,101 @@ def _box(request: Request) -> MailboxContext:
     return request.app.state.mailbox
 
 
-async def _run(coro):
-    try:
-        return await coro
-    except CommandError as exc:
-        raise HTTPException(exc.status, exc.detail) from exc
-
-
 @router.get("/units/{unit_id}/messages")
 async def list_messages(
         request: Request, unit_id: str, staff: StaffDep,
         view: Literal["unassigned", "mine", "others", "answered", "all"] = "all",
         group: str | None = Query(None, max_length=50), limit: int = Limit,
         after: str | None = After) -> MetaPage:
-    return MetaPage.model_validate(await _run(queries.list_messages(
-        _box(request), staff, unit_id, view=view, group=group, limit=limit, after=after)))
+    return MetaPage.model_validate(await queries.list_messages(
+        _box(request), staff, unit_id, view=view, group=group, limit=limit, after=after))
 
 
 @router.get("/units/{unit_id}/unanswered")
 async def unanswered(request: Request, unit_id: str, staff: StaffDep, limit: int = Limit,
                      after: str | None = After) -> UnansweredPage:
-    return UnansweredPage.model_validate(await _run(queries.unanswered(
-        _box(request), staff, unit_id, limit=limit, after=after)))
+    return UnansweredPage.model_validate(await queries.unanswered(
+        _box(request), staff, unit_id, limit=limit, after=after))
 
 
 @router.get("/units/{unit_id}/groups")
 async def unit_groups(request: Request, unit_id: str, staff: StaffDep) -> list[dict]:
-    return await _run(queries.unit_groups_of(_box(request), staff, unit_id))
+    return await queries.unit_groups_of(_box(request), staff, unit_id)
 
 
 @router.get("/units/{unit_id}/clinicians")
 async def clinicians(request: Request, unit_id: str, staff: StaffDep) -> list[dict]:
-    return await _run(queries.clinicians(_box(request), staff, unit_id))
+    return await queries.clinicians(_box(request), staff, unit_id)
 
 
 @router.post("/units/{unit_id}/clinicians/{hsa_id}/away", status_code=204)
 async def away(request: Request, unit_id: str, hsa_id: str, body: Away,
                staff: StaffDep) -> None:
-    await _run(commands.set_away(_box(request), staff, unit_id, hsa_id, body.away))
+    await commands.set_away(_box(request), staff, unit_id, hsa_id, body.away)
 
 
 @router.get("/messages/{message_id}")
 async def meta(request: Request, message_id: str, staff: StaffDep) -> MessageMeta:
     """Metadata only: no content, so no access record."""
     return MessageMeta.model_validate(
-        await _run(queries.message_meta(_box(request), staff, message_id)))
+        await queries.message_meta(_box(request), staff, message_id))
 
 
 @router.post("/messages/{message_id}/open")
 async def open_message(request: Request, message_id: str, staff: StaffDep) -> MessagePublic:
     box = _box(request)
-    content = await _run(reading.open_thread(box, staff, message_id))
+    content = await reading.open_thread(box, staff, message_id)
     return MessagePublic.model_validate(
-        {**await _run(queries.message_meta(box, staff, message_id)), **content})
+        {**await queries.message_meta(box, staff, message_id), **content})
 
 
 @router.post("/messages/{message_id}/assign", status_code=204)
 async def assign(request: Request, message_id: str, body: Assign, staff: StaffDep) -> None:
-    await _run(commands.assign(_box(request), staff, message_id,
-                               clinician_id=body.clinician_id, group_id=body.group_id))
+    await commands.assign(_box(request), staff, message_id,
+                          clinician_id=body.clinician_id, group_id=body.group_id)
 
 
 @router.post("/messages/{message_id}/take-back", status_code=204)
 async def take_back(request: Request, message_id: str, staff: StaffDep) -> None:
-    await _run(commands.take_back(_box(request), staff, message_id))
+    await commands.take_back(_box(request), staff, message_id)
 
 
 @router.post("/messages/{message_id}/reply", status_code=201)
 async def answer(request: Request, message_id: str, body: Answer, staff: StaffDep) -> dict:
     content = Content(subject=body.subject, text=body.text)
-    return {"reply_id": await _run(replying.reply(_box(request), staff, message_id, content,
-                                                  body.action))}
+    return {"reply_id": await replying.reply(_box(request), staff, message_id, content,
+                                             body.action)}
 
 
 @router.post("/messages/{message_id}/close", status_code=204)
 async def close(request: Request, message_id: str, staff: StaffDep) -> None:
-    await _run(commands.close(_box(request), staff, message_id))
+    await commands.close(_box(request), staff, message_id)
 
 
 @router.get("/units/{unit_id}/answer-templates")
 async def list_templates(request: Request, unit_id: str, staff: StaffDep) -> list[dict]:
-    return await _run(templates.list_templates(_box(request), staff, unit_id))
+    return await queries.list_templates(_box(request), staff, unit_id)
 
 
 @router.post("/units/{unit_id}/answer-templates", status_code=201)
 async def create_template(request: Request, unit_id: str, body: NewTemplate,
                           staff: StaffDep) -> dict:
-    return await _run(templates.create(_box(request), staff, unit_id, level=body.level,
-                                       title=body.title, text=body.text))
+    return await templates.create(_box(request), staff, unit_id, level=body.level,
+                                  title=body.title, text=body.text)
 
 
 @router.delete("/answer-templates/{template_id}", status_code=204)
 async def delete_template(request: Request, template_id: str, staff: StaffDep) -> None:
-    await _run(templates.remove(_box(request), staff, template_id))
+    await templates.remove(_box(request), staff, template_id)
 
 
 @router.get("/units/{unit_id}/answer-promises")
 async def answer_promises(request: Request, unit_id: str, staff: StaffDep) -> list[dict]:
     """The answer time the unit promises per e-service (its own, or the default)."""
-    return await _run(promises.list_promises(_box(request), staff, unit_id))
+    return await queries.list_promises(_box(request), staff, unit_id)
 
 
 @router.put("/units/{unit_id}/answer-promises/{service_type}", status_code=204)
 async def set_answer_promise(request: Request, unit_id: str, service_type: str, body: Promise,
                              staff: StaffDep) -> None:
-    await _run(promises.set_promise(_box(request), staff, unit_id, service_type, body.days))
+    await promises.set_promise(_box(request), staff, unit_id, service_type, body.days)

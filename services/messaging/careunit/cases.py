@@ -9,9 +9,10 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.careunit.tables import unit_messages
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.domain import Case, DomainError
 from shared.auth import Principal
+from shared.errors import CommandError
 from shared.events import Actor, EventData, new_event
 from shared.events.envelope import SYSTEM
 from shared.events.topics import CAREUNIT_MAILBOX

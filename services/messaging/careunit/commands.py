@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from services.messaging.careunit import access, groups
 from services.messaging.careunit.cases import case_of, emit, locked, store, transition
 from services.messaging.careunit.tables import staff_away, staff_members, unit_messages
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.domain import ASSIGNED
 from shared.auth import Principal
+from shared.errors import CommandError
 from shared.events.contracts import (
     ClinicianAwayChanged,
     ConversationClosed,
@@ -83,6 +84,7 @@ async def take_back(box: MailboxContext, staff: Principal, message_id: str) -> N
         await store(conn, message_id, case, **({"assigned_at": None}
                                                 if before.status == ASSIGNED else {}))
         held_by = before.assigned_to if before.status == ASSIGNED else f"group:{before.group_id}"
+        assert held_by is not None  # an assigned case always names its holder (domain.Case)
         await emit(box, conn, staff, row.conversation_id, MessageTakenBack(
             conversation_id=row.conversation_id, message_id=message_id,
             care_unit_id=row.care_unit_id, clinician_id=held_by, reason="taken_back"))

@@ -19,13 +19,21 @@ from services.messaging.domain import due_at
 from services.messaging.keys import remember_peer_key
 from shared import staff_access
 from shared.crypto.sealing import Binding
-from shared.events import Envelope, new_event
+from shared.events import Envelope, EventData, new_event, topics
 from shared.events.contracts import (
+    CareUnitRegistered,
+    ContactVerificationRequested,
+    MailboxKeyPublished,
     MessagePooled,
     MessageRead,
     MessageReceived,
     MessageRouted,
+    MessageSubmitted,
+    MessageUnroutable,
+    PatientActivated,
+    PatientRegistered,
     PatientReplied,
+    ReplyDelivered,
     StaffMembershipChanged,
     StaffRegistered,
     StaffRevoked,
@@ -49,7 +57,15 @@ def advice_recipient(answers: dict | None) -> str | None:
     return None
 
 
-def build_handlers(box: MailboxContext) -> dict[str, Handler]:
+# What else arrives on the topics the care-unit mailbox reads (shared.events.wiring checks
+# at start that every contract there is handled or listed here).
+CONSUMES = [topics.IDENTITY, topics.ROUTING, topics.PATIENT_MAILBOX]
+NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated,
+                  ContactVerificationRequested, MessageUnroutable, MessageSubmitted,
+                  ReplyDelivered)
+
+
+def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
     async def pool_for(conn: AsyncConnection, data: MessageRouted) -> str | None:
         """The advice e-service lands in the pool the patient chose. The mailbox opens the
         body for this alone (no member of staff reads it, so no access record)."""
@@ -64,7 +80,8 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
             return None
         return groups.ADVICE_RECIPIENT_GROUP.get(advice_recipient(content.answers) or "")
 
-    async def routed(conn: AsyncConnection, envelope: Envelope, data: MessageRouted):
+    async def routed(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
+        assert isinstance(data, MessageRouted)
         now = datetime.now(UTC)
         await groups.ensure_groups(conn, data.care_unit_id)
         days = await promised_days(conn, data.care_unit_id, data.service_type)
@@ -94,7 +111,8 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
                 event_id=derived_uuid7(envelope.event_id, "pooled"))
             await box.outbox.enqueue(conn, CAREUNIT_MAILBOX, data.conversation_id, event)
 
-    async def patient_replied(conn: AsyncConnection, envelope: Envelope, data: PatientReplied):
+    async def patient_replied(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
+        assert isinstance(data, PatientReplied)
         holder = (await conn.execute(select(unit_messages.c.care_unit_id,
                                             unit_messages.c.assigned_to).where(
             unit_messages.c.conversation_id == data.conversation_id))).first()
@@ -125,16 +143,17 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
             event_id=derived_uuid7(envelope.event_id, "received"))
         await box.outbox.enqueue(conn, CAREUNIT_MAILBOX, data.conversation_id, event)
 
-    async def patient_read(conn: AsyncConnection, envelope: Envelope, data: MessageRead):
+    async def patient_read(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
         """Read receipts: staff see when the patient opened each answer."""
+        assert isinstance(data, MessageRead)
         if data.reply_ids:
             await conn.execute(update(replies).where(
                 replies.c.reply_id.in_(data.reply_ids), replies.c.opened_at.is_(None))
                 .values(opened_at=envelope.occurred_at or datetime.now(UTC)))
 
-    async def staff_memberships(conn: AsyncConnection, _: Envelope,
-                                data: StaffRegistered | StaffMembershipChanged):
+    async def staff_memberships(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
         """Registered or changed: the event carries the complete list, so replace."""
+        assert isinstance(data, StaffRegistered | StaffMembershipChanged)
         await conn.execute(delete(staff_members).where(staff_members.c.staff_id == data.staff_id))
         for m in data.memberships:
             await conn.execute(staff_members.insert().values(
@@ -144,16 +163,17 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
         await staff_access.set_memberships(conn, tables.staff_access, data.staff_id,
                                            staff_access.units_of(data))
 
-    async def staff_revoked(conn: AsyncConnection, _: Envelope, data: StaffRevoked):
+    async def staff_revoked(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, StaffRevoked)
         await conn.execute(delete(staff_members).where(staff_members.c.staff_id == data.staff_id))
         await staff_access.revoke(conn, tables.staff_access, data.staff_id, data.revoked_at)
 
     return {
-        "routing.message_routed.v1": routed,
-        "messaging.patient_replied.v1": patient_replied,
-        "messaging.message_read.v1": patient_read,
-        staff_access.REGISTERED: staff_memberships,
-        staff_access.MEMBERSHIP_CHANGED: staff_memberships,
-        staff_access.REVOKED: staff_revoked,
-        "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "patient"),
+        MessageRouted: routed,
+        PatientReplied: patient_replied,
+        MessageRead: patient_read,
+        StaffRegistered: staff_memberships,
+        StaffMembershipChanged: staff_memberships,
+        StaffRevoked: staff_revoked,
+        MailboxKeyPublished: remember_peer_key(box.keyring, "patient"),
     }

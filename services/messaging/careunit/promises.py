@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.careunit import access
 from services.messaging.careunit.tables import answer_promises
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from shared.auth import Principal
+from shared.errors import CommandError
 
 DEFAULT_DAYS = {
     "advice": 1, "renew_prescription": 3, "renew_sick_leave": 3, "book_appointment": 3,
@@ -23,16 +24,6 @@ async def promised_days(conn: AsyncConnection, unit_id: str, service_type: str) 
         answer_promises.c.care_unit_id == unit_id,
         answer_promises.c.service_type == service_type))).scalar_one_or_none()
     return own if own is not None else DEFAULT_DAYS.get(service_type)
-
-
-async def list_promises(box: MailboxContext, staff: Principal, unit_id: str) -> list[dict]:
-    if not access.may_list(staff, unit_id):
-        raise CommandError(403, "no role in this care unit")
-    async with box.engine.connect() as conn:
-        own = {r.service_type: r.days for r in (await conn.execute(select(
-            answer_promises).where(answer_promises.c.care_unit_id == unit_id))).all()}
-    return [{"service_type": s, "days": own.get(s, d), "default": s not in own}
-            for s, d in sorted(DEFAULT_DAYS.items())]
 
 
 async def set_promise(box: MailboxContext, staff: Principal, unit_id: str, service_type: str,

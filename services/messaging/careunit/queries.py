@@ -8,12 +8,20 @@ from sqlalchemy import and_, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging import paging
-from services.messaging.careunit import access, groups
+from services.messaging.careunit import access, groups, promises, templates
 from services.messaging.careunit.cases import case_of
-from services.messaging.careunit.tables import staff_away, staff_members, unit_groups, unit_messages
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.careunit.tables import (
+    answer_promises,
+    answer_templates,
+    staff_away,
+    staff_members,
+    unit_groups,
+    unit_messages,
+)
+from services.messaging.context import MailboxContext
 from services.messaging.domain import ANSWERED, ASSIGNED, CLOSED, UNASSIGNED, WAITING, overdue
 from shared.auth import Principal
+from shared.errors import CommandError
 
 _META = [c for c in unit_messages.c if not c.name.startswith("sealed_")
          and c.name not in ("overdue_notified_at", "opened_at", "closed_at")]
@@ -124,3 +132,31 @@ async def unit_groups_of(box: MailboxContext, staff: Principal, unit_id: str) ->
     async with box.engine.begin() as conn:
         await groups.ensure_groups(conn, unit_id)  # a unit heard of only through staff
         return await groups.list_groups(conn, unit_id)
+
+
+def _template(t) -> dict:
+    return {"template_id": t.template_id, "level": t.level, "title": t.title, "text": t.text}
+
+
+async def list_templates(box: MailboxContext, staff: Principal, unit_id: str) -> list[dict]:
+    if not access.may_list(staff, unit_id):
+        raise CommandError(403, "no role in this care unit")
+    t = answer_templates.c
+    async with box.engine.connect() as conn:
+        rows = (await conn.execute(select(answer_templates).where(or_(
+            and_(t.level == "unit", t.care_unit_id == unit_id),
+            and_(t.level == "personal", t.care_unit_id == unit_id,
+                 t.owner_id == staff.subject))).order_by(t.level, t.title))).all()
+    national = [{"template_id": i, "level": "national", "title": ti, "text": tx}
+                for i, ti, tx in templates.NATIONAL]
+    return national + [_template(r) for r in rows]
+
+
+async def list_promises(box: MailboxContext, staff: Principal, unit_id: str) -> list[dict]:
+    if not access.may_list(staff, unit_id):
+        raise CommandError(403, "no role in this care unit")
+    async with box.engine.connect() as conn:
+        own = {r.service_type: r.days for r in (await conn.execute(select(
+            answer_promises).where(answer_promises.c.care_unit_id == unit_id))).all()}
+    return [{"service_type": s, "days": own.get(s, d), "default": s not in own}
+            for s, d in sorted(promises.DEFAULT_DAYS.items())]

@@ -15,9 +15,10 @@ from services.messaging.body import Content, sealed_from_row, unit_recipient
 from services.messaging.careunit import access, groups
 from services.messaging.careunit.cases import case_of, emit, locked
 from services.messaging.careunit.tables import follow_ups, replies, unit_messages
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from shared.auth import Principal
 from shared.crypto.sealing import Binding
+from shared.errors import CommandError
 from shared.events.contracts import MessageOpened
 
 

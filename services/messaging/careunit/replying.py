@@ -15,9 +15,10 @@ from services.messaging.body import (
 from services.messaging.careunit import access, groups
 from services.messaging.careunit.cases import case_of, emit, locked, store, transition
 from services.messaging.careunit.tables import replies
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.domain import CLOSED, Action
 from shared.auth import Principal
+from shared.errors import CommandError
 from shared.events.contracts import ReplySent
 from shared.ids import uuid7
 

@@ -17,7 +17,6 @@ from sqlalchemy import (
 )
 
 from shared.crypto.keyring import define_key_tables
-from shared.db import Migration
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
 from shared.staff_access import define_staff_access
@@ -40,7 +39,6 @@ unit_messages = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("sealed_key_id", String(100), nullable=False),
     Column("sealed_ciphertext", LargeBinary, nullable=False),
-    # Added by migration 3 (see there).
     Column("group_id", String(50)),  # the group whose pool holds it (or held it)
     Column("due_at", DateTime(timezone=True)),  # received_at + promised answer time
     Column("last_activity_at", DateTime(timezone=True)),
@@ -48,6 +46,14 @@ unit_messages = Table(
     Column("opened_at", DateTime(timezone=True)),  # first staff open: patient's receipt
     Column("closed_at", DateTime(timezone=True)),
     Column("overdue_notified_at", DateTime(timezone=True)),
+    # Keyset paging of a unit's inbox by (received_at, message_id), whole and per status:
+    # listing cost then depends on the page, not on the size of the inbox.
+    Index("unit_messages_page", "care_unit_id", "received_at", "message_id"),
+    Index("unit_messages_status_page", "care_unit_id", "status", "received_at", "message_id"),
+    Index("unit_messages_holder", "assigned_to", "status"),
+    # The overdue check's scan: only cases still waiting for an answer.
+    Index("unit_messages_overdue", "due_at", postgresql_where=text(
+        "overdue_notified_at IS NULL AND status IN ('unassigned', 'assigned')")),
 )
 
 replies = Table(
@@ -59,8 +65,8 @@ replies = Table(
     Column("sent_at", DateTime(timezone=True), nullable=False),
     Column("sealed_key_id", String(100), nullable=False),
     Column("sealed_ciphertext", LargeBinary, nullable=False),
-    Column("action", String(10), nullable=False, server_default="answer"),  # migration 3
-    Column("opened_at", DateTime(timezone=True)),  # when the patient opened it (migration 3)
+    Column("action", String(10), nullable=False, server_default="answer"),
+    Column("opened_at", DateTime(timezone=True)),  # when the patient opened it
 )
 
 staff_members = Table(
@@ -75,14 +81,10 @@ mailbox_keys, peer_keys = define_key_tables(metadata)
 outbox_table = define_outbox(metadata)
 inbox_table = define_inbox(metadata)
 
-# Separate metadata: version 1's create_all must keep creating exactly what it always did.
-access_metadata = MetaData()
-staff_access = define_staff_access(access_metadata)  # current memberships, revocations
+staff_access = define_staff_access(metadata)  # current memberships, revocations
 
-# Migration 3: conversations that go on, pools, away, templates, promises.
-thread_metadata = MetaData()
 follow_ups = Table(
-    "follow_ups", thread_metadata,  # the patient's later messages in a conversation
+    "follow_ups", metadata,  # the patient's later messages in a conversation
     Column("follow_up_id", String(100), primary_key=True),
     Column("message_id", String(100), nullable=False, index=True),  # the case
     Column("sent_at", DateTime(timezone=True), nullable=False),
@@ -92,14 +94,14 @@ follow_ups = Table(
     Column("opened_at", DateTime(timezone=True)),  # first staff open
 )
 unit_groups = Table(
-    "unit_groups", thread_metadata,
+    "unit_groups", metadata,
     Column("care_unit_id", String(100), primary_key=True),
     Column("group_id", String(50), primary_key=True),
     Column("name", String(100), nullable=False),
     Column("profession", String(50), nullable=False),  # whose members belong to it
 )
 staff_away = Table(
-    "staff_away", thread_metadata,
+    "staff_away", metadata,
     Column("care_unit_id", String(100), primary_key=True),
     Column("staff_id", String(100), primary_key=True),
     Column("away", Boolean, nullable=False),
@@ -107,7 +109,7 @@ staff_away = Table(
     Column("changed_at", DateTime(timezone=True), nullable=False),
 )
 answer_templates = Table(
-    "answer_templates", thread_metadata,
+    "answer_templates", metadata,
     Column("template_id", String(100), primary_key=True),
     Column("level", String(10), nullable=False),  # national | unit | personal
     Column("care_unit_id", String(100)),  # unit and personal
@@ -118,49 +120,8 @@ answer_templates = Table(
     Index("answer_templates_unit", "care_unit_id", "level"),
 )
 answer_promises = Table(
-    "answer_promises", thread_metadata,  # a unit's own promise, overriding the default
+    "answer_promises", metadata,  # a unit's own promise, overriding the default
     Column("care_unit_id", String(100), primary_key=True),
     Column("service_type", String(50), primary_key=True),
     Column("days", Integer, nullable=False),
 )
-
-_V3_COLUMNS = [
-    "ALTER TABLE unit_messages ADD COLUMN IF NOT EXISTS group_id varchar(50)",
-    "ALTER TABLE unit_messages ADD COLUMN IF NOT EXISTS due_at timestamptz",
-    "ALTER TABLE unit_messages ADD COLUMN IF NOT EXISTS last_activity_at timestamptz",
-    ("ALTER TABLE unit_messages ADD COLUMN IF NOT EXISTS unread_from_patient boolean "
-    "NOT NULL DEFAULT false"),
-    "ALTER TABLE unit_messages ADD COLUMN IF NOT EXISTS opened_at timestamptz",
-    "ALTER TABLE unit_messages ADD COLUMN IF NOT EXISTS closed_at timestamptz",
-    "ALTER TABLE unit_messages ADD COLUMN IF NOT EXISTS overdue_notified_at timestamptz",
-    "ALTER TABLE replies ADD COLUMN IF NOT EXISTS action varchar(10) NOT NULL DEFAULT 'answer'",
-    "ALTER TABLE replies ADD COLUMN IF NOT EXISTS opened_at timestamptz",
-    ("UPDATE unit_messages SET last_activity_at = COALESCE(answered_at, assigned_at, "
-    "received_at) WHERE last_activity_at IS NULL"),
-    # Keyset paging of a unit's inbox by (received_at, message_id), whole and per status:
-    # listing cost then depends on the page, not on the size of the inbox.
-    ("CREATE INDEX IF NOT EXISTS unit_messages_page ON unit_messages "
-    "(care_unit_id, received_at, message_id)"),
-    ("CREATE INDEX IF NOT EXISTS unit_messages_status_page ON unit_messages "
-    "(care_unit_id, status, received_at, message_id)"),
-    ("CREATE INDEX IF NOT EXISTS unit_messages_holder ON unit_messages "
-    "(assigned_to, status)"),
-]
-
-
-def _conversations_go_on(conn) -> None:
-    # Version 1's create_all already makes the new columns on a fresh database, hence
-    # IF NOT EXISTS: both paths end with the same schema.
-    for statement in _V3_COLUMNS:
-        conn.execute(text(statement))
-    thread_metadata.create_all(conn)
-
-
-MIGRATIONS = [Migration(1, "initial schema", metadata.create_all),
-              Migration(2, "staff access projection (revocation)", access_metadata.create_all),
-              Migration(3, "threads, pools, away, answer templates and promises",
-                        _conversations_go_on),
-              Migration(4, "index for the overdue check", lambda conn: conn.execute(text(
-                  "CREATE INDEX IF NOT EXISTS unit_messages_overdue ON unit_messages (due_at) "
-                  "WHERE overdue_notified_at IS NULL "
-                  "AND status IN ('unassigned', 'assigned')")))]

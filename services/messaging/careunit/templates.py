@@ -13,13 +13,14 @@ import string
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import and_, delete, or_, select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.careunit import access
 from services.messaging.careunit.tables import answer_templates
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from shared.auth import Principal
+from shared.errors import CommandError
 from shared.ids import uuid7
 
 VARIABLES = frozenset({"unit_name", "clinician_name", "date"})
@@ -44,24 +45,6 @@ def unknown_variables(text: str) -> list[str]:
     except ValueError as exc:  # an unbalanced brace
         raise CommandError(422, f"template text: {exc}") from exc
     return sorted(n for n in used if n not in VARIABLES)
-
-
-def _row(t) -> dict:
-    return {"template_id": t.template_id, "level": t.level, "title": t.title, "text": t.text}
-
-
-async def list_templates(box: MailboxContext, staff: Principal, unit_id: str) -> list[dict]:
-    if not access.may_list(staff, unit_id):
-        raise CommandError(403, "no role in this care unit")
-    t = answer_templates.c
-    async with box.engine.connect() as conn:
-        rows = (await conn.execute(select(answer_templates).where(or_(
-            and_(t.level == "unit", t.care_unit_id == unit_id),
-            and_(t.level == "personal", t.care_unit_id == unit_id,
-                 t.owner_id == staff.subject))).order_by(t.level, t.title))).all()
-    national = [{"template_id": i, "level": "national", "title": ti, "text": tx}
-                for i, ti, tx in NATIONAL]
-    return national + [_row(r) for r in rows]
 
 
 async def create(box: MailboxContext, staff: Principal, unit_id: str, *, level: Level,

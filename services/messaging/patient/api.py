@@ -11,10 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from services.messaging import paging
 from services.messaging.body import Content, FormRef
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.patient import commands, queries
-from services.messaging.patient.offers import unit_offers_for
-from services.messaging.patient.tables import care_units
 from shared.auth import PatientDep, PatientEidDep
 from shared.events.contracts import ServiceType
 
@@ -101,24 +99,15 @@ def _box(request: Request) -> MailboxContext:
     return request.app.state.mailbox
 
 
-def _fail(exc: CommandError) -> HTTPException:
-    return HTTPException(exc.status, exc.detail)
-
-
 @router.get("/units")
 async def list_units(request: Request, _: PatientDep) -> list[dict]:
-    async with _box(request).engine.connect() as conn:
-        rows = (await conn.execute(care_units.select().order_by(care_units.c.name))).all()
-    return [dict(r._mapping) for r in rows]
+    return await queries.list_units(_box(request))
 
 
 @router.get("/units/{unit_id}/services")
 async def offered(request: Request, unit_id: str, _: PatientDep) -> list[OfferPublic]:
     """What the patient can use at the unit, and the form version to fill in for each."""
-    async with _box(request).engine.connect() as conn:
-        offers = await unit_offers_for(conn, unit_id)
-    if offers is None:
-        raise HTTPException(404, f"unknown care unit {unit_id}")
+    offers = await queries.offers_at(_box(request), unit_id)
     return [OfferPublic(service_type=o.service_type, form_id=o.form_id,
                         form_version=o.form_version, audience=o.audience)
             for o in offers.values()]
@@ -131,13 +120,10 @@ async def submit(request: Request, body: SubmitMessage, patient: PatientEidDep) 
                           answers=body.answers)
     except ValidationError as exc:
         raise HTTPException(422, "; ".join(e["msg"] for e in exc.errors())) from exc
-    try:
-        conversation_id, message_id = await commands.submit_message(
-            _box(request), request.app.state.forms, patient, care_unit_id=body.care_unit_id,
-            service_type=body.service_type, content=content,
-            language=request.headers.get("accept-language"))
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    conversation_id, message_id = await commands.submit_message(
+        _box(request), request.app.state.forms, patient, care_unit_id=body.care_unit_id,
+        service_type=body.service_type, content=content,
+        language=request.headers.get("accept-language"))
     return Submitted(conversation_id=conversation_id, message_id=message_id)
 
 
@@ -147,20 +133,14 @@ async def list_conversations(
         limit: int = Query(paging.DEFAULT_LIMIT, ge=1, le=paging.MAX_LIMIT),
         after: str | None = Query(None, max_length=300)) -> ConversationPage:
     """Allowed at the password level too: shows that messages exist, never their content."""
-    try:
-        page = await queries.list_conversations(_box(request), patient, limit=limit,
-                                                after=after)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    page = await queries.list_conversations(_box(request), patient, limit=limit,
+                                            after=after)
     return ConversationPage.model_validate(page)
 
 
 @router.get("/conversations/{conversation_id}")
 async def read(request: Request, conversation_id: str, patient: PatientEidDep) -> ConversationPublic:
-    try:
-        conv = await queries.read_conversation(_box(request), patient, conversation_id)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    conv = await queries.read_conversation(_box(request), patient, conversation_id)
     return ConversationPublic.model_validate(conv)
 
 
@@ -169,9 +149,6 @@ async def write_more(request: Request, conversation_id: str, body: WriteMore,
                      patient: PatientEidDep) -> dict:
     """Write again in an open conversation (409 with the reason when it is closed)."""
     content = Content(subject=body.subject, text=body.text)
-    try:
-        message_id = await commands.write_more(_box(request), patient, conversation_id,
-                                               content)
-    except CommandError as exc:
-        raise _fail(exc) from exc
+    message_id = await commands.write_more(_box(request), patient, conversation_id,
+                                           content)
     return {"message_id": message_id}

@@ -1,23 +1,34 @@
 """Composition root of the patient mailbox."""
 
+from typing import Any
+
+from fastapi import FastAPI
+
 from services.messaging.app import MailboxSpec, build_mailbox_app
 from services.messaging.patient import tables
 from services.messaging.patient.api import router
 from services.messaging.patient.forms_client import FormsClient
-from services.messaging.patient.handlers import build_handlers
+from services.messaging.patient.handlers import CONSUMES, NOT_INTERESTED, build_handlers
+from services.messaging.patient.migrations import MIGRATIONS
 from services.messaging.patient.settings import PatientMailboxSettings
 from shared.events import topics
+from shared.settings import MailboxSettings
 
 SERVICE = "patient-mailbox"
 
+
+def _clients(settings: MailboxSettings) -> dict[str, Any]:
+    assert isinstance(settings, PatientMailboxSettings)  # build_app is given only these
+    return {"forms": FormsClient(settings.forms_url,
+                                 settings.internal_api_key.get_secret_value())}
+
+
 SPEC = MailboxSpec(
     service=SERVICE, mailbox="patient", title="Patient mailbox", tables=tables,
-    own_topic=topics.PATIENT_MAILBOX,
-    consumes=[topics.IDENTITY, topics.FORMS, topics.ROUTING, topics.CAREUNIT_MAILBOX],
-    handlers=build_handlers, router=router,
-    clients=lambda settings: {"forms": FormsClient(
-        settings.forms_url, settings.internal_api_key.get_secret_value())})
+    migrations=MIGRATIONS, own_topic=topics.PATIENT_MAILBOX,
+    consumes=CONSUMES, not_interested=NOT_INTERESTED,
+    handlers=build_handlers, router=router, clients=_clients)
 
 
-def build_app(settings: PatientMailboxSettings):
+def build_app(settings: PatientMailboxSettings) -> FastAPI:
     return build_mailbox_app(SPEC, settings)

@@ -14,14 +14,15 @@ from services.messaging.body import (
     sealed_columns,
     unit_recipient,
 )
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.domain import SENT, Conversation, DomainError
 from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
 from services.messaging.patient.offers import Offer, refusal, unit_offers_for
 from services.messaging.patient.tables import conversations, messages
 from shared.auth import Principal
+from shared.errors import CommandError
 from shared.events import Actor, new_event
-from shared.events.contracts import MessageSubmitted, PatientReplied
+from shared.events.contracts import MessageSubmitted, PatientReplied, ServiceType
 from shared.events.topics import PATIENT_MAILBOX
 from shared.ids import uuid7
 
@@ -31,7 +32,7 @@ def _actor(patient: Principal) -> Actor:
 
 
 async def submit_message(box: MailboxContext, forms: FormsClient, patient: Principal, *,
-                         care_unit_id: str, service_type: str, content: Content,
+                         care_unit_id: str, service_type: ServiceType, content: Content,
                          language: str | None = None) -> tuple[str, str]:
     async with box.engine.connect() as conn:
         offers = await unit_offers_for(conn, care_unit_id)
@@ -59,8 +60,8 @@ async def _check_against_form(forms: FormsClient, offer: Offer, content: Content
         raise CommandError(409, "the form has changed since it was fetched; "
                                 "fetch the current version and fill it in again")
     try:
-        verdict = await forms.validate(offer.form_id, offer.form_version, content.answers,
-                                       language)
+        verdict = await forms.validate(content.form.form_id, content.form.version,
+                                       content.answers, language)
     except FormsUnavailable as exc:
         raise CommandError(503, "forms cannot check the answers right now; try again") from exc
     if not verdict.valid:
@@ -68,7 +69,7 @@ async def _check_against_form(forms: FormsClient, offer: Offer, content: Content
 
 
 async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id: str,
-                          service_type: str, content: Content) -> tuple[str, str]:
+                          service_type: ServiceType, content: Content) -> tuple[str, str]:
     conversation_id, message_id, now = str(uuid7()), str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
         own_copy, for_unit = await _sealed_both_ways(

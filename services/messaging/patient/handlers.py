@@ -20,27 +20,47 @@ from services.messaging.patient.tables import (
     unit_forms,
     unit_offers,
 )
-from shared.events import Envelope, new_event
+from shared.events import Envelope, EventData, new_event, topics
 from shared.events.contracts import (
     CareUnitRegistered,
+    ClinicianAwayChanged,
+    ContactVerificationRequested,
     ConversationClosed,
     FormPublished,
     FormRetired,
+    MailboxKeyPublished,
     MessageAssigned,
     MessageOpened,
+    MessageOverdue,
+    MessagePooled,
     MessageReceived,
+    MessageRouted,
+    MessageTakenBack,
     MessageUnroutable,
+    PatientActivated,
+    PatientRegistered,
     ReplyDelivered,
     ReplySent,
+    StaffMembershipChanged,
+    StaffRegistered,
+    StaffRevoked,
     UnitServicesChanged,
 )
 from shared.events.topics import PATIENT_MAILBOX
 from shared.ids import derived_uuid7
 from shared.inbox import Handler, RejectEvent
 
+# What else arrives on the topics the patient mailbox reads (shared.events.wiring checks at
+# start that every contract there is handled or listed here).
+CONSUMES = [topics.IDENTITY, topics.FORMS, topics.ROUTING, topics.CAREUNIT_MAILBOX]
+NOT_INTERESTED = (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
+                  PatientActivated, ContactVerificationRequested, MessageRouted,
+                  MessageTakenBack, MessagePooled, MessageOverdue, ClinicianAwayChanged)
 
-def build_handlers(box: MailboxContext) -> dict[str, Handler]:
-    async def unit_registered(conn: AsyncConnection, _: Envelope, data: CareUnitRegistered):
+
+def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
+    async def unit_registered(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, CareUnitRegistered)
         values = {"name": data.name, "services": list(data.services)}
         await conn.execute(insert(care_units).values(unit_id=data.unit_id, **values)
                            .on_conflict_do_update(index_elements=["unit_id"], set_=values))
@@ -61,22 +81,27 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
                 conversations.c.conversation_id == conversation_id).values(
                 status=after.status, updated_at=datetime.now(UTC), **extra))
 
-    async def unroutable(conn: AsyncConnection, _: Envelope, data: MessageUnroutable):
+    async def unroutable(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, MessageUnroutable)
         await move(conn, data.conversation_id, Conversation.undeliverable)
 
-    async def received(conn: AsyncConnection, _: Envelope, data: MessageReceived):
+    async def received(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, MessageReceived)
         days = {} if data.promised_answer_days is None else {
             "promised_answer_days": data.promised_answer_days}
         await move(conn, data.conversation_id, Conversation.received, **days)
 
-    async def assigned(conn: AsyncConnection, _: Envelope, data: MessageAssigned):
+    async def assigned(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, MessageAssigned)
         await move(conn, data.conversation_id, Conversation.handling_started)
 
-    async def closed(conn: AsyncConnection, _: Envelope, data: ConversationClosed):
+    async def closed(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, ConversationClosed)
         await move(conn, data.conversation_id, Conversation.unit_closed)
 
-    async def opened(conn: AsyncConnection, envelope: Envelope, data: MessageOpened):
+    async def opened(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
         """The unit's read receipts: when staff first opened each of the patient's messages."""
+        assert isinstance(data, MessageOpened)
         await conversation(conn, data.conversation_id)
         seen = data.seen_message_ids or [data.message_id]
         await conn.execute(update(messages).where(
@@ -85,7 +110,8 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
             messages.c.opened_at.is_(None))
             .values(opened_at=envelope.occurred_at or datetime.now(UTC)))
 
-    async def reply_sent(conn: AsyncConnection, envelope: Envelope, data: ReplySent):
+    async def reply_sent(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
+        assert isinstance(data, ReplySent)
         conv = await conversation(conn, data.conversation_id)
         if conv.patient_id != data.patient_id or conv.care_unit_id != data.care_unit_id:
             raise RejectEvent(f"reply {data.reply_id} does not match a conversation here")
@@ -107,19 +133,22 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
             event_id=derived_uuid7(envelope.event_id, "reply-delivered"))
         await box.outbox.enqueue(conn, PATIENT_MAILBOX, data.conversation_id, event)
 
-    async def form_published(conn: AsyncConnection, _: Envelope, data: FormPublished):
+    async def form_published(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, FormPublished)
         values = {"form_id": data.form_id, "version": data.version, "retired": False}
         await conn.execute(insert(unit_forms).values(
             unit_id=data.unit_id, service_type=data.service_type, **values)
             .on_conflict_do_update(index_elements=["unit_id", "service_type"], set_=values,
                                    where=unit_forms.c.version <= data.version))
 
-    async def form_retired(conn: AsyncConnection, _: Envelope, data: FormRetired):
+    async def form_retired(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, FormRetired)
         await conn.execute(update(unit_forms).where(
             unit_forms.c.unit_id == data.unit_id, unit_forms.c.form_id == data.form_id)
             .values(retired=True))
 
-    async def services_changed(conn: AsyncConnection, _: Envelope, data: UnitServicesChanged):
+    async def services_changed(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, UnitServicesChanged)
         values = {"services": [s.model_dump() for s in data.services],
                   "changed_at": data.changed_at}
         # Full snapshots: the newest wins, whatever order they arrive in.
@@ -129,15 +158,15 @@ def build_handlers(box: MailboxContext) -> dict[str, Handler]:
                                                   < data.changed_at))
 
     return {
-        "identity.care_unit_registered.v1": unit_registered,
-        "forms.form_published.v1": form_published,
-        "forms.form_retired.v1": form_retired,
-        "forms.unit_services_changed.v1": services_changed,
-        "routing.message_unroutable.v1": unroutable,
-        "messaging.message_received.v1": received,
-        "messaging.message_assigned.v1": assigned,
-        "messaging.message_opened.v1": opened,
-        "messaging.conversation_closed.v1": closed,
-        "messaging.reply_sent.v1": reply_sent,
-        "messaging.mailbox_key_published.v1": remember_peer_key(box.keyring, "careunit"),
+        CareUnitRegistered: unit_registered,
+        FormPublished: form_published,
+        FormRetired: form_retired,
+        UnitServicesChanged: services_changed,
+        MessageUnroutable: unroutable,
+        MessageReceived: received,
+        MessageAssigned: assigned,
+        MessageOpened: opened,
+        ConversationClosed: closed,
+        ReplySent: reply_sent,
+        MailboxKeyPublished: remember_peer_key(box.keyring, "careunit"),
     }

@@ -3,18 +3,22 @@ messages as read (the patient's read receipt, MessageRead to the unit)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging import paging
 from services.messaging.body import Content, patient_recipient, sealed_from_row
-from services.messaging.context import CommandError, MailboxContext
+from services.messaging.context import MailboxContext
 from services.messaging.domain import Conversation
+from services.messaging.patient.offers import Offer, unit_offers_for
 from services.messaging.patient.tables import care_units, conversations, messages
 from shared.auth import Principal
 from shared.crypto.sealing import Binding
+from shared.errors import CommandError
 from shared.events import Actor, new_event
 from shared.events.contracts import MessageRead
 from shared.events.topics import PATIENT_MAILBOX
@@ -49,7 +53,7 @@ async def list_conversations(box: MailboxContext, patient: Principal, *, limit: 
 
 
 async def _open_all(box: MailboxContext, conn: AsyncConnection, patient: Principal,
-                    conversation_id: str) -> tuple[list, list[dict]]:
+                    conversation_id: str) -> tuple[Sequence[Any], list[dict]]:
     rows = (await conn.execute(select(messages).where(
         messages.c.conversation_id == conversation_id)
         .order_by(messages.c.created_at, messages.c.message_id))).all()
@@ -89,3 +93,18 @@ async def read_conversation(box: MailboxContext, patient: Principal,
             await box.outbox.enqueue(conn, PATIENT_MAILBOX, conversation_id, event)
     return {**dict(conv._mapping), "unread": 0, "unread_reply": False,
             "can_reply": Conversation(conv.status).can_reply, "messages": opened}
+
+
+async def list_units(box: MailboxContext) -> list[dict]:
+    async with box.engine.connect() as conn:
+        rows = (await conn.execute(care_units.select().order_by(care_units.c.name))).all()
+    return [dict(r._mapping) for r in rows]
+
+
+async def offers_at(box: MailboxContext, unit_id: str) -> dict[str, Offer]:
+    """What the patient can use at the unit, and the form version to fill in for each."""
+    async with box.engine.connect() as conn:
+        offers = await unit_offers_for(conn, unit_id)
+    if offers is None:
+        raise CommandError(404, f"unknown care unit {unit_id}")
+    return offers

@@ -6,16 +6,15 @@ from sqlalchemy import (
     Column,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
-    text,
 )
 
 from shared.crypto.keyring import define_key_tables
-from shared.db import Migration
 from shared.inbox import define_inbox
 from shared.outbox import define_outbox
 
@@ -39,8 +38,11 @@ conversations = Table(
     Column("unread_reply", Boolean, nullable=False, default=False),  # superseded by opened_at
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("promised_answer_days", Integer),  # migration 3
+    Column("promised_answer_days", Integer),
 )
+# Keyset paging of a patient's conversations, newest first.
+Index("conversations_page", conversations.c.patient_id, conversations.c.created_at.desc(),
+      conversations.c.conversation_id.desc())
 
 messages = Table(
     "messages", metadata,
@@ -52,7 +54,7 @@ messages = Table(
     Column("sealed_key_id", String(100), nullable=False),
     Column("sealed_ciphertext", LargeBinary, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("opened_at", DateTime(timezone=True)),  # by the other side (migration 3)
+    Column("opened_at", DateTime(timezone=True)),  # by the other side
 )
 
 unit_forms = Table(
@@ -74,38 +76,3 @@ unit_offers = Table(
 mailbox_keys, peer_keys = define_key_tables(metadata)
 outbox_table = define_outbox(metadata)
 inbox_table = define_inbox(metadata)
-
-def _initial(conn) -> None:
-    metadata.create_all(conn, tables=[care_units, conversations, messages, mailbox_keys,
-                                      peer_keys, outbox_table, inbox_table])
-
-
-def _forms_projection(conn) -> None:
-    metadata.create_all(conn, tables=[unit_forms, unit_offers])
-
-
-_V3 = [
-    # Version 1 creates these columns itself on a fresh database, hence IF NOT EXISTS.
-    "ALTER TABLE conversations ADD COLUMN IF NOT EXISTS promised_answer_days integer",
-    "ALTER TABLE messages ADD COLUMN IF NOT EXISTS opened_at timestamptz",
-    "UPDATE conversations SET status = 'sent' WHERE status IN ('submitted', 'routed')",
-    "UPDATE messages SET direction = 'to_patient' WHERE direction = 'from_unit'",
-    ("UPDATE messages m SET opened_at = c.updated_at FROM conversations c "
-    "WHERE m.conversation_id = c.conversation_id AND m.direction = 'to_patient' "
-    "AND NOT c.unread_reply AND m.opened_at IS NULL"),
-    # Keyset paging of a patient's conversations, newest first.
-    ("CREATE INDEX IF NOT EXISTS conversations_page ON conversations "
-    "(patient_id, created_at DESC, conversation_id DESC)"),
-]
-
-
-def _conversations_go_on(conn) -> None:
-    for statement in _V3:
-        conn.execute(text(statement))
-
-
-MIGRATIONS = [Migration(1, "initial schema", _initial),
-              Migration(2, "projection of published forms and offered e-services",
-                        _forms_projection),
-              Migration(3, "statuses, receipts and promised answer time",
-                        _conversations_go_on)]

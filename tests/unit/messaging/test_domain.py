@@ -5,9 +5,22 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.messaging.domain import (ANSWERED, ASSIGNED, CLOSED, IN_PROGRESS, RECEIVED, SENT,
-                                       UNASSIGNED, UNDELIVERABLE, WAITING, Case, Conversation,
-                                       DomainError, due_at, overdue)
+from services.messaging.domain import (
+    ANSWERED,
+    ASSIGNED,
+    CLOSED,
+    IN_PROGRESS,
+    RECEIVED,
+    SENT,
+    UNASSIGNED,
+    UNDELIVERABLE,
+    WAITING,
+    Case,
+    Conversation,
+    DomainError,
+    due_at,
+    overdue,
+)
 
 NURSES = frozenset({"nurses"})
 

@@ -7,7 +7,7 @@ import pytest
 from services.messaging import paging
 from services.messaging.careunit.handlers import advice_recipient
 from services.messaging.careunit.templates import unknown_variables
-from services.messaging.context import CommandError
+from shared.errors import CommandError
 from tests.unit.forms.samples import SAMPLES
 
 

@@ -80,7 +80,7 @@ async def desk(request: Request, role: str | None = None, unit: str | None = Non
         raise HTTPException(403, "role needed")
     if unit is None:
         chosen = session.ui.get("unit")
-        unit = chosen if chosen in granted else min(granted)
+        unit = chosen if isinstance(chosen, str) and chosen in granted else min(granted)
     elif unit not in granted:
         raise HTTPException(403, "no role at this care unit")
     profile = await staff_profile(request)

@@ -53,11 +53,11 @@ async def _pool(request: Request, path: str, default_view: str | None = None) ->
     d = await desk(request)
     q = request.query_params
     tabs = _tabs(d)
-    view = default_view or (q.get("view") if q.get("view") in tabs else tabs[0])
-    service = q.get("service") if q.get("service") in SERVICE_TYPES else ""
+    view = default_view or (q.get("view", "") if q.get("view") in tabs else tabs[0])
+    service = q.get("service", "") if q.get("service") in SERVICE_TYPES else ""
     groups, people = await asyncio.gather(groups_of(request, d.unit),
                                           colleagues(request, d.unit))
-    group = q.get("group") if q.get("group") in groups else ""
+    group = q.get("group", "") if q.get("group") in groups else ""
     after, trail = rows.paging_params(q)
     params = {"view": view, "limit": rows.PAGE_SIZE, "after": after,
               **({"group": group} if group else {})}
