@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 from shared.errors import CommandError
 from shared.web import create_app
@@ -22,6 +23,10 @@ def _client() -> TestClient:
     async def conflict() -> None:
         raise CommandError(409, "already there")
 
+    @app.get("/database-down")
+    async def database_down() -> None:
+        raise OperationalError("SELECT 1", {}, ConnectionRefusedError("connection refused"))
+
     @app.get("/invalid")
     async def invalid() -> None:
         raise CommandError(422, "not valid", ["item 1: required"])
@@ -38,3 +43,10 @@ def test_problems_are_listed_with_the_reason() -> None:
     answer = _client().get("/invalid")
     assert answer.status_code == 422
     assert answer.json() == {"detail": {"reason": "not valid", "problems": ["item 1: required"]}}
+
+
+def test_an_unreachable_database_is_503_with_retry_after_not_500() -> None:
+    answer = _client().get("/database-down")
+    assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "2"
+    assert "SELECT" not in answer.text and "refused" not in answer.text
