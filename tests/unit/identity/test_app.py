@@ -11,7 +11,8 @@ from services.identity.bootstrap import create_app
 from services.identity.settings import IdentitySettings
 
 KEK = base64.urlsafe_b64encode(os.urandom(32)).decode()
-CALLERS = {"internal_caller_notifier": "n-cred", "internal_caller_operator": "o-cred"}
+CALLERS = {"internal_caller_notifier": "n-cred", "internal_caller_operator": "o-cred",
+           "internal_caller_audit": "a-cred"}
 
 
 def _settings(environment: str, **overrides) -> IdentitySettings:
