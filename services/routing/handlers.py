@@ -21,6 +21,7 @@ from services.routing.handover import TO_PATIENT, TO_UNIT, Handover
 from shared import logs
 from shared.events import Envelope, EventData, Source, decode_data, new_event, wiring
 from shared.events.contracts import (
+    AccessDenied,
     AppointmentAnswered,
     AppointmentCancelled,
     AppointmentProposed,
@@ -74,6 +75,7 @@ NOT_INTERESTED = {
     PATIENT_MAILBOX: (ReplyDelivered, AppointmentAnswered),
     # Only events that a patient of another region follows are handed back there.
     CAREUNIT_MAILBOX: (MessageTakenBack, MessagePooled, MessageOverdue, ClinicianAwayChanged,
+                       AccessDenied,
                        ListingChanged, AttachmentOpened, AppointmentProposed,
                        AppointmentCancelled),
 }
@@ -166,7 +168,11 @@ class Router:
             envelope = Envelope.model_validate_json(record.value or b"")
             logs.correlation_id.set(str(envelope.correlation_id))
             handle = binding.handlers.get(envelope.wire_name)
-            if not binding.accepts(record.topic, envelope.wire_name):
+            # Ownership is declared by the topics' names in the code (without the region); the
+            # interregion topics carry other regions' relayed events (docs/regions.md).
+            topic = record.topic.removeprefix(f"{self.source.region}.")
+            if (binding.owned is not None and topic in binding.owned
+                    and not binding.accepts(topic, envelope.wire_name)):
                 reason = f"{envelope.wire_name} is not owned by topic {record.topic}"
             elif handle is None:
                 if envelope.wire_name in (binding.ignored or ()):

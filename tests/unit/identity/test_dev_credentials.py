@@ -25,7 +25,8 @@ SEED_FILES = sorted(SEED_DIR.glob("*.credentials.json"))
 def _production(**values) -> IdentitySettings:
     return IdentitySettings(environment="production",
                             key_encryption_key=base64.urlsafe_b64encode(os.urandom(32)).decode(),
-                            internal_api_key="a-real-internal-key",
+                            internal_caller_notifier="n", internal_caller_operator="o",
+                            internal_caller_audit="a",
                             gateway_client_secret="a-real-client-secret", **values)
 
 

@@ -77,6 +77,7 @@ async def test_routing_dead_letters_a_type_its_topic_does_not_own() -> None:
     # A patient registration is an identity event: on the patient mailbox's topic it is
     # forged, even though routing ignores it on its own topic.
     forged = encode(new_event(PatientRegistered(patient_id="p"), source=SOURCE, subject="p"))
-    [out] = await router.on_submission(InRecord(PATIENT_MAILBOX, 0, 1, b"k", forged))
-    assert out.topic == "dlq.routing"
+    on_broker = f"{SOURCE.region}.{PATIENT_MAILBOX}"  # the region's broker name
+    [out] = await router.on_submission(InRecord(on_broker, 0, 1, b"k", forged))
+    assert out.topic == f"{SOURCE.region}.dlq.routing"
     assert "is not owned by topic" in json.loads(out.value)["reason"]
