@@ -14,6 +14,7 @@ from typing import Protocol
 import jinja2
 from prometheus_client import Counter
 from sqlalchemy import Row
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notifier import store
@@ -99,11 +100,27 @@ class Sender:
             return await self._failed_attempt(row, type(exc).__name__, ids)
         if address is None:
             return await self._finish_without_address(row)
-        async with self._engine.begin() as conn:
-            if await store.mark_sent(conn, row.notification_id):
-                await self._outbox.enqueue(conn, NOTIFIER, row.conversation_id, self._event(row))
+        await self._mark_sent(row)
         OUTCOMES.labels("sent").inc()
         log.debug("notification sent", extra=ids)  # per event; counted in OUTCOMES
+
+    async def _mark_sent(self, row: Row) -> None:
+        """The mail is out: record it, retrying while the database is away. Leaving it to
+        the lease would send the same mail again once the lease runs out (the fault suite
+        saw exactly that across a PostgreSQL restart); mark_sent is idempotent."""
+        delay = 0.2
+        while True:
+            try:
+                async with self._engine.begin() as conn:
+                    if await store.mark_sent(conn, row.notification_id):
+                        await self._outbox.enqueue(conn, NOTIFIER, row.conversation_id,
+                                                   self._event(row))
+                return
+            except (OperationalError, InterfaceError, OSError) as exc:
+                log.warning("marking a sent notification failed; retrying",
+                            extra={"error": type(exc).__name__})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     async def _address(self, row: Row) -> str | None:
         """Where this mail goes: a verification link only to the address it verifies; other
