@@ -94,7 +94,8 @@ def _check_staff(door: Door, hsa_id: str, password: str, otp: str) -> domain.Sub
     with door.db.begin() as conn:
         if door.dev_staff_default is not None:
             enrol_dev_default(conn, door.wrapper, hsa_id, door.dev_staff_default)
-        who = verify_staff(conn, door.wrapper, hsa_id=hsa_id, password=password, otp=otp)
+        who = verify_staff(conn, door.wrapper, hsa_id=hsa_id, password=password, otp=otp,
+                           now=door.clock())
         if door.log_logins:  # in the same transaction as the check (audit, via the outbox)
             login_events.record(conn, door.settings.region, hsa_id=hsa_id[:64],
                                 ok=who is not None, method="password_totp")

@@ -4,8 +4,10 @@ Swedish or English, see i18n.py) with strict headers."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -84,6 +86,8 @@ class Door:
     hash_budget: HashBudget = field(
         default_factory=lambda: HashBudget(256 * 1024, 64 * 1024, wait_s=0.5))
     staff_throttle: StaffThrottle = field(default_factory=StaffThrottle)
+    # What time it is for TOTP steps and account locks (tests step it instead of sleeping).
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
 
     @property
     def db(self) -> Engine:

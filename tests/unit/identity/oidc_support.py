@@ -8,7 +8,6 @@ import base64
 import hashlib
 import os
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -133,7 +132,7 @@ def world(*, db: Engine | None = None, **overrides: Any) -> World:
     wiring.mount(app, config)
     eid = wiring._eid_providers(config, db)
     door = Door(provider=provider, settings=config, engine=None,  # type: ignore[arg-type]
-                wrapper=wrapper, eid=eid, form_action="'self'")
+                wrapper=wrapper, eid=eid, form_action="'self'", clock=StepClock())
     app.state.door = door
     app.state.token_verifier = _SyncJwks(provider)
     return World(app=app, db=db, door=door, patient_id=patient, staff_id=staff_id,
@@ -159,20 +158,26 @@ def authorize_params(challenge: str, **overrides: str) -> dict[str, str]:
             "code_challenge_method": "S256", **overrides}
 
 
-_last_step: dict[int, int] = {}
+class StepClock:
+    """The provider's clock for TOTP (Door.clock): each login moves it one 30-second step on,
+    so a test logs in as often as it likes without waiting for a new step."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def next_step(self) -> float:
+        self.now += timedelta(seconds=30)
+        return self.now.timestamp()
 
 
 def next_totp(c: TestClient) -> str:
-    """A code the provider has not seen yet: each TOTP step is accepted once, one step of
-    drift either way, so a test with several logins walks the steps (or waits for one).
-    Never the previous step: crossing a step boundary would make it two steps old."""
-    while True:
-        current = int(time.time()) // 30
-        step = max(current, _last_step.get(id(c.app), -1) + 1)
-        if step <= current + 1:
-            _last_step[id(c.app)] = step
-            return totp_code(TOTP_SECRET, step * 30)
-        time.sleep(1)
+    """A code the provider has not seen yet: each TOTP step is accepted once, so the clock
+    moves to the next step and the code is that step's."""
+    clock: StepClock = c.app.state.door.clock
+    return totp_code(TOTP_SECRET, clock.next_step())
 
 
 def staff_login(c: TestClient, params: dict[str, str], *, hsa_id: str = "HSA-1",
