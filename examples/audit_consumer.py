@@ -5,7 +5,8 @@ Schema (schemas/audit-stream/audit-record.schema.json) and, optionally, keeps on
 records of one care unit (by the Kafka key, which is the unit's HSA-id). Prints one line of
 JSON per record (the FHIR AuditEvent) and stops when the topic has been idle for a while.
 
-    python examples/audit_consumer.py --bootstrap 127.0.0.1:9092 [--unit SE2321000016-TEST1]
+    python examples/audit_consumer.py --bootstrap 127.0.0.1:9092 [--region stockholm]
+        [--unit SE2321000016-TEST1]
 
 Requires aiokafka and jsonschema. It commits no offsets (no consumer group): every run reads
 the whole retained stream again; a long-running consumer would set a group id and keep
@@ -23,7 +24,15 @@ from typing import Any
 import jsonschema
 from aiokafka import AIOKafkaConsumer
 
-TOPIC = "audit.events"
+RECORDED = "audit.audit_event_recorded"  # the topic also carries signed checkpoints
+
+
+def topic_of(region: str) -> str:
+    """The audit topic on a broker regions share: `<region>.audit.events`."""
+    return f"{region}.audit.events"
+
+
+TOPIC = topic_of("stockholm")
 NO_UNIT = "-"
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "schemas/audit-stream/audit-record.schema.json"
 
@@ -56,6 +65,8 @@ async def records(bootstrap: str, *, unit: str | None = None, topic: str = TOPIC
                     if unit is not None and key != unit:
                         continue  # filtering by key: no need to parse other units' records
                     value = json.loads(message.value)
+                    if value.get("type") != RECORDED:
+                        continue  # a signed checkpoint (services/audit verify reads those)
                     check.validate(value)
                     yield value
     finally:
@@ -66,9 +77,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--unit", help="only this care unit's records (its HSA-id)")
-    parser.add_argument("--topic", default=TOPIC)
+    parser.add_argument("--region", default="stockholm", help="whose audit topic to read")
     args = parser.parse_args()
-    async for record in records(args.bootstrap, unit=args.unit, topic=args.topic):
+    async for record in records(args.bootstrap, unit=args.unit, topic=topic_of(args.region)):
         print(json.dumps(record["data"]["resource"], ensure_ascii=False))
 
 

@@ -69,7 +69,7 @@ async def audited(stack, subject: str) -> list[dict]:
     """Every audit record of `subject` (paged)."""
     out: list[dict] = []
     async with httpx.AsyncClient(base_url=service_url(stack.cfg, "audit"), timeout=30,
-                                 headers={"X-Internal-Api-Key": stack.cfg.internal_api_key}) \
+                                 headers={"X-Internal-Api-Key": stack.cfg.internal_credential("operator")}) \
             as audit:
         after = 0
         while True:
@@ -152,8 +152,8 @@ async def test_an_access_the_consumer_dead_letters_is_recovered(stack, http):
 
 
 async def dead_letters(stack, conversation_id: str, expected: int) -> set[str] | None:
-    """Event ids of MessageOpened events of the conversation on dlq.audit."""
-    parts = [tp for tp in await inspect.all_partitions(stack) if tp.topic == "dlq.audit"]
+    """Event ids of MessageOpened events of the conversation on the region's dlq.audit."""
+    parts = [tp for tp in await inspect.all_partitions(stack) if tp.topic == f"{stack.cfg.region}.dlq.audit"]
     if not parts:
         return None
     consumer = AIOKafkaConsumer(bootstrap_servers=stack.cfg.kafka_bootstrap,
@@ -181,7 +181,7 @@ async def dead_letters(stack, conversation_id: str, expected: int) -> set[str] |
 async def assert_the_log_verifies(stack) -> None:
     async with httpx.AsyncClient(base_url=service_url(stack.cfg, "audit"), timeout=120) as a:
         body = (await a.get("/v1/verify", headers={
-            "X-Internal-Api-Key": stack.cfg.internal_api_key})).json()
+            "X-Internal-Api-Key": stack.cfg.internal_credential("operator")})).json()
     assert body["ok"] and body["first_broken_seq"] is None, body
     assert body["checkpoints"] >= 1
     env = {**os.environ, **stack.specs["audit"].env}
@@ -196,7 +196,7 @@ async def assert_the_log_verifies(stack) -> None:
 
 async def test_the_access_log_endpoint_is_internal_and_bounded(stack, http):
     url = service_url(stack.cfg, "careunit-mailbox")
-    key = {"X-Internal-Api-Key": stack.cfg.internal_api_key}
+    key = {"X-Internal-Api-Key": stack.cfg.internal_credential("audit")}  # audit reads it
     async with httpx.AsyncClient(base_url=url) as unit:
         assert (await unit.get("/internal/v1/access-log")).status_code == 401
         assert (await unit.get("/internal/v1/access-log",

@@ -207,7 +207,7 @@ async def test_review_queue_rule_selected_then_marked_and_audited(world) -> None
 
 async def test_the_stream_from_the_beginning_has_every_record_valid_and_filters_by_unit(
         world, stack) -> None:
-    internal = {"X-Internal-Api-Key": stack.cfg.internal_api_key}
+    internal = {"X-Internal-Api-Key": stack.cfg.internal_credential("operator")}
     async with httpx.AsyncClient(base_url=stack.urls()["audit"], headers=internal) as client:
         async def settled():  # the world's records are in the log (the last is the refusal)
             r = await client.get("/v1/search", params={"unit": world.units["X"], "limit": 500})
@@ -215,10 +215,10 @@ async def test_the_stream_from_the_beginning_has_every_record_valid_and_filters_
                        for h in r.json()["records"])
         await eventually(settled, timeout=60, what="the refusal recorded")
         head = (await client.get("/v1/verify")).json()["records"]
-    bootstrap = stack.cfg.kafka_bootstrap
+    bootstrap, topic = stack.cfg.kafka_bootstrap, f"{stack.cfg.region}.audit.events"
 
     async def everything():
-        seen = [r async for r in stream_records(bootstrap, idle_s=2.0)]  # each validated
+        seen = [r async for r in stream_records(bootstrap, idle_s=2.0, topic=topic)]  # each validated
         return seen if set(range(1, head + 1)) <= {r["data"]["seq"] for r in seen} else None
     seen = await eventually(everything, timeout=90, what="every record on the stream")
     # Delivery is at least once; a redelivered record keeps its event id (the idempotency key).
@@ -227,7 +227,8 @@ async def test_the_stream_from_the_beginning_has_every_record_valid_and_filters_
         ids[(r["data"]["seq"], r["data"]["unit_id"])].add(r["event_id"])
     assert all(len(v) == 1 for v in ids.values())
     x, y = world.units["X"], world.units["Y"]
-    only_x = [r async for r in stream_records(bootstrap, unit=x, idle_s=2.0)]
+    only_x = [r async for r in stream_records(bootstrap, unit=x, idle_s=2.0,
+                                              topic=topic)]
     assert only_x and {r["data"]["unit_id"] for r in only_x} == {x}
     assert {r["data"]["seq"] for r in only_x} == {r["data"]["seq"] for r in seen
                                                    if r["data"]["unit_id"] == x}

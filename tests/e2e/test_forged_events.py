@@ -22,7 +22,7 @@ from services.messaging.keys import AnnouncementSigner
 from shared.crypto import sealing
 from shared.events import Source, new_event
 from shared.events.contracts import MailboxKeyPublished
-from shared.events.topics import CAREUNIT_MAILBOX, dead_letter
+from shared.events.topics import CAREUNIT_MAILBOX, dead_letter, on_broker
 from shared.kafka import encode
 from tests.e2e import kafka_clients
 from tests.e2e.support import SEED, Person, eventually, staff_of
@@ -53,7 +53,8 @@ async def peer_keys(stack) -> dict[str, int | None]:
 
 
 async def dead_letters(stack, keys: set[str]) -> dict[str, str]:
-    consumer = AIOKafkaConsumer(dead_letter("patient-mailbox"), auto_offset_reset="earliest",
+    consumer = AIOKafkaConsumer(on_broker(stack.cfg.region, dead_letter("patient-mailbox")),
+                                auto_offset_reset="earliest",
                                 enable_auto_commit=False, **kafka_clients.admin(stack))
     await consumer.start()
     try:
@@ -95,7 +96,7 @@ async def test_forged_key_announcements_are_dead_lettered_and_never_used(stack):
             for data in forged:
                 event = new_event(data, source=source, subject=data.key_id)
                 event = event.model_copy(update={"occurred_at": future})
-                await producer.send_and_wait(CAREUNIT_MAILBOX, encode(event),
+                await producer.send_and_wait(on_broker(stack.cfg.region, CAREUNIT_MAILBOX), encode(event),
                                              key=data.key_id.encode())
         finally:
             await producer.stop()

@@ -3,8 +3,8 @@ event type nobody owns, and a known type with a payload that does not fit its co
 Every consumer that reads the topic sets them aside on its dead-letter topic (dlq.<consumer>)
 and no state changes: the marker they carry reaches no table and no other topic.
 
-Signed key announcements (a forged MailboxKeyPublished with a valid shape but no valid
-signature) belong to the Kafka-security work; see docs/security.md."""
+Forged key announcements (valid shape, missing or wrong signature, stale version) are
+covered by tests/e2e/test_forged_events.py."""
 
 from __future__ import annotations
 
@@ -37,7 +37,10 @@ def envelope(marker: str, event_type: str, data: dict) -> bytes:
 
 
 async def test_forged_and_malformed_events_are_dead_lettered_and_change_nothing(stack) -> None:
-    markers = {topic: f"FORGED-{uuid.uuid4().hex}" for topic in topics.ALL}
+    # The region's broker names (docs/regions.md): `<region>.<topic>`, `<region>.dlq.<consumer>`.
+    region = stack.cfg.region
+    dlq = f"{region}.dlq."
+    markers = {f"{region}.{topic}": f"FORGED-{uuid.uuid4().hex}" for topic in topics.ALL}
     producer = AIOKafkaProducer(bootstrap_servers=stack.cfg.kafka_bootstrap, acks="all")
     await producer.start()
     try:
@@ -53,10 +56,10 @@ async def test_forged_and_malformed_events_are_dead_lettered_and_change_nothing(
     async def dead_lettered():
         found = {t: await inspect.kafka_records_containing(stack, m.encode())
                  for t, m in markers.items()}
-        done = all(any(h.startswith("dlq.") for h in found[t]) for t in CONSUMED)
+        done = all(any(h.startswith(dlq) for h in found[f"{region}.{t}"]) for t in CONSUMED)
         return found if done else None
     found = await eventually(dead_lettered, timeout=60, what="dead letters of every consumer")
     for topic, hits in found.items():
-        elsewhere = [h for h in hits if not h.startswith((f"{topic}[", "dlq."))]
+        elsewhere = [h for h in hits if not h.startswith((f"{topic}[", dlq))]
         assert elsewhere == [], f"a forged event on {topic} was re-emitted: {elsewhere}"
         assert await inspect.clear_text_columns_containing(stack, markers[topic]) == [], topic
