@@ -69,9 +69,11 @@ _FORM_ROOM = 64 * 1024
 
 def upload_routes(settings) -> tuple[tuple[str, int], ...]:
     """The routes that take files, with their caps: one file per API upload; a UI form
-    (a message, a reply or an answer) with its files."""
+    (a message, a reply or an answer) with its files; one Questionnaire file to import."""
     one = settings.max_upload_bytes + _FORM_ROOM
     many = settings.max_upload_bytes * settings.max_files_per_message + _FORM_ROOM
     return ((r"/api/patient/v1/attachments", one),
             (r"/api/careunit/v1/units/[^/]+/attachments", one),
-            (r"/conversations/[^/]+/reply|/staff/messages/[^/]+/reply", many))
+            (r"/conversations/[^/]+/reply|/staff/messages/[^/]+/reply", many),
+            (r"/write/[^/]+/[^/]+", many),
+            (r"/designer/units/[^/]+/import", settings.max_import_bytes + _FORM_ROOM))

@@ -41,6 +41,8 @@ class GatewaySettings(ServiceSettings):
     # equal to the mailboxes' ATTACHMENT_MAX_BYTES / ATTACHMENTS_PER_MESSAGE.
     max_upload_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     max_files_per_message: int = Field(default=5, ge=1, le=20)
+    # A FHIR Questionnaire file uploaded to the form designer's import page (its route only).
+    max_import_bytes: int = Field(default=1024 * 1024, ge=64 * 1024, le=16 * 1024 * 1024)
     # Where the design system and htmx are (npm's node_modules; the image copies them).
     assets_dir: Path = Path(__file__).resolve().parents[2] / "node_modules"
     # A page that shows the local mail sink's messages; never in production.

@@ -1,7 +1,9 @@
 """Writing to a care unit through one of its e-services: the form of the exact published
 version (or a subject and text where the e-service has no form), conditions applied on the
 server with an "update" button (htmx does the same on every change when JavaScript runs),
-errors next to each field and summarised at the top, then POST-redirect-GET to the inbox."""
+errors next to each field and summarised at the top, then POST-redirect-GET to the inbox.
+Files can go with the message, checked as on a reply (each uploaded to the mailbox first; a
+refused one is named next to the file field and nothing is sent)."""
 
 from __future__ import annotations
 
@@ -11,14 +13,14 @@ from fastapi import APIRouter, HTTPException, Request, Response
 
 from services.forms.domain.model import FormDefinition
 from services.gateway.ui import eforms
+from services.gateway.ui.attachments import ACCEPT, too_many, upload_all
+from services.gateway.ui.forms import checked_form_with_files
 from services.gateway.ui.i18n import language_of
 from services.gateway.ui.kit import (
-    FormData,
     ServiceRefused,
     _,
     _l,
     api,
-    checked_form,
     render,
     require,
     see_other,
@@ -63,7 +65,7 @@ def _page(request: Request, unit: dict, offer: dict, form: FormDefinition | None
         "unit": unit, "offer": offer, "service_name": service_name(offer["service_type"]),
         "form": form, "flang": lang, "raw": raw, "on": on, "errors": errors,
         "field_errors": by_field, "free": free, "sources": eforms.condition_sources(form),
-        "action": f"/write/{unit['unit_id']}/{offer['service_type']}"},
+        "action": f"/write/{unit['unit_id']}/{offer['service_type']}", "accept": ACCEPT},
         title=_l("Write to your care unit"), status=status)
 
 
@@ -97,7 +99,8 @@ async def _check(request: Request, offer: dict, form: FormDefinition,
 @router.post("/write/{unit_id}/{service_type}")
 async def send(request: Request, unit_id: str, service_type: str) -> Response:
     require(request, kind="patient", loa=EID_LOA)
-    fields: FormData = await checked_form(request)
+    most = request.app.state.settings.max_files_per_message
+    fields, files = await checked_form_with_files(request, most + 1)
     unit, offer = await _offer(request, unit_id[:100], service_type[:50])
     form = await _definition(request, offer)
     raw = eforms.raw_values(form, fields) if form else {}
@@ -114,6 +117,10 @@ async def send(request: Request, unit_id: str, service_type: str) -> Response:
         errors = await _check(request, offer, form, answers)
         body |= {"form": {"form_id": offer["form_id"], "version": int(offer["form_version"])},
                  "answers": answers, "text": free["text"][:TEXT_MAX]}
+    errors += too_many(request, files)
+    if not errors and files:  # each file checked on its own; a refused one stops the message
+        ids, errors = await upload_all(request, "patient", "/v1/attachments", files)
+        body["attachment_ids"] = ids
     if not errors:
         try:
             created = await api(request, "patient", "POST", "/v1/conversations", json=body)
