@@ -60,6 +60,8 @@ def _load_demo(stack: Stack) -> None:
     try:
         print(load_demo(stack.specs["gateway"].url, environment=stack.cfg.environment),
               flush=True)
+    except _Interrupted:
+        raise  # Ctrl-C while loading stops the stack as at any other time
     except Exception as exc:  # noqa: BLE001 - the stack is still useful without the demo
         print(f"devstack: WARNING: demo data not loaded: {exc}", file=sys.stderr, flush=True)
 

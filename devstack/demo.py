@@ -68,7 +68,7 @@ def demo_patients() -> list[str]:
                 if r["protected_identity"] != "true"]
 
 
-async def seed(gateway_url: str, unit: DemoUnit, *, size: int = 300,
+async def seed(gateway_url: str, unit: DemoUnit, *, size: int = 220,
                environment: str = "development") -> Counter[str] | None:
     """Create `size` conversations at `unit`; returns how many of each state, or None when the
     unit already has messages (the demo was loaded before)."""
@@ -173,7 +173,7 @@ _ANSWERS = {
 }
 
 
-def run(gateway_url: str, unit: DemoUnit | None = None, *, size: int = 300,
+def run(gateway_url: str, unit: DemoUnit | None = None, *, size: int = 220,
         environment: str = "development") -> str:
     """Load the demo (synchronously) and return one line for the console."""
     t0 = time.monotonic()
@@ -188,7 +188,7 @@ def run(gateway_url: str, unit: DemoUnit | None = None, *, size: int = 300,
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m devstack.demo", description=__doc__)
     p.add_argument("gateway_url")
-    p.add_argument("--size", type=int, default=300, choices=range(1, 2001), metavar="1..2000")
+    p.add_argument("--size", type=int, default=220, choices=range(1, 2001), metavar="1..2000")
     args = p.parse_args(argv)
     print(run(args.gateway_url, size=args.size))
     return 0
