@@ -1,4 +1,6 @@
 """python -m devstack up     the whole system (Kafka, PostgreSQL, mail sink, every service)
+python -m devstack up --no-demo   without loading the demo data (devstack/demo.py; also
+                          DEVSTACK_DEMO=0)
 python -m devstack up --regions 2   also Västra Götalandsregionen beside Region Stockholm,
                           on the same broker (docs/regions.md)
 python -m devstack infra  only Kafka, PostgreSQL and the mail sink
@@ -10,6 +12,7 @@ Data (databases, Kafka log, mail) stays in .devstack/ and is reused by the next 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -49,7 +52,21 @@ def _print_urls(stack: Stack, services: bool) -> None:
     print("\n".join(lines), flush=True)
 
 
-def _run(services: bool, regions: int = 1) -> int:
+def _load_demo(stack: Stack) -> None:
+    """A living system for a new user; a failure is reported and the stack keeps running."""
+    from devstack.demo import run as load_demo
+
+    print("Loading demo data (--no-demo skips it) ...", flush=True)
+    try:
+        print(load_demo(stack.specs["gateway"].url, environment=stack.cfg.environment),
+              flush=True)
+    except _Interrupted:
+        raise  # Ctrl-C while loading stops the stack as at any other time
+    except Exception as exc:  # noqa: BLE001 - the stack is still useful without the demo
+        print(f"devstack: WARNING: demo data not loaded: {exc}", file=sys.stderr, flush=True)
+
+
+def _run(services: bool, regions: int = 1, demo: bool = False) -> int:
     first = dev_config()
     stacks = [Stack(first)] + [Stack(other_region(first)) for _ in range(regions - 1)]
     previous = {s: signal.signal(s, _raise_interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -65,6 +82,8 @@ def _run(services: bool, regions: int = 1) -> int:
                 stack.start_services()
             _print_urls(stack, services)
             print("Resident memory:\n" + format_rss(stack.rss_report()), flush=True)
+        if services and demo:
+            _load_demo(stacks[0])
         print("Ctrl-C stops everything.", flush=True)
         while True:
             time.sleep(2)
@@ -106,13 +125,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("command", choices=["up", "infra", "jars"])
     p.add_argument("--regions", type=int, choices=[1, 2], default=1,
                    help="2: also a second region on the same broker (docs/regions.md)")
+    p.add_argument("--no-demo", action="store_true",
+                   help="do not load the demo data (also DEVSTACK_DEMO=0)")
     args = p.parse_args(argv)
     if args.command == "jars":
         from devstack.kafka import main as jars_main
 
         jars_main()
         return 0
-    return _run(services=args.command == "up", regions=args.regions)
+    demo = not args.no_demo and os.environ.get("DEVSTACK_DEMO", "1") != "0"
+    return _run(services=args.command == "up", regions=args.regions, demo=demo)
 
 
 if __name__ == "__main__":
