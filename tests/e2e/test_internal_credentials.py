@@ -17,9 +17,16 @@ CONTACT = ("identity", "GET", "/internal/v1/contacts/patients/no-such-patient")
 VALIDATE = ("forms", "POST", "/internal/v1/forms/no-such-form/versions/1/validate")
 AUDIT = ("audit", "GET", "/v1/records")
 NOTIFICATIONS = ("notifier", "GET", "/v1/notifications?conversation_id=c")
+PSEUDONYM = ("identity", "POST", "/internal/v1/pseudonyms/patient")
+ACCESS_LOG = ("careunit-mailbox", "GET", "/internal/v1/access-log")
+UNIT_FILES = ("careunit-mailbox", "GET", "/internal/v1/attachments/no-such-unit-file")
+PATIENT_FILES = ("patient-mailbox", "GET", "/internal/v1/attachments/no-such-file")
 ALLOWED = {LETTERS: {"operator"}, CONTACT: {"notifier"}, VALIDATE: {"patient-mailbox"},
-           AUDIT: {"operator"}, NOTIFICATIONS: {"operator"}}
-CALLERS = ("operator", "notifier", "patient-mailbox", "gateway", "routing")
+           AUDIT: {"operator"}, NOTIFICATIONS: {"operator"}, PSEUDONYM: {"audit"},
+           ACCESS_LOG: {"audit"}, UNIT_FILES: {"patient-mailbox"},
+           PATIENT_FILES: {"careunit-mailbox"}}
+CALLERS = ("operator", "notifier", "patient-mailbox", "careunit-mailbox", "audit", "gateway",
+           "routing")
 
 
 async def call(stack, endpoint, credential: str | None) -> int:
@@ -33,7 +40,7 @@ async def call(stack, endpoint, credential: str | None) -> int:
 def test_the_gateway_and_routing_hold_no_internal_credential(stack) -> None:
     for spec in service_specs(stack.cfg):
         names = {k for k in spec.env if "INTERNAL" in k}
-        if spec.name in ("gateway", "routing", "careunit-mailbox"):
+        if spec.name in ("gateway", "routing"):
             assert names == set(), spec.name
 
 
@@ -55,3 +62,6 @@ async def test_each_credential_works_only_where_its_caller_is_allowed(stack) -> 
     assert outcomes[(LETTERS[2], "operator")] == 200
     assert outcomes[(AUDIT[2], "operator")] == 200
     assert outcomes[(CONTACT[2], "notifier")] == 404  # past the check: no such patient
+    assert outcomes[(ACCESS_LOG[2], "audit")] == 200
+    assert outcomes[(UNIT_FILES[2], "patient-mailbox")] == 404  # past the check: no such file
+    assert outcomes[(PATIENT_FILES[2], "careunit-mailbox")] == 404
