@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from services.messaging import keytool
-from services.messaging.keys import ensure_active_key
+from services.messaging.keys import AnnouncementSigner, ensure_active_key
 from services.messaging.patient import tables
 from services.messaging.patient.bootstrap import SPEC
 from services.messaging.patient.migrations import MIGRATIONS
@@ -23,6 +23,8 @@ from shared.crypto import sealing
 from shared.crypto.keyring import Keyring, KeyWrapper
 from shared.events import Source
 from shared.outbox import Outbox
+
+SIGNING_KEY = base64.urlsafe_b64encode(os.urandom(32)).decode()  # signs key announcements
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +56,8 @@ async def test_replicas_starting_together_make_one_key(engine) -> None:
     outbox = Outbox(tables.outbox_table, channel="it_keys_outbox")
     source = Source(service="patient-mailbox", region="stockholm")
     made = await asyncio.gather(*(ensure_active_key(
-        engine, keyring(wrapper), outbox, mailbox="patient", topic="it-keys", source=source)
+        engine, keyring(wrapper), outbox, mailbox="patient", topic="it-keys", source=source,
+        signer=AnnouncementSigner(SIGNING_KEY))
         for _ in range(6)))  # six replicas, each with its own keyring
     assert len(set(made)) == 1
     assert await count(engine, tables.mailbox_keys) == 1
@@ -64,7 +67,8 @@ async def test_replicas_starting_together_make_one_key(engine) -> None:
 async def test_rotation_keeps_old_items_readable_and_seals_new_ones_to_the_new_key(
         engine) -> None:
     kek = os.urandom(32)
-    settings = PatientMailboxSettings(environment="test", key_encryption_key=b64(kek))
+    settings = PatientMailboxSettings(environment="test", key_encryption_key=b64(kek),
+                                      announcement_signing_key=SIGNING_KEY)
     box = keytool.Mailbox(SPEC, settings)
     ring = box.keyring()
     first = await keytool.rotate(engine, box, ring)
@@ -101,6 +105,7 @@ async def test_kek_rotation_reads_old_wraps_and_rewrap_moves_them(engine) -> Non
     sealed = sealing.seal(b"sealed under KEK 1", public_key=public, key_id=key_id,
                           binding=BINDING)
     settings = PatientMailboxSettings(
+        announcement_signing_key=SIGNING_KEY,
         environment="test", key_encryption_key=b64(new_kek), key_encryption_key_version="2",
         previous_key_encryption_keys=f"1={b64(old_kek)}")
     both = keytool.Mailbox(SPEC, settings).keyring()
