@@ -56,6 +56,7 @@ async def admin_id(stack) -> str:  # a fresh read per test: each run marks one r
     return await a_read_of_someone_elses_message(stack)
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("lang, javascript", [("sv", False), ("en", True)])
 async def test_patient_sees_who_read_their_messages(ui, admin_id, lang, javascript) -> None:
     words = WORDS[lang]
@@ -64,10 +65,10 @@ async def test_patient_sees_who_read_their_messages(ui, admin_id, lang, javascri
     await page.get_by_role("link", name=words["title"]).first.click()
     doctor = f"{DOCTOR['given_name']} {DOCTOR['family_name']}"
 
-    async def listed():
+    async def listed():  # the audit log may be catching up on earlier tests' events
         await page.goto(ui.gateway + "/access-log")
-        return await page.locator("#accesses tbody tr").count() >= 3
-    await eventually(listed, timeout=60, what="three reads listed")
+        return doctor in await page.locator("#accesses").inner_text()
+    await eventually(listed, timeout=300, what="the doctor's read listed")
     await expect(page.get_by_role("heading", level=1)).to_have_text(words["title"])
     await expect(page.locator("#accesses")).to_contain_text(doctor)
     await expect(page.locator("#accesses")).to_contain_text(words["doctor"])
@@ -75,6 +76,7 @@ async def test_patient_sees_who_read_their_messages(ui, admin_id, lang, javascri
     await ui.check(page, f"patient-access-log-{lang}", docs=lang == "sv")
 
 
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("lang, javascript", [("sv", False), ("en", True)])
 async def test_auditor_searches_exports_and_reviews(ui, admin_id, lang, javascript) -> None:
     words = WORDS[lang]
@@ -102,7 +104,7 @@ async def test_auditor_searches_exports_and_reviews(ui, admin_id, lang, javascri
         cards = page.locator("#queue li").filter(has_text=ADMIN["hsa_id"]).filter(
             has_text=words["rule"])
         return cards if await cards.count() else None
-    cards = await eventually(queued, timeout=60, what="the read in the review queue")
+    cards = await eventually(queued, timeout=300, what="the read in the review queue")
     await ui.check(page, f"auditor-reviews-{lang}", docs=lang == "sv")
     card = cards.first
     seq = (await card.get_attribute("id")).removeprefix("review-")
