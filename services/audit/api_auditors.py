@@ -112,14 +112,20 @@ class ReviewNote(BaseModel):
 @router.get("/reviews")
 async def review_queue(request: Request, who: AuditorDep, reviewed: bool = False,
                        after_seq: Annotated[int, Query(ge=0)] = 0,
-                       limit: Annotated[int, Query(ge=1, le=500)] = 50) -> dict[str, Any]:
+                       limit: Annotated[int, Query(ge=1, le=500)] = 50,
+                       newest_first: bool = False,
+                       before_seq: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
         rows = await search.review_queue(conn, who.scope, reviewed=reviewed,
-                                         after_seq=after_seq, limit=limit)
+                                         after_seq=after_seq, limit=limit,
+                                         newest_first=newest_first, before_seq=before_seq)
     items = [{k: row._mapping[k] for k in (
         "seq", "unit_id", "reasons", "selected_at", "reviewed_at", "reviewer_id", "note",
         "occurred_at", "staff_id", "patient_id", "message_id")} for row in rows]
-    return {"items": items, "next_after_seq": rows[-1].seq if len(rows) == limit else None}
+    cursor = rows[-1].seq if len(rows) == limit else None
+    if newest_first:
+        return {"items": items, "next_after_seq": None, "next_before_seq": cursor}
+    return {"items": items, "next_after_seq": cursor}
 
 
 @router.post("/reviews/{seq}", status_code=204)

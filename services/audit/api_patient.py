@@ -28,19 +28,29 @@ class Access(BaseModel):
 
 class AccessPage(BaseModel):
     items: list[Access]
-    next_after_seq: int | None
+    next_after_seq: int | None  # oldest-first paging: the cursor of the next page
+    next_before_seq: int | None = None  # newest-first paging (`before_seq`): the next page
 
 
 @router.get("/me/accesses", response_model=AccessPage)
 async def my_accesses(request: Request, patient: PatientDep,
                       after_seq: Annotated[int, Query(ge=0)] = 0,
-                      limit: Annotated[int, Query(ge=1, le=200)] = 50) -> AccessPage:
+                      limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                      newest_first: bool = False,
+                      before_seq: Annotated[int | None, Query(
+                          ge=1, description="with newest_first: below this sequence number")
+                      ] = None,
+                      ) -> AccessPage:
     async with request.app.state.engine.connect() as conn:
         rows = await search.accesses_of_patient(conn, patient.subject, after_seq=after_seq,
-                                                limit=limit)
+                                                limit=limit, newest_first=newest_first,
+                                                before_seq=before_seq)
     items = [Access(seq=r.seq, occurred_at=r.occurred_at, staff_id=r.staff_id,
                     staff_role=r.summary.get("staff_role", ""),
                     care_unit_id=r.summary.get("care_unit_id", ""),
                     message_id=r.message_id, conversation_id=r.conversation_id)
              for r in rows]
-    return AccessPage(items=items, next_after_seq=rows[-1].seq if len(rows) == limit else None)
+    cursor = rows[-1].seq if len(rows) == limit else None
+    if newest_first:
+        return AccessPage(items=items, next_after_seq=None, next_before_seq=cursor)
+    return AccessPage(items=items, next_after_seq=cursor)

@@ -71,25 +71,39 @@ async def units_of(conn: AsyncConnection, seqs: Collection[int],
 
 
 async def review_queue(conn: AsyncConnection, scope: Scope, *, reviewed: bool,
-                       after_seq: int, limit: int) -> list[Row]:
+                       after_seq: int, limit: int, newest_first: bool = False,
+                       before_seq: int | None = None) -> list[Row]:
+    """Oldest first after `after_seq`, or newest first (below `before_seq` when given)."""
     query = (select(reviews, records.c.occurred_at, records.c.event_type, facts.c.staff_id,
                     facts.c.patient_id, facts.c.message_id)
              .join(records, records.c.seq == reviews.c.seq)
              .join(facts, facts.c.seq == reviews.c.seq)
-             .where(reviews.c.seq > after_seq,
-                    reviews.c.reviewed_at.is_not(None) if reviewed
+             .where(reviews.c.reviewed_at.is_not(None) if reviewed
                     else reviews.c.reviewed_at.is_(None)))
     if scope is not None:
         query = query.where(reviews.c.unit_id.in_(scope))
-    return list((await conn.execute(query.order_by(reviews.c.seq).limit(limit))).all())
+    if newest_first:
+        if before_seq is not None:
+            query = query.where(reviews.c.seq < before_seq)
+        query = query.order_by(reviews.c.seq.desc())
+    else:
+        query = query.where(reviews.c.seq > after_seq).order_by(reviews.c.seq)
+    return list((await conn.execute(query.limit(limit))).all())
 
 
 async def accesses_of_patient(conn: AsyncConnection, patient_id: str, *, after_seq: int,
-                              limit: int) -> list[Row]:
+                              limit: int, newest_first: bool = False,
+                              before_seq: int | None = None) -> list[Row]:
+    """Oldest first after `after_seq`; or newest first (below `before_seq` when given): the
+    patient's page shows the latest reads first however many there are."""
     query = (select(records.c.seq, records.c.occurred_at, records.c.summary,
                     facts.c.staff_id, facts.c.message_id, facts.c.conversation_id)
              .join(facts, facts.c.seq == records.c.seq)
-             .where(facts.c.patient_id == patient_id, facts.c.event_type == OPENED,
-                    records.c.seq > after_seq)
-             .order_by(records.c.seq).limit(limit))
-    return list((await conn.execute(query)).all())
+             .where(facts.c.patient_id == patient_id, facts.c.event_type == OPENED))
+    if newest_first:
+        if before_seq is not None:
+            query = query.where(records.c.seq < before_seq)
+        query = query.order_by(records.c.seq.desc())
+    else:
+        query = query.where(records.c.seq > after_seq).order_by(records.c.seq)
+    return list((await conn.execute(query.limit(limit))).all())

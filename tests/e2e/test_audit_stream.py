@@ -118,6 +118,16 @@ async def test_the_patient_sees_exactly_the_staff_reads_of_their_messages(world)
         assert len(items) == (3 if name == "patient A" else 1)  # A's admin read twice
     assert {i["care_unit_id"] for i in await _accesses(world.people["patient A"])} == {
         world.units["X"]}
+    # Newest first, a page at a time (the patient's page: the latest reads on top).
+    oldest_first = [i["seq"] for i in await _accesses(world.people["patient A"])]
+    first = (await audit(world.people["patient A"], "/v1/me/accesses", newest_first="true",
+                         limit=2)).json()
+    assert [i["seq"] for i in first["items"]] == oldest_first[::-1][:2]
+    assert first["next_before_seq"] == oldest_first[1]
+    rest = (await audit(world.people["patient A"], "/v1/me/accesses", newest_first="true",
+                        limit=2, before_seq=first["next_before_seq"])).json()
+    assert [i["seq"] for i in rest["items"]] == oldest_first[:1]
+    assert rest["next_before_seq"] is None
     # Staff have no access log of their own here.
     r = await audit(world.people["admin X"], "/v1/me/accesses")
     assert r.status_code == 403

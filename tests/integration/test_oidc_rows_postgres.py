@@ -52,9 +52,12 @@ def test_a_code_redeemed_twice_at_once_gives_tokens_once(pg) -> None:
         code = code_from(staff_login(c1, params), params)
         with ThreadPoolExecutor(max_workers=2) as pool:
             answers = list(pool.map(exchange, (c1, c2), (code,) * 2, (verifier,) * 2))
-        assert sorted(a.status_code for a in answers) == [200, 400], [a.text for a in answers]
-        loser = next(a for a in answers if a.status_code == 400)
-        assert loser.json()["error"] == "invalid_grant"
+        # At most one gets tokens. Both may lose: the second presentation of a code revokes
+        # the login it started (RFC 6749 §4.1.2), and when that lands between the winner's
+        # claim of the code and its check of the login, the winner is refused too.
+        statuses = [a.status_code for a in answers]
+        assert statuses.count(200) <= 1 and statuses.count(400) >= 1, [a.text for a in answers]
+        assert all(a.json()["error"] == "invalid_grant" for a in answers if a.status_code == 400)
         with pg.db.connect() as conn:
             rows = conn.execute(select(codes.c.used_at)).scalars().all()
         assert rows and all(used is not None for used in rows)  # no code left redeemable

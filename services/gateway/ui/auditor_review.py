@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from services.gateway.ui import nav
 from services.gateway.ui.i18n import request_language
@@ -133,17 +133,28 @@ async def export(request: Request, kind: str) -> Response:
                     headers={"Content-Disposition": 'attachment; filename="audit-bundle.json"'})
 
 
-@router.get("/auditor/reviews")
-async def reviews(request: Request, reviewed: bool = False) -> Response:
-    audited_units(request)
-    page = await api(request, "audit", "GET", "/v1/reviews",
-                     params={"reviewed": str(reviewed).lower(), "limit": 100})
+REVIEW_PAGE = 50  # newest first: the reads staff still remember; older ones on next pages
+
+
+async def _review_page(request: Request, reviewed: bool, before: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"reviewed": str(reviewed).lower(), "limit": REVIEW_PAGE,
+                              "newest_first": "true"}
+    if before is not None:
+        params["before_seq"] = before
+    page = await api(request, "audit", "GET", "/v1/reviews", params=params)
     items = page["items"]
     cards = await staff_cards(request, staff_ids=[i["staff_id"] for i in items]
                               + [i["reviewer_id"] for i in items])
-    return render(request, "auditor/reviews.html", {
-        "items": items, "cards": cards, "reviewed": reviewed, "errors": []},
-        title=_l("Log review"))
+    return {"items": items, "cards": cards, "reviewed": reviewed, "before": before,
+            "next_before": page.get("next_before_seq"), "errors": []}
+
+
+@router.get("/auditor/reviews")
+async def reviews(request: Request, reviewed: bool = False,
+                  before: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> Response:
+    audited_units(request)
+    return render(request, "auditor/reviews.html", await _review_page(request, reviewed, before),
+                  title=_l("Log review"))
 
 
 @router.post("/auditor/reviews/{seq}")
@@ -154,12 +165,10 @@ async def mark_reviewed(request: Request, seq: int) -> Response:
     if not 1 <= seq <= 2**62:
         raise HTTPException(404, "no such access")
     if not note or len(note) > 2000:
-        page = await api(request, "audit", "GET", "/v1/reviews", params={"limit": 100})
-        cards = await staff_cards(request, staff_ids=[i["staff_id"] for i in page["items"]])
-        return render(request, "auditor/reviews.html", {
-            "items": page["items"], "cards": cards, "reviewed": False,
-            "errors": [{"message": _("Write a note of at most 2000 characters."),
-                        "anchor": f"note-{seq}"}]},
-            title=_l("Log review"), status=422)
+        context = await _review_page(request, False, seq + 1)  # the page with this read
+        context["errors"] = [{"message": _("Write a note of at most 2000 characters."),
+                              "anchor": f"note-{seq}"}]
+        return render(request, "auditor/reviews.html", context, title=_l("Log review"),
+                      status=422)
     await api(request, "audit", "POST", f"/v1/reviews/{seq}", json={"note": note})
     return see_other("/auditor/reviews?reviewed=false")
