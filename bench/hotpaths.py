@@ -21,9 +21,9 @@ import logging
 import time
 from pathlib import Path
 
+from bench.tokens import SIGNING, LocalVerifier, claims, sign
 from shared import logs
 from shared.crypto import sealing
-from tests.unit.sharedlib.test_token_attacks import SIGNING, LocalVerifier, claims, sign
 
 ROUNDS = 300
 

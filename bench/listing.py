@@ -25,7 +25,19 @@ from shared.crypto.keyring import Keyring, KeyWrapper
 from shared.db import make_engine
 from shared.events import Source
 from shared.outbox import Outbox
-from tests.integration.test_inbox_scaling import FILL
+
+# Fills a care unit's inbox with :n messages in a mix of states (test_inbox_scaling too).
+FILL = """
+INSERT INTO unit_messages (message_id, conversation_id, care_unit_id, patient_id,
+    service_type, status, assigned_to, group_id, submitted_at, received_at, due_at,
+    last_activity_at, unread_from_patient, sealed_key_id, sealed_ciphertext)
+SELECT :unit || '-' || g, 'c-' || :unit || '-' || g, :unit, 'p' || (g % 500),
+    'renew_prescription', (ARRAY['unassigned','assigned','answered','closed'])[1 + g % 4],
+    CASE WHEN g % 4 = 1 THEN 'doc' END, NULL,
+    now() - make_interval(secs => :n - g), now() - make_interval(secs => :n - g),
+    now() + interval '3 days', now(), false, 'k', '\\x00'::bytea
+FROM generate_series(1, :n) AS g
+"""
 
 SIZES = (1_000, 10_000, 100_000)
 ROUNDS, DEEP_PAGE = 101, 20

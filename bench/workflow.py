@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from tests.e2e.support import SEED, Person, sample_answers, staff_of
+from devstack.people import SEED, Person, sample_answers, staff_of
 
 UNIT = SEED["care_units"][0]["unit_id"]
 SERVICE = "renew_prescription"  # its messages go to the general pool: any clinician

@@ -4,7 +4,7 @@ in a group's pool, with a clinician, answered, asking the patient, answered by t
 closed, overdue, with an appointment proposal, archived by the patient.
 
 Everything goes through the gateway with real logins (test e-ID for patients, password +
-TOTP for staff: tests/e2e/oidc_flow.py), so bodies are sealed, events flow and audit records
+TOTP for staff: devstack/oidc_login.py), so bodies are sealed, events flow and audit records
 are written as for any other use. `scripts/start` runs it once the services are up
 (`--no-demo` or DEVSTACK_DEMO=0 turns it off); it is skipped when the demo unit already has
 messages, and refused in production (the development credentials do not exist there).
@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from devstack.config import REPO_ROOT
-from tests.e2e.support import Person, eventually
+from devstack.people import Person, eventually
 
 SEED_DIR = REPO_ROOT / "services/identity/seed"
 # The order new conversations cycle through; "overdue" uses an e-service the unit promises

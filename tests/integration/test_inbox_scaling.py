@@ -12,6 +12,7 @@ import time
 import pytest
 from sqlalchemy import text
 
+from bench.listing import FILL
 from services.messaging.careunit import queries, tables
 from services.messaging.careunit.migrations import MIGRATIONS
 from services.messaging.context import MailboxContext
@@ -24,17 +25,6 @@ from shared.outbox import Outbox
 pytestmark = pytest.mark.integration
 
 SIZES = {"SE2321000016-SMALL": 1_000, "SE2321000016-LARGE": 100_000}
-FILL = """
-INSERT INTO unit_messages (message_id, conversation_id, care_unit_id, patient_id,
-    service_type, status, assigned_to, group_id, submitted_at, received_at, due_at,
-    last_activity_at, unread_from_patient, sealed_key_id, sealed_ciphertext)
-SELECT :unit || '-' || g, 'c-' || :unit || '-' || g, :unit, 'p' || (g % 500),
-    'renew_prescription', (ARRAY['unassigned','assigned','answered','closed'])[1 + g % 4],
-    CASE WHEN g % 4 = 1 THEN 'doc' END, NULL,
-    now() - make_interval(secs => :n - g), now() - make_interval(secs => :n - g),
-    now() + interval '3 days', now(), false, 'k', '\\x00'::bytea
-FROM generate_series(1, :n) AS g
-"""
 
 
 async def paired_medians_ms(small, large, rounds: int = 31) -> tuple[float, float]:

@@ -4,6 +4,7 @@ token verifier: designing, publishing immutable versions, unit services, validat
 import pytest
 from fastapi.testclient import TestClient
 
+from devstack.form_samples import SAMPLES, ans, code, response
 from services.forms.bootstrap import create_app
 from services.forms.context import FormsContext
 from services.forms.domain.fhir import to_fhir
@@ -12,7 +13,6 @@ from services.forms.settings import FormsSettings
 from shared.auth import Principal
 from shared.events import Source
 from tests.unit.forms.fakes import FakeDatabase
-from tests.unit.forms.samples import SAMPLES, ans, code, response
 
 BASE = "https://fhir.test"
 PEOPLE = {

@@ -113,7 +113,7 @@ def test_draft_import_replaces_the_draft(client):
 
 
 def test_answers_export_as_a_questionnaire_response_of_the_exact_version(client):
-    from tests.unit.forms.samples import SAMPLES
+    from devstack.form_samples import SAMPLES
 
     form_id = new_form(client)
     assert client.post(f"/v1/forms/{form_id}/publish", headers=as_("designer")).status_code == 201

@@ -6,10 +6,10 @@ import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
+from devstack.form_samples import SAMPLES
 from services.forms.domain.fhir import TRANSLATION, from_fhir, to_fhir
 from services.forms.domain.model import walk
 from services.forms.library import BUILTIN
-from tests.unit.forms.samples import SAMPLES
 
 URL = "https://mina-vardkontakter.example/fhir/Questionnaire/f1"
 

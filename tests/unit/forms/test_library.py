@@ -2,13 +2,13 @@
 
 import pytest
 
+from devstack.form_samples import SAMPLES, ans, code, grp, response
 from services.forms.domain import i18n
 from services.forms.domain.enable import enabled_items
 from services.forms.domain.render import render_answers, render_html
 from services.forms.domain.validate import validate_response
 from services.forms.library import BUILTIN
 from shared.events.contracts import ServiceType
-from tests.unit.forms.samples import SAMPLES, ans, code, grp, response
 
 URGENT_SV = "Om det är akut: ring 112. Vid frågor: ring 1177."
 

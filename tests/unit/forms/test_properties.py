@@ -6,11 +6,11 @@ import operator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from devstack.form_samples import SAMPLES, ans, response, s
 from services.forms.domain.enable import enabled_items
 from services.forms.domain.validate import FieldError, validate_response
 from services.forms.library import BUILTIN
 from tests.unit.forms.helpers import form, q, when
-from tests.unit.forms.samples import SAMPLES, ans, response, s
 
 N = ("Fråga", "Question")
 json_values = st.recursive(

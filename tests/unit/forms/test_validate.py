@@ -2,10 +2,10 @@
 
 import pytest
 
+from devstack.form_samples import ans, code, grp, response, s
 from services.forms.domain.validate import validate_response
 from services.forms.library.builder import IMAGES_AND_PDF, display
 from tests.unit.forms.helpers import form, group, q, when, yes_no
-from tests.unit.forms.samples import ans, code, grp, response, s
 
 N = ("Din fråga", "Your question")
 

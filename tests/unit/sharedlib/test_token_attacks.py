@@ -8,35 +8,12 @@ import time
 
 import pytest
 from joserfc import jwt
-from joserfc.jwk import ECKey, KeySet, OctKey
+from joserfc.jwk import ECKey, OctKey
 
-from shared.auth import InvalidToken, TokenVerifier
+from bench.tokens import SIGNING, LocalVerifier, claims, sign
+from shared.auth import InvalidToken
 
-ISSUER, AUDIENCE = "http://identity.test", "patient-mailbox"
-SIGNING = ECKey.generate_key("P-256", parameters={"kid": "k1"})
 OTHER = ECKey.generate_key("P-256", parameters={"kid": "k1"})  # same kid, wrong key
-
-
-class LocalVerifier(TokenVerifier):
-    def __init__(self, keys: list[ECKey]) -> None:
-        super().__init__(jwks_url="unused", issuer=ISSUER, audience=AUDIENCE)
-        self.published = keys
-        self.fetches = 0
-
-    async def fetch_jwks(self) -> dict:
-        self.fetches += 1
-        return KeySet(self.published).as_dict(private=False)
-
-
-def claims(**overrides) -> dict:
-    now = int(time.time())
-    base = {"iss": ISSUER, "aud": AUDIENCE, "sub": "p-1", "iat": now, "nbf": now,
-            "exp": now + 900, "kind": "patient", "loa": 3}
-    return {k: v for k, v in {**base, **overrides}.items() if v is not None}
-
-
-def sign(payload: dict, key: ECKey = SIGNING, kid: str = "k1") -> str:
-    return jwt.encode({"alg": "ES256", "kid": kid}, payload, key)
 
 
 def b64(data: dict) -> str:
