@@ -1,7 +1,7 @@
 """Schema migrations with Alembic, one environment per service (`services/<name>/migrations/`:
-env.py, script.py.mako, versions/). `SchemaHistory.upgrade` runs at service start (through
-shared.db.migrate, in EventRuntime.start) and in the CLIs and test fixtures, under the same
-advisory lock as before, so replicas starting together migrate once.
+env.py, script.py.mako, versions/). `SchemaHistory.upgrade` runs at service start (in
+EventRuntime.start, or the gateway's lifespan) and in the CLIs and test fixtures, under the
+same advisory lock as before, so replicas starting together migrate once.
 
 A database made by the previous release (shared.db.migrate's `schema_migrations`, no
 `alembic_version`) holds exactly the schema of each service's first revision; it is stamped
@@ -17,13 +17,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-LOCK = 7342001  # the advisory lock shared.db.migrate used, so old and new never interleave
+LOCK = 7342001  # the advisory lock the numbered migrations used, so old and new never interleave
 LEGACY_TABLE = "schema_migrations"
+
+
+class Migrations(Protocol):
+    """What a service's runtime migrates at start: a SchemaHistory, or a wrapper of one (audit
+    migrates as its database's owner, then grants the runtime role its rights)."""
+
+    async def upgrade(self, engine: AsyncEngine, revision: str = "head") -> None: ...
 
 
 class LegacyTooOld(RuntimeError):

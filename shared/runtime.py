@@ -23,6 +23,7 @@ from shared import db
 from shared.events import EventData, topics, wiring
 from shared.inbox import EventConsumer, Handler
 from shared.kafka import TopicPolicy, ensure_event_topics, make_producer
+from shared.migrations import Migrations
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
 from shared.supervise import Supervised
@@ -35,7 +36,7 @@ class EventRuntime:
     service: str
     engine: AsyncEngine
     bootstrap: str
-    migrations: db.Migrations
+    migrations: Migrations
     outbox: Outbox | None = None
     inbox: Table | None = None
     # Topic policy, retentions and the crash-loop threshold; defaults when not given.
@@ -68,7 +69,7 @@ class EventRuntime:
     async def start(self) -> None:
         """Migrates the database (needed to serve anything), then returns; Kafka comes up in
         the background."""
-        await db.migrate(self.engine, self.migrations)
+        await self.migrations.upgrade(self.engine)
         task = asyncio.create_task(self._connect_kafka(), name="kafka-connect")
         self._tasks.append(task)
 

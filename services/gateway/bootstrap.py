@@ -1,7 +1,7 @@
 """Composition root of the gateway: one httpx client for all upstreams and the OIDC client
-(built in the lifespan), the shared session store (PostgreSQL, or memory in development),
-the web UI and its assets, security headers and body limits on every response, readiness =
-identity reachable."""
+(built in the lifespan), the shared session store (PostgreSQL, migrated at start, or memory
+in development), the web UI and its assets, security headers and body limits on every
+response, readiness = identity reachable."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from services.gateway import api, auth, session_rows
 from services.gateway.limits import BodyLimit, upload_routes
+from services.gateway.migrations import MIGRATIONS
 from services.gateway.oidc_client import OidcClient
 from services.gateway.session import SESSION_COOKIE, SessionStore
 from services.gateway.settings import GatewaySettings
@@ -47,7 +48,7 @@ def create_app(settings: GatewaySettings | None = None, *,
         engine = db.make_engine(settings.database_url, pool_size=5) if settings.database_url \
             else None
         if engine is not None:
-            await db.migrate(engine, session_rows.MIGRATIONS)
+            await MIGRATIONS.upgrade(engine)
             app.state.sessions = _store(settings, session_rows.PgRows(engine))
         async with httpx.AsyncClient(transport=transport, follow_redirects=False,
                                      timeout=settings.upstream_timeout_s) as client:

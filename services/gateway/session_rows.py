@@ -1,6 +1,7 @@
 """Where session rows live: PostgreSQL (shared by every gateway replica) or, for one process
 in development and unit tests, memory. Rows hold only hashes, times and sealed blobs; the
-store (session.py) seals and opens them."""
+store (session.py) seals and opens them. The tables are in tables.py, their history in
+migrations/."""
 
 from __future__ import annotations
 
@@ -9,51 +10,13 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    DateTime,
-    Float,
-    LargeBinary,
-    MetaData,
-    String,
-    Table,
-    delete,
-    func,
-    insert,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.db import Migration
+from services.gateway.tables import pending_logins, sessions
 
 SessionRow = tuple[float, float, bytes]  # created_at, last_seen (time.time()), sealed
-
-metadata = MetaData()
-sessions = Table(
-    "sessions", metadata,
-    Column("key", String(64), primary_key=True),  # sha256 of the cookie
-    Column("created_at", Float, nullable=False),
-    Column("last_seen", Float, nullable=False),
-    Column("sealed", LargeBinary, nullable=False),
-    Column("written_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-)
-pending_logins = Table(
-    "pending_logins", metadata,
-    Column("key", String(64), primary_key=True),  # sha256 of the OAuth state
-    Column("created_at", Float, nullable=False),
-    Column("sealed", LargeBinary, nullable=False),
-)
-
-
-def _initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[sessions, pending_logins])
-
-
-MIGRATIONS = [Migration(1, "sessions, pending logins", _initial)]
 
 
 class Rows(Protocol):

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from services.messaging.careunit import commands, tables
 from services.messaging.careunit.migrations import MIGRATIONS
 from services.messaging.context import MailboxContext
-from shared import db
 from shared.auth import Principal
 from shared.crypto.keyring import Keyring, KeyWrapper
 from shared.errors import CommandError
@@ -38,7 +37,7 @@ def staff(subject: str, *roles: str) -> Principal:
 @pytest.fixture
 async def box(fresh_schema) -> MailboxContext:
     engine = await fresh_schema("careunit")
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     async with engine.begin() as conn:
         for staff_id in ("doc", "nurse"):
             await conn.execute(tables.staff_members.insert().values(

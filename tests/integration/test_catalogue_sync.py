@@ -23,7 +23,6 @@ from services.identity.catalogue.model import CatalogueMembership, CatalogueStaf
 from services.identity.migrations import MIGRATIONS
 from services.identity.oidc.tables import sessions as oidc_sessions
 from services.identity.seed import SEED_DIR
-from shared import db
 from shared.events import Source
 from shared.outbox import Outbox
 
@@ -81,7 +80,7 @@ TEST1, TEST2 = "SE2321000016-TEST1", "SE2321000016-TEST2"
 
 
 async def test_a_full_import_registers_once_and_then_only_announces_changes(engine, sync):
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     report = await apply(engine, sync, STOCKHOLM, full=True)
     assert report["units"] == 3 and report["registered"] == len(STOCKHOLM.staff)
     first = await events(engine)
@@ -115,7 +114,7 @@ async def test_a_full_import_registers_once_and_then_only_announces_changes(engi
 
 
 async def test_merge_changes_memberships_and_leaves_others_alone(engine, sync):
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     await apply(engine, sync, STOCKHOLM, full=True)
     moved = person(S003, memberships=[membership(TEST1, "clinician"),
                                       membership(TEST2, "clinician", "message_administrator")])
@@ -132,7 +131,7 @@ async def test_merge_changes_memberships_and_leaves_others_alone(engine, sync):
 
 
 async def test_validity_dates_take_effect_on_import_and_on_the_sweep(engine, sync):
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     await apply(engine, sync, STOCKHOLM, full=True)
     ends_today = person(S002, valid_to=date(2026, 3, 1))
     starts_soon = CatalogueStaff(
@@ -163,7 +162,7 @@ async def test_validity_dates_take_effect_on_import_and_on_the_sweep(engine, syn
     (read_catalogue(SEED_DIR / "vastra-gotaland.ldif"), "another region"),
 ])
 async def test_a_bad_import_changes_nothing(engine, sync, catalogue, complaint):
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     await apply(engine, sync, STOCKHOLM, full=True)
     before = await events(engine)
     with pytest.raises(CatalogueError, match=complaint):
@@ -175,7 +174,7 @@ async def test_a_bad_import_changes_nothing(engine, sync, catalogue, complaint):
 
 
 async def test_revocation_ends_the_persons_provider_sessions(engine, sync):
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     await apply(engine, sync, STOCKHOLM, full=True)
     sid = await staff_id(engine, S002)
     async with engine.begin() as conn:  # the OpenID Provider's sessions of two people

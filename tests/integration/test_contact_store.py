@@ -18,7 +18,6 @@ from services.identity.patients import register
 from services.identity.patients.accounts import PatientAccounts
 from services.identity.patients.tables import contact_verifications
 from services.identity.seed import SEED_DIR
-from shared import db
 from shared.events import Source
 from shared.outbox import Outbox
 
@@ -33,7 +32,7 @@ ON = store.Notify(answer=True, reminder=True)
 @pytest.fixture
 async def patient(fresh_schema):
     engine = await fresh_schema("contact")
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     async with engine.begin() as conn:
         await register.import_entries(conn, register.load_file(
             SEED_DIR / "population_stockholm.csv"))

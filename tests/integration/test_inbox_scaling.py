@@ -16,7 +16,6 @@ from bench.listing import FILL
 from services.messaging.careunit import queries, tables
 from services.messaging.careunit.migrations import MIGRATIONS
 from services.messaging.context import MailboxContext
-from shared import db
 from shared.auth import Principal
 from shared.crypto.keyring import Keyring, KeyWrapper
 from shared.events import Source
@@ -42,7 +41,7 @@ async def paired_medians_ms(small, large, rounds: int = 31) -> tuple[float, floa
 
 async def test_inbox_listing_is_flat_from_1k_to_100k(fresh_schema):
     engine = await fresh_schema("scaling")
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     async with engine.begin() as conn:
         for unit, n in SIZES.items():
             await conn.execute(text(FILL), {"unit": unit, "n": n})

@@ -18,7 +18,6 @@ from services.messaging.patient import tables
 from services.messaging.patient.bootstrap import SPEC
 from services.messaging.patient.migrations import MIGRATIONS
 from services.messaging.patient.settings import PatientMailboxSettings
-from shared import db
 from shared.crypto import sealing
 from shared.crypto.keyring import Keyring, KeyWrapper
 from shared.events import Source
@@ -42,7 +41,7 @@ def b64(key: bytes) -> str:
 @pytest.fixture
 async def engine(fresh_schema):
     engine = await fresh_schema("keys")
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     return engine
 
 

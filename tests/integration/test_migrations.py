@@ -20,6 +20,8 @@ from services.audit import tables_stream as audit_stream
 from services.audit.migrations import MIGRATIONS as AUDIT
 from services.forms import tables as forms
 from services.forms.migrations import MIGRATIONS as FORMS
+from services.gateway import tables as gateway
+from services.gateway.migrations import MIGRATIONS as GATEWAY
 from services.identity import tables as identity
 from services.identity.catalogue import tables as catalogue
 from services.identity.migrations import MIGRATIONS as IDENTITY
@@ -44,6 +46,7 @@ SERVICES: dict[str, tuple[SchemaHistory, list[MetaData]]] = {
     "audit": (AUDIT, [audit.metadata, audit.access_metadata, audit_stream.metadata]),
     "patient_mailbox": (PATIENT, [patient.metadata]),
     "careunit_mailbox": (CAREUNIT, [careunit.metadata]),
+    "gateway": (GATEWAY, [gateway.metadata]),
 }
 # One row per service, written with the previous release's schema before the upgrade.
 ROWS = {
@@ -64,6 +67,8 @@ ROWS = {
                           "sealed_key_id, sealed_ciphertext, due_at) VALUES ('m-1', 'c-1', "
                           "'u-1', 'p-1', 'advice', 'unassigned', now(), now(), 'k-1', "
                           "'\\x00', now())"), "unit_messages"),
+    "gateway": (("INSERT INTO sessions (key, created_at, last_seen, sealed) "
+                 "VALUES ('k-1', 1, 1, '\\x00')"), "sessions"),
 }
 
 

@@ -13,7 +13,6 @@ from services.notifier import queries, store
 from services.notifier.domain import CANCELLED, PENDING, REMINDER
 from services.notifier.handlers import make_handlers
 from services.notifier.migrations import MIGRATIONS
-from shared import db
 from shared.events import Source, decode_data, new_event
 from shared.events.contracts import MessageRead, ReplyDelivered
 
@@ -41,7 +40,7 @@ async def states(engine, conversation_id: str) -> dict[str, str]:
 
 async def test_a_reminder_is_cancelled_by_reading_and_comes_due_once_when_unread(fresh_schema):
     engine = await fresh_schema("notifier")
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     handlers = make_handlers(reminder_after_s=1.5)
     read_one, unread = f"c-read-{datetime.now(UTC).timestamp()}", "c-unread"
     for conversation_id in (read_one, unread):

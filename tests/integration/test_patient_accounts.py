@@ -29,7 +29,6 @@ from services.identity.patients.personnummer import parse
 from services.identity.patients.print_queue import IllegalMove, PrintQueue
 from services.identity.patients.tables import activation_codes, login_throttle, population_register
 from services.identity.seed import SEED_DIR
-from shared import db
 from shared.crypto.keyring import KeyWrapper
 from shared.events import Source
 from shared.outbox import Outbox
@@ -45,7 +44,7 @@ FAST = Hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 @pytest.fixture
 async def engine(fresh_schema):
     engine = await fresh_schema("patients")
-    await db.migrate(engine, MIGRATIONS)
+    await MIGRATIONS.upgrade(engine)
     async with engine.begin() as conn:
         await register.import_entries(conn, POPULATION)
     return engine

@@ -1,7 +1,7 @@
-"""forms's schema history: an Alembic environment (env.py, versions/), run at start by
-shared.db.migrate through `MIGRATIONS` (shared.migrations.SchemaHistory). A database of the
-previous release (its last shared.db.migrate version was 3) is stamped with 0001, which
-reproduces that schema, then upgraded."""
+"""forms's schema history: an Alembic environment (env.py, versions/), run at start
+(shared.runtime.EventRuntime) through `MIGRATIONS` (shared.migrations.SchemaHistory). A database
+of the previous release (its last numbered shared.db.migrate version was 3) is stamped with
+0001, which reproduces that schema, then upgraded."""
 
 from pathlib import Path
 

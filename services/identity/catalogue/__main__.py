@@ -38,7 +38,7 @@ async def _import(catalogue: Catalogue, *, full: bool) -> dict[str, int]:
     settings = IdentitySettings()
     engine = db.make_engine(settings.database_url, pool_size=1)
     try:
-        await db.migrate(engine, MIGRATIONS)
+        await MIGRATIONS.upgrade(engine)
         sync = CatalogueSync(outbox(),
                              Source(service=SERVICE, region=settings.region))
         async with engine.begin() as conn:

@@ -35,7 +35,7 @@ from services.identity.migrations import MIGRATIONS
 from services.identity.patients import personnummer
 from services.identity.patients.tables import population_register
 from services.identity.settings import IdentitySettings
-from shared.db import make_engine, migrate
+from shared.db import make_engine
 
 ADDRESS_FIELDS = ("care_of", "street", "postal_code", "city")
 _IMPORT_LOCK = 7342110
@@ -149,7 +149,7 @@ async def lookup(conn: AsyncConnection, number: str) -> RegisterEntry | None:
 async def _import_into_database(entries: list[RegisterEntry]) -> ImportResult:
     engine = make_engine(IdentitySettings().database_url, pool_size=1)
     try:
-        await migrate(engine, MIGRATIONS)
+        await MIGRATIONS.upgrade(engine)
         async with engine.begin() as conn:
             return await import_entries(conn, entries)
     finally:

@@ -1,7 +1,8 @@
 """patient-mailbox's schema history: an Alembic environment (env.py, versions/), run at start
-by shared.db.migrate through `MIGRATIONS` (shared.migrations.SchemaHistory). A database of the
-previous release (its last shared.db.migrate version was 3, plus the shared event tables'
-steps 900 and 901) is stamped with 0001, which reproduces that schema, then upgraded."""
+(shared.runtime.EventRuntime) through `MIGRATIONS` (shared.migrations.SchemaHistory). A database
+of the previous release (its last numbered shared.db.migrate version was 3, plus the shared
+event tables' steps 900 and 901) is stamped with 0001, which reproduces that schema, then
+upgraded."""
 
 from pathlib import Path
 

@@ -1,0 +1,10 @@
+"""The gateway's schema history: an Alembic environment (env.py, versions/), run at start by the
+gateway's lifespan through `MIGRATIONS` (shared.migrations.SchemaHistory). A database of the
+previous release (its session store's last numbered migration was 1) is stamped with 0001, which
+reproduces that schema, then upgraded."""
+
+from pathlib import Path
+
+from shared.migrations import SchemaHistory
+
+MIGRATIONS = SchemaHistory(Path(__file__).parent, legacy_head=1)
