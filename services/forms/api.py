@@ -20,7 +20,6 @@ from services.forms.domain.model import FormDefinition, Lang
 from services.forms.domain.render import render_answers, render_html
 from services.forms.domain.validate import validate_response
 from services.forms.library import BUILTIN
-from services.forms.ports import Offer
 from services.forms.schemas import (
     CreateForm,
     Definition,
@@ -31,6 +30,7 @@ from services.forms.schemas import (
     ValidationResult,
     language,
 )
+from services.forms.store import Offer
 from shared.auth import PrincipalDep, StaffDep
 from shared.errors import CommandError
 from shared.events.contracts import ServiceType

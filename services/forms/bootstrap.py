@@ -1,5 +1,5 @@
 """Composition root of forms: engine, event runtime (outbox relay to forms.events) and the
-unit of work are built in the lifespan, so nothing connects at import time. Tests set
+context the use cases work with are built in the lifespan, so nothing connects at import time. Tests set
 `app.state.forms` and `app.state.token_verifier` themselves and skip the lifespan."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from services.forms import api, api_import, handlers, internal_api, tables
 from services.forms.context import FormsContext
 from services.forms.migrations import MIGRATIONS
 from services.forms.settings import FormsSettings
-from services.forms.store import SqlUnitOfWork
 from shared import staff_access, web
 from shared.auth import InternalCallers, TokenVerifier
 from shared.db import make_engine
@@ -36,7 +35,7 @@ def create_app(settings: FormsSettings | None = None) -> FastAPI:
                                bootstrap=settings.kafka_bootstrap_servers, outbox=outbox,
                                inbox=tables.inbox, settings=settings)
         ctx = FormsContext(
-            uow=lambda: SqlUnitOfWork(engine, outbox),
+            engine=engine, outbox=outbox,
             source=Source(service=SERVICE, region=settings.region),
             canonical_base=settings.canonical_base)
         consumed = staff_access.build_handlers(tables.staff_access)

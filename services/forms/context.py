@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.forms.ports import UnitOfWork
 from shared.events import Source
+from shared.outbox import Outbox
 
 
 @dataclass(frozen=True)
 class FormsContext:
-    uow: Callable[[], UnitOfWork]
+    engine: AsyncEngine
+    outbox: Outbox  # forms.events, written in the use case's transaction
     source: Source
     canonical_base: str  # FHIR canonical URLs are {canonical_base}/Questionnaire/{form_id}
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.forms.domain import fhir, i18n
 from services.forms.domain.model import FormDefinition, Lang
-from services.forms.ports import FormRecord
+from services.forms.store import FormRecord
 from shared.events.contracts import Audience, ServiceType
 
 Format = Literal["fhir", "native"]

@@ -1,78 +1,67 @@
-"""In-memory unit of work with the same shape as services.forms.store.SqlUnitOfWork: changes
-and events become visible only when the block exits without an exception (atomicity)."""
+"""forms' real store functions on SQLite in a temporary file (aiosqlite), so the API's unit
+tests run the same SQL without a PostgreSQL server. Only the outbox is a stand-in: events go
+to a plain table of the same database (PostgreSQL's NOTIFY aside), so they appear only when
+their transaction commits, as in the real outbox."""
 
 from __future__ import annotations
 
-import copy
-from dataclasses import dataclass, field
-from typing import Self
+from dataclasses import dataclass
+from pathlib import Path
 
-from services.forms.ports import FormRecord, Offer, VersionRecord
-from shared.events import Envelope
+from sqlalchemy import Column, Integer, MetaData, String, Table, Text, create_engine, select
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from services.forms import tables
+from services.forms.context import FormsContext
+from shared.events import Envelope, Source
+from shared.outbox import Outbox
+
+_metadata = MetaData()
+_events = Table("outbox_events", _metadata,
+                Column("seq", Integer, primary_key=True),  # SQLite numbers it
+                Column("topic", String(200), nullable=False),
+                Column("key", String(200), nullable=False),
+                Column("payload", Text, nullable=False))
+
+
+class TableOutbox(Outbox):
+    def __init__(self) -> None:
+        super().__init__(_events, channel="unused")
+
+    async def enqueue(self, conn: AsyncConnection, topic: str, key: str, event: Envelope) -> None:
+        await conn.execute(_events.insert().values(topic=topic, key=key,
+                                                   payload=event.model_dump_json()))
 
 
 @dataclass
-class FakeDatabase:
-    forms: dict[str, FormRecord] = field(default_factory=dict)
-    versions: dict[tuple[str, int], VersionRecord] = field(default_factory=dict)
-    offers: dict[str, list[Offer]] = field(default_factory=dict)
-    outbox: list[tuple[str, Envelope]] = field(default_factory=list)
-    commits: int = 0
+class FormsDatabase:
+    path: Path
 
-    def uow(self) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self)
+    def __post_init__(self) -> None:
+        engine = create_engine(f"sqlite:///{self.path}")
+        tables.metadata.create_all(engine, tables=[tables.forms, tables.form_versions,
+                                                   tables.unit_services])
+        _metadata.create_all(engine)
+        engine.dispose()
+
+    def context(self, canonical_base: str) -> FormsContext:
+        # NullPool: TestClient runs each request in its own event loop; a pooled aiosqlite
+        # connection would belong to a loop that is gone.
+        engine = create_async_engine(f"sqlite+aiosqlite:///{self.path}", poolclass=NullPool)
+        return FormsContext(engine=engine, outbox=TableOutbox(),
+                            source=Source(service="forms", region="test"),
+                            canonical_base=canonical_base)
+
+    @property
+    def outbox(self) -> list[Envelope]:
+        """Every committed event, in order."""
+        engine = create_engine(f"sqlite:///{self.path}")
+        with engine.connect() as conn:
+            rows = conn.execute(select(_events.c.payload).order_by(_events.c.seq)).scalars()
+            found = [Envelope.model_validate_json(payload) for payload in rows]
+        engine.dispose()
+        return found
 
     def events(self, wire_type: str | None = None) -> list[Envelope]:
-        return [e for _, e in self.outbox if wire_type in (None, e.type)]
-
-
-class FakeUnitOfWork:
-    def __init__(self, db: FakeDatabase) -> None:
-        self.db = db
-
-    async def __aenter__(self) -> Self:
-        self.work = copy.deepcopy({k: getattr(self.db, k)
-                                   for k in ("forms", "versions", "offers", "outbox")})
-        return self
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, *_: object) -> None:
-        if exc_type is None:
-            for key, value in self.work.items():
-                setattr(self.db, key, value)
-            self.db.commits += 1
-
-    async def form(self, form_id: str, *, for_update: bool = False) -> FormRecord | None:
-        return self.work["forms"].get(form_id)
-
-    async def form_for(self, unit_id: str, service_type: str) -> FormRecord | None:
-        return next((f for f in self.work["forms"].values()
-                     if (f.unit_id, f.service_type) == (unit_id, service_type)), None)
-
-    async def unit_forms(self, unit_id: str) -> list[FormRecord]:
-        return sorted((f for f in self.work["forms"].values() if f.unit_id == unit_id),
-                      key=lambda f: f.service_type)
-
-    async def add_form(self, form: FormRecord) -> None:
-        assert form.form_id not in self.work["forms"]
-        assert await self.form_for(form.unit_id, form.service_type) is None
-        self.work["forms"][form.form_id] = form
-
-    async def save_form(self, form: FormRecord) -> None:
-        self.work["forms"][form.form_id] = form
-
-    async def version(self, form_id: str, version: int) -> VersionRecord | None:
-        return self.work["versions"].get((form_id, version))
-
-    async def add_version(self, version: VersionRecord) -> None:
-        key = (version.form_id, version.version)
-        assert key not in self.work["versions"], "versions are immutable"
-        self.work["versions"][key] = version
-
-    async def offers(self, unit_id: str) -> list[Offer]:
-        return sorted(self.work["offers"].get(unit_id, []), key=lambda o: o.service_type)
-
-    async def set_offers(self, unit_id: str, offers: list[Offer]) -> None:
-        self.work["offers"][unit_id] = list(offers)
-
-    async def emit(self, key: str, event: Envelope) -> None:
-        self.work["outbox"].append((key, event))
+        return [e for e in self.outbox if wire_type in (None, e.type)]

@@ -1,4 +1,4 @@
-"""The forms API through FastAPI's TestClient, with the in-memory unit of work and a fake
+"""The forms API through FastAPI's TestClient, with its store on SQLite (fakes.py) and a fake
 token verifier: designing, publishing immutable versions, unit services, validation."""
 
 import pytest
@@ -6,13 +6,11 @@ from fastapi.testclient import TestClient
 
 from devstack.form_samples import SAMPLES, ans, code, response
 from services.forms.bootstrap import create_app
-from services.forms.context import FormsContext
 from services.forms.domain.fhir import to_fhir
 from services.forms.library import BUILTIN
 from services.forms.settings import FormsSettings
 from shared.auth import Principal
-from shared.events import Source
-from tests.unit.forms.fakes import FakeDatabase
+from tests.unit.forms.fakes import FormsDatabase
 
 BASE = "https://fhir.test"
 PEOPLE = {
@@ -29,15 +27,14 @@ class FakeVerifier:
 
 
 @pytest.fixture
-def db() -> FakeDatabase:
-    return FakeDatabase()
+def db(tmp_path) -> FormsDatabase:
+    return FormsDatabase(tmp_path / "forms.db")
 
 
 @pytest.fixture
 def client(db):
     app = create_app(FormsSettings(environment="test"))
-    app.state.forms = FormsContext(uow=db.uow, source=Source(service="forms", region="test"),
-                                   canonical_base=BASE)
+    app.state.forms = db.context(BASE)
     app.state.token_verifier = FakeVerifier()
     return TestClient(app)  # no lifespan: nothing connects
 

@@ -7,20 +7,16 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from services.forms.bootstrap import create_app
-from services.forms.context import FormsContext
 from services.forms.settings import FormsSettings
-from shared.events import Source
 from tests.unit.forms.corpus import MANIFEST, load
-from tests.unit.forms.fakes import FakeDatabase
+from tests.unit.forms.fakes import FormsDatabase
 from tests.unit.forms.test_api import BASE, FakeVerifier, as_, new_form
 
 
 @pytest.fixture
-def client() -> TestClient:
+def client(tmp_path) -> TestClient:
     app = create_app(FormsSettings(environment="test"))
-    app.state.forms = FormsContext(uow=FakeDatabase().uow,
-                                   source=Source(service="forms", region="test"),
-                                   canonical_base=BASE)
+    app.state.forms = FormsDatabase(tmp_path / "forms.db").context(BASE)
     app.state.token_verifier = FakeVerifier()
     return TestClient(app)  # no lifespan: nothing connects
 
