@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import create_engine
 
-from services.identity import api, catalogue, devsecrets, directory_api, listing, seed, tables
+from services.identity import api, catalogue, devsecrets, directory_api, handlers, seed, tables
 from services.identity.catalogue import CatalogueSync
 from services.identity.catalogue.watcher import ValidityWatcher
 from services.identity.contact import api as contact_api
@@ -80,8 +80,8 @@ def create_app(settings: IdentitySettings | None = None) -> FastAPI:
         runtime = EventRuntime(service=SERVICE, engine=engine, migrations=MIGRATIONS,
                                bootstrap=settings.kafka_bootstrap_servers, outbox=events,
                                inbox=tables.inbox, settings=settings)
-        runtime.consume(listing.CONSUMER, listing.TOPICS, listing.build_handlers(),
-                        ignore=listing.NOT_INTERESTED)
+        runtime.consume(handlers.CONSUMER, handlers.TOPICS, handlers.build_handlers(),
+                        ignore=handlers.NOT_INTERESTED)
         app.state.readiness = runtime.readiness
         keys = SigningKeys(wrapper, grace=timedelta(seconds=settings.token_ttl_s) + CLOCK_SKEW)
         ctx = IdentityContext(settings=settings, engine=engine, keys=keys)
