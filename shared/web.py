@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram, make_asgi_app
 
-from shared import errors, logs
+from shared import errors, logs, openapi_errors
 from shared.bodylimit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
 from shared.supervise import background_tasks_healthy
 
@@ -41,6 +41,7 @@ def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None =
     app.state.liveness = [background_tasks_healthy]
     app.mount("/metrics", make_asgi_app())
     errors.install(app)  # CommandError -> its 4xx, for every service
+    openapi_errors.install(app)  # ... and those answers in the OpenAPI document
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> Response:

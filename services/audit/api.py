@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.audit import queries
 from services.audit.checking import verify_log
 from services.audit.scope import AuditorDep, auditor
+from services.audit.tables import MAX_SEQ
 
 router = APIRouter(prefix="/v1", dependencies=[Depends(auditor)])
 
@@ -64,7 +65,7 @@ def _engine(request: Request) -> AsyncEngine:
 @router.get("/records", response_model=RecordPage)
 async def list_records(request: Request, who: AuditorDep, subject: Subject = None,
                        event_type: EventType = None,
-                       after_seq: Annotated[int, Query(ge=0)] = 0,
+                       after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
                        limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> RecordPage:
     async with _engine(request).connect() as conn:
         rows = await queries.find(conn, subject=subject, event_type=event_type,

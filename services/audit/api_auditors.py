@@ -8,11 +8,12 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from services.audit import exports, reviewing, search
 from services.audit.scope import AuditorDep, patient_pseudonym
+from services.audit.tables import MAX_SEQ
 
 router = APIRouter(prefix="/v1")
 MAX_EXPORT = 10_000
@@ -79,7 +80,7 @@ def _hit(row, units: list[str]) -> Hit:
 @router.get("/search", response_model=HitPage)
 async def search_records(request: Request, who: AuditorDep, patient: Text = None,
                          staff: Text = None, unit: Text = None, since: When = None,
-                         until: When = None, after_seq: Annotated[int, Query(ge=0)] = 0,
+                         until: When = None, after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
                          limit: Annotated[int, Query(ge=1, le=500)] = 50) -> HitPage:
     f = await _filters(request, who, patient, staff, unit, since, until)
     rows = await _rows(request, who, f, after_seq, limit)
@@ -87,7 +88,9 @@ async def search_records(request: Request, who: AuditorDep, patient: Text = None
                    next_after_seq=rows[-1][0].seq if len(rows) == limit else None)
 
 
-@router.get("/search/export.csv")
+@router.get("/search/export.csv", response_class=Response,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "The matching records as CSV."}})
 async def export_csv(request: Request, who: AuditorDep, patient: Text = None,
                      staff: Text = None, unit: Text = None, since: When = None,
                      until: When = None) -> Response:
@@ -111,10 +114,10 @@ class ReviewNote(BaseModel):
 
 @router.get("/reviews")
 async def review_queue(request: Request, who: AuditorDep, reviewed: bool = False,
-                       after_seq: Annotated[int, Query(ge=0)] = 0,
+                       after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
                        limit: Annotated[int, Query(ge=1, le=500)] = 50,
                        newest_first: bool = False,
-                       before_seq: Annotated[int | None, Query(ge=1)] = None) -> dict[str, Any]:
+                       before_seq: Annotated[int | None, Query(ge=1, le=MAX_SEQ)] = None) -> dict[str, Any]:
     async with request.app.state.engine.connect() as conn:
         rows = await search.review_queue(conn, who.scope, reviewed=reviewed,
                                          after_seq=after_seq, limit=limit,
@@ -129,7 +132,7 @@ async def review_queue(request: Request, who: AuditorDep, reviewed: bool = False
 
 
 @router.post("/reviews/{seq}", status_code=204)
-async def mark_reviewed(request: Request, seq: int, body: ReviewNote,
+async def mark_reviewed(request: Request, seq: Annotated[int, Path(ge=1, le=MAX_SEQ)], body: ReviewNote,
                         who: AuditorDep) -> None:
     if who.staff_id is None or who.scope is None:
         raise HTTPException(403, "a review is signed by an auditor, not an operator key")

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from services.audit import search
+from services.audit.tables import MAX_SEQ
 from shared.auth import PatientDep
 
 router = APIRouter(prefix="/v1")
@@ -34,11 +35,11 @@ class AccessPage(BaseModel):
 
 @router.get("/me/accesses", response_model=AccessPage)
 async def my_accesses(request: Request, patient: PatientDep,
-                      after_seq: Annotated[int, Query(ge=0)] = 0,
+                      after_seq: Annotated[int, Query(ge=0, le=MAX_SEQ)] = 0,
                       limit: Annotated[int, Query(ge=1, le=200)] = 50,
                       newest_first: bool = False,
                       before_seq: Annotated[int | None, Query(
-                          ge=1, description="with newest_first: below this sequence number")
+                          ge=1, le=MAX_SEQ, description="with newest_first: below this sequence number")
                       ] = None,
                       ) -> AccessPage:
     async with request.app.state.engine.connect() as conn:

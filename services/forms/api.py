@@ -28,6 +28,7 @@ from services.forms.schemas import (
     Published,
     UnitServices,
     ValidationResult,
+    Version,
     language,
 )
 from services.forms.store import Offer
@@ -143,7 +144,7 @@ async def services(unit_id: str, ctx: ContextDep, _: PrincipalDep) -> list[dict[
 
 
 @router.get("/forms/{form_id}/versions/{version}")
-async def get_version(form_id: str, version: int, ctx: ContextDep, _: PrincipalDep,
+async def get_version(form_id: str, version: Version, ctx: ContextDep, _: PrincipalDep,
                       response: Response, format: Format = "fhir") -> dict[str, Any]:
     found = await queries.version(ctx, form_id, version)
     response.headers["ETag"] = f'"{found.content_hash}"'
@@ -153,14 +154,14 @@ async def get_version(form_id: str, version: int, ctx: ContextDep, _: PrincipalD
 
 
 @router.get("/forms/{form_id}/versions/{version}/render", response_class=HTMLResponse)
-async def render(form_id: str, version: int, ctx: ContextDep, _: PrincipalDep,
+async def render(form_id: str, version: Version, ctx: ContextDep, _: PrincipalDep,
                  lang: LangDep) -> str:
     return render_html((await queries.version(ctx, form_id, version)).definition, lang)
 
 
 @router.post("/forms/{form_id}/versions/{version}/render-answers",
              response_class=PlainTextResponse)
-async def render_response(form_id: str, version: int, answers: AnswersBody, ctx: ContextDep,
+async def render_response(form_id: str, version: Version, answers: AnswersBody, ctx: ContextDep,
                           _: PrincipalDep, lang: LangDep) -> str:
     """How a message reads: its answers worded as in the version it was written against."""
     found = await queries.version(ctx, form_id, version)
@@ -168,7 +169,7 @@ async def render_response(form_id: str, version: int, answers: AnswersBody, ctx:
 
 
 @router.post("/forms/{form_id}/versions/{version}/validate")
-async def validate(form_id: str, version: int, answers: AnswersBody, ctx: ContextDep,
+async def validate(form_id: str, version: Version, answers: AnswersBody, ctx: ContextDep,
                    _: PrincipalDep, lang: LangDep) -> ValidationResult:
     _found, errors = await queries.validate(ctx, form_id, version, answers, lang)
     return validation_result(form_id, version, lang, errors)

@@ -26,7 +26,7 @@ from services.forms.domain.fhir_import import ImportedForm, import_resource
 from services.forms.domain.fhir_response import to_questionnaire_response
 from services.forms.domain.model import Lang
 from services.forms.instruments import INSTRUMENTS, LICENCES
-from services.forms.schemas import FormPublic, language
+from services.forms.schemas import FormPublic, Version, language
 from shared.auth import PrincipalDep, StaffDep
 from shared.events.contracts import ServiceType
 
@@ -104,7 +104,7 @@ async def import_draft(form_id: str, request: Request, ctx: ContextDep, who: Sta
 
 
 @router.post("/forms/{form_id}/versions/{version}/questionnaire-response")
-async def questionnaire_response(form_id: str, version: int, request: Request,
+async def questionnaire_response(form_id: str, version: Version, request: Request,
                                  ctx: ContextDep, _: PrincipalDep,
                                  lang: LangDep) -> dict[str, Any]:
     answers = await _json(request)

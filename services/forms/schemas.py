@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import Query, Request
+from fastapi import Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.forms.domain import fhir, i18n
@@ -90,6 +90,11 @@ class ValidationResult(BaseModel):
     language: Lang
     valid: bool
     errors: list[FieldErrorPublic]
+
+
+# A form version in a path: the column is a 32-bit integer, and a number past it would reach
+# the database as an error (a 500) instead of a 422 (found by tests/security/test_api_fuzz.py).
+Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 def language(request: Request, lang: Annotated[Lang | None, Query()] = None) -> Lang:

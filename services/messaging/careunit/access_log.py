@@ -52,7 +52,7 @@ class AccessPage(BaseModel):
 
 @router.get("/access-log", response_model=AccessPage,
             dependencies=[Depends(internal_caller("audit"))])
-async def list_access(request: Request, after: Annotated[int, Query(ge=0)] = 0,
+async def list_access(request: Request, after: Annotated[int, Query(ge=0, le=2**63 - 1)] = 0,
                       limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 500) -> AccessPage:
     async with request.app.state.mailbox.engine.connect() as conn:
         rows = (await conn.execute(select(access_log).where(access_log.c.id > after)

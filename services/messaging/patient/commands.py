@@ -47,7 +47,7 @@ async def submit_message(box: MailboxContext, forms: FormsClient, patient: Princ
     async with box.engine.connect() as conn:
         offers = await unit_offers_for(conn, care_unit_id)
     if offers is None:
-        raise CommandError(404, f"unknown care unit {care_unit_id}")
+        raise CommandError(404, "unknown care unit")  # no echo of what was sent
     if service_type not in offers:
         raise CommandError(422, f"care unit {care_unit_id} does not offer {service_type}")
     if (reason := refusal(offers[service_type], care_unit_id, patient.listed_unit)) is not None:

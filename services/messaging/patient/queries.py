@@ -109,5 +109,5 @@ async def offers_at(box: MailboxContext, unit_id: str) -> dict[str, Offer]:
     async with box.engine.connect() as conn:
         offers = await unit_offers_for(conn, unit_id)
     if offers is None:
-        raise CommandError(404, f"unknown care unit {unit_id}")
+        raise CommandError(404, "unknown care unit")  # no echo of what was sent
     return offers
