@@ -28,7 +28,7 @@ from bench import procstat
 from devstack.config import test_config
 from devstack.supervisor import Stack
 from shared import db
-from shared.events import Source, new_event
+from shared.events import Source, decode_data, new_event
 from shared.events.contracts import PatientRegistered
 from shared.inbox import EventConsumer, _Ready, define_inbox
 
@@ -47,7 +47,7 @@ def ready_events() -> list[_Ready]:
     source = Source(service="bench", region="local")
     events = [new_event(PatientRegistered(patient_id=f"p-{i}"), source=source, subject="b")
               for i in range(EVENTS)]
-    return [_Ready(cast(Any, None), e, e.data, effect) for e in events]
+    return [_Ready(cast(Any, None), e, decode_data(e), effect) for e in events]
 
 
 async def timed(pg_pid: int, run) -> dict:
