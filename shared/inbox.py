@@ -16,12 +16,11 @@ any redelivery)."""
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
@@ -33,9 +32,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import logs
+from shared.dead_letters import dead_letter_value, validation_summary
 from shared.events import Envelope, EventData, decode_data
 from shared.events.topics import dead_letter, group_id, on_broker
 from shared.kafka import make_consumer
+
+__all__ = ["EventConsumer", "Handler", "RejectEvent", "dead_letter_value", "define_inbox",
+           "validation_summary"]
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +47,19 @@ Handler = Callable[[AsyncConnection, Envelope, EventData], Awaitable[None]]
 CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
 COMMITS_REFUSED = Counter("consumer_commits_refused_total",
                           "Offset commits refused after a rebalance", ["consumer"])
+
+
+BATCH_FALLBACKS = Counter("consumer_batch_fallbacks_total",
+                          "Batches whose transaction failed, then applied one event at a time",
+                          ["consumer"])
+
+
+class _Ready(NamedTuple):
+    """A record that decoded and has a handler: what applying it needs."""
+    record: ConsumerRecord
+    envelope: Envelope
+    data: EventData
+    handler: Handler
 
 
 class RejectEvent(Exception):
@@ -92,8 +108,7 @@ class EventConsumer:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=200)
                 for records in batches.values():
-                    for record in records:
-                        await self.process(record)
+                    await self.process_batch(records)
                 if batches:  # one offset commit for every partition of the batch
                     await self._commit(consumer, {tp: records[-1].offset + 1
                                                   for tp, records in batches.items()})
@@ -147,29 +162,76 @@ class EventConsumer:
                                                      "error": type(exc).__name__})
 
     async def process(self, record: ConsumerRecord) -> None:
+        if (ready := await self._prepare(record)) is not None:
+            await self._apply_with_retry(*ready)
+
+    async def process_batch(self, records: list[ConsumerRecord]) -> None:
+        """One partition's fetched records, applied in one transaction: one commit and one
+        inbox insert for the batch instead of one per event. If that transaction fails, they
+        are applied one at a time (the inbox skips none twice: the batch rolled back whole),
+        so a poison event is retried and dead-lettered alone and the others still apply."""
+        ready = [item for record in records if (item := await self._prepare(record))]
+        if len(ready) > 1:
+            try:
+                outcomes = await self._apply_batch(ready)
+            except Exception as exc:  # noqa: BLE001 - each event gets its own chance below
+                BATCH_FALLBACKS.labels(self.name).inc()
+                log.info("batch failed, applying its events one at a time", extra={
+                    "consumer": self.name, "events": len(ready), "error": type(exc).__name__})
+            else:
+                for outcome in outcomes:
+                    CONSUMED.labels(self.name, outcome).inc()
+                return
+        for item in ready:
+            logs.correlation_id.set(str(item.envelope.correlation_id))
+            await self._apply_with_retry(*item)
+
+    async def _prepare(self, record: ConsumerRecord) -> _Ready | None:
+        """Decodes and checks a record; None when it was dead-lettered or is ignored."""
         try:
             envelope = Envelope.model_validate_json(record.value or b"")
         except ValidationError as exc:
-            return await self._dead_letter(record, f"undecodable envelope: {_summary(exc)}")
+            await self._dead_letter(record, f"undecodable envelope: {validation_summary(exc)}")
+            return None
         if self._owned is not None and envelope.wire_name not in self._owned.get(
                 self._logical_name(record.topic), frozenset()):
             # Only the owning service can write the topic, so the topic vouches for the
             # sender; any other type on it is forged or misrouted and never handled.
-            return await self._dead_letter(
+            await self._dead_letter(
                 record, f"{envelope.wire_name} is not owned by topic {record.topic}")
+            return None
         handler = self._handlers.get(envelope.wire_name)
         if handler is None:
             if self._ignored is not None and envelope.wire_name not in self._ignored:
-                return await self._dead_letter(record, f"no handler for {envelope.wire_name}")
-            CONSUMED.labels(self.name, "ignored").inc()
-            return
+                await self._dead_letter(record, f"no handler for {envelope.wire_name}")
+            else:
+                CONSUMED.labels(self.name, "ignored").inc()
+            return None
         try:
             data = decode_data(envelope)
         except ValidationError as exc:
-            return await self._dead_letter(
-                record, f"{envelope.wire_name} breaks its contract: {_summary(exc)}")
+            await self._dead_letter(
+                record, f"{envelope.wire_name} breaks its contract: {validation_summary(exc)}")
+            return None
         logs.correlation_id.set(str(envelope.correlation_id))
-        await self._apply_with_retry(record, envelope, data, handler)
+        return _Ready(record, envelope, data, handler)
+
+    async def _apply_batch(self, ready: list[_Ready]) -> list[str]:
+        outcomes: list[str] = []
+        async with self._engine.begin() as conn:
+            fresh = set((await conn.execute(
+                insert(self._inbox).values([{"consumer": self.name, "event_id": r.envelope.event_id}
+                                            for r in ready])
+                .on_conflict_do_nothing().returning(self._inbox.c.event_id))).scalars())
+            for item in ready:
+                if item.envelope.event_id not in fresh:  # applied before, or earlier in this batch
+                    outcomes.append("duplicate")
+                    continue
+                fresh.discard(item.envelope.event_id)
+                logs.correlation_id.set(str(item.envelope.correlation_id))
+                await item.handler(conn, item.envelope, item.data)
+                outcomes.append("applied")
+        return outcomes
 
     async def _apply_with_retry(self, record: ConsumerRecord, envelope: Envelope,
                                 data: EventData, handler: Handler) -> None:
@@ -226,25 +288,3 @@ class EventConsumer:
                     "consumer": self.name, "error": type(exc).__name__})
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
-
-
-def dead_letter_value(*, consumer: str, reason: str, topic: str, partition: int, offset: int,
-                      key: bytes | None, value: bytes | None) -> bytes:
-    """The dead-letter record every consumer writes (also non-inbox ones such as faust agents),
-    so operators read one shape whatever the consumer."""
-    return json.dumps({
-        "consumer": consumer, "reason": reason, "topic": topic,
-        "partition": partition, "offset": offset,
-        "failed_at": datetime.now(UTC).isoformat(),
-        "key": key.decode(errors="replace") if key else None,
-        "value_b64": base64.b64encode(value or b"").decode(),
-    }).encode()
-
-
-def validation_summary(exc: ValidationError) -> str:
-    """Field paths and error kinds only: input values may be sensitive, so never echoed."""
-    return "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}: {e['type']}"
-                     for e in exc.errors()[:5])
-
-
-_summary = validation_summary

@@ -6,7 +6,8 @@ the idempotent producer (key = conversation id), and marks them published in the
 transaction. If it dies between commit and publish the rows stay pending and go out on the
 next run; if it dies after publishing but before marking, they go out again and the
 consumers' inboxes drop the duplicate. It is woken by LISTEN/NOTIFY (sent by `enqueue` and
-delivered at commit) with a short fallback poll.
+delivered at commit), so its fallback poll can be slow (seconds): an idle relay costs one
+small transaction per poll, and a poll every 0.5 s was a large share of an idle stack's CPU.
 
 A row that fails for a reason that will not go away (larger than the broker takes, an
 invalid topic, not serialisable) is parked: marked with the reason and left for an operator
@@ -94,9 +95,25 @@ def _libpq_dsn(engine: AsyncEngine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+async def listen(engine: AsyncEngine, channel: str, wake: asyncio.Event) -> None:
+    """Sets `wake` on every NOTIFY on `channel` (delivered when the notifying transaction
+    commits), for ever; reconnects when the database restarts. It also sets `wake` on each
+    (re)connection, so whatever committed while it was away is not left to the fallback poll."""
+    while True:
+        try:
+            async with await psycopg.AsyncConnection.connect(
+                    _libpq_dsn(engine), autocommit=True) as conn:
+                await conn.execute(f'LISTEN "{channel}"')
+                wake.set()
+                async for _ in conn.notifies():
+                    wake.set()
+        except (psycopg.OperationalError, OSError):
+            await asyncio.sleep(1.0)  # the fallback poll covers the gap
+
+
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, outbox: Outbox, producer: AIOKafkaProducer, *,
-                 name: str, batch_size: int = 200, fallback_poll_s: float = 0.5,
+                 name: str, batch_size: int = 200, fallback_poll_s: float = 5.0,
                  retention: timedelta = timedelta(days=7), region: str | None = None) -> None:
         self._engine, self._outbox, self._producer = engine, outbox, producer
         # Rows hold logical topic names; the region's prefix is added on the way out (None:
@@ -113,7 +130,7 @@ class OutboxRelay:
             signed=True)
 
     async def run(self) -> None:
-        listener = asyncio.create_task(self._listen())
+        listener = asyncio.create_task(listen(self._engine, self._outbox.channel, self._wake))
         backoff = 0.1
         try:
             while True:
@@ -140,18 +157,6 @@ class OutboxRelay:
         except TimeoutError:
             pass
         self._wake.clear()
-
-    async def _listen(self) -> None:
-        """LISTEN on the outbox channel; reconnects if the database restarts."""
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(
-                        _libpq_dsn(self._engine), autocommit=True) as conn:
-                    await conn.execute(f'LISTEN "{self._outbox.channel}"')
-                    async for _ in conn.notifies():
-                        self._wake.set()
-            except (psycopg.OperationalError, OSError):
-                await asyncio.sleep(1.0)  # the fallback poll covers the gap
 
     async def publish_batch(self) -> int:
         t = self._outbox.table

@@ -2,12 +2,17 @@
 first and marked sent afterwards, together with its notifier.notification_sent event in the
 outbox. A crash between the two sends that mail again after its lease runs out: at least
 once is the accepted trade-off (the Message-ID stays the same, so mail clients can tell).
-Identity or SMTP failures are retried with backoff; addresses are never logged or stored."""
+Identity or SMTP failures are retried with backoff; addresses are never logged or stored.
+
+The sender sleeps until the earliest pending mail comes due, woken early by the NOTIFY that
+store.add_pending sends when the consumer's transaction commits; `sender_poll_s` is only the
+fallback for a missed wake-up (the listening connection down)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -22,6 +27,7 @@ from services.notifier.contacts import PatientContact
 from services.notifier.domain import (
     NO_ADDRESS,
     OPTED_OUT,
+    PENDING,
     VERIFICATION,
     RecipientKind,
     patient_wants,
@@ -34,7 +40,7 @@ from shared.events import Source, new_event
 from shared.events.contracts import NotificationSent
 from shared.events.topics import NOTIFIER
 from shared.ids import derived_uuid7
-from shared.outbox import Outbox
+from shared.outbox import Outbox, listen
 
 log = logging.getLogger(__name__)
 
@@ -64,21 +70,44 @@ class Sender:
         self._engine, self._outbox, self._contacts = engine, outbox, contacts
         self._mailer, self._templates, self._settings = mailer, templates, settings
         self._source = Source(service="notifier", region=settings.region)
+        self._wake = asyncio.Event()
+        self._next_due: datetime | None = None
 
     async def run(self) -> None:
-        while True:
-            try:
-                handled = await self.send_due()
-            except Exception as exc:  # noqa: BLE001 - db away: rows stay pending
-                log.warning("notification sender failed", extra={"error": type(exc).__name__})
-                handled = 0
-            if handled < self._settings.sender_batch_size:
-                await asyncio.sleep(self._settings.sender_poll_s)
+        listener = asyncio.create_task(listen(self._engine, store.DUE_CHANNEL, self._wake))
+        try:
+            while True:
+                try:
+                    handled = await self.send_due()
+                except Exception as exc:  # noqa: BLE001 - db away: rows stay pending
+                    log.warning("notification sender failed",
+                                extra={"error": type(exc).__name__})
+                    handled, self._next_due = 0, None
+                if handled < self._settings.sender_batch_size:
+                    await self._wait()
+        finally:
+            listener.cancel()
+
+    async def _wait(self) -> None:
+        timeout = self._settings.sender_poll_s
+        if self._next_due is not None:
+            # Never quite zero: a due row another sender holds locked this instant is not
+            # ours to spin on.
+            timeout = max(0.02, min(timeout, (self._next_due - datetime.now(UTC))
+                                    .total_seconds()))
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        except TimeoutError:
+            pass
+        self._wake.clear()
 
     async def send_due(self) -> int:
+        self._wake.clear()  # what this round claims needs no wake-up of its own
         async with self._engine.begin() as conn:
             rows = await store.claim_due(conn, limit=self._settings.sender_batch_size,
                                          lease_s=self._settings.sender_lease_s)
+            # Mail added from now on brings its own wake-up; retries lower it (below).
+            self._next_due = await store.next_due(conn)
         for row in rows:
             await self._send_one(row)
         return len(rows)
@@ -140,7 +169,10 @@ class Sender:
         async with self._engine.begin() as conn:
             await store.mark_failed_attempt(conn, row.notification_id, state=state, error=error,
                                             retry_in_s=retry_delay_s(attempts))
-        OUTCOMES.labels("retry" if state == "pending" else "failed").inc()
+        if state == PENDING:
+            retry_at = datetime.now(UTC) + timedelta(seconds=retry_delay_s(attempts))
+            self._next_due = min(self._next_due or retry_at, retry_at)
+        OUTCOMES.labels("retry" if state == PENDING else "failed").inc()
         log.warning("notification attempt failed", extra={**ids, "error": error,
                                                           "attempt": attempts, "status": state})
 

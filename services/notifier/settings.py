@@ -30,7 +30,9 @@ class NotifierSettings(DatabaseSettings):
     # while a changed address still takes effect within a minute. Patient addresses are
     # personal data and are not cached.
     unit_address_ttl_s: float = 60.0
-    sender_poll_s: float = 0.5
+    # The sender is woken when a mail is added and sleeps until the next one comes due; this
+    # is only the fallback poll, for a wake-up missed while its listening connection was down.
+    sender_poll_s: float = 5.0
     sender_batch_size: int = 50
     # A claimed notification is someone's for this long; after a crash it is retried.
     sender_lease_s: float = 60.0

@@ -7,12 +7,14 @@ from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.notifier.domain import CANCELLED, PENDING, SENT, NewNotification
 from services.notifier.tables import notifications as n
+
+DUE_CHANNEL = "notifier_due"  # NOTIFY'd when a mail is added, LISTENed to by the senders
 
 
 def _now() -> datetime:
@@ -25,6 +27,8 @@ async def add_pending(conn: AsyncConnection, notification: NewNotification, *,
     later = {"next_attempt_at": not_before} if not_before is not None else {}
     await conn.execute(insert(n).values(**asdict(notification), state=PENDING, **later)
                        .on_conflict_do_nothing(index_elements=[n.c.notification_id]))
+    # Wakes the senders (delivered at commit) instead of their polling for due mail.
+    await conn.execute(text(f"SELECT pg_notify('{DUE_CHANNEL}', '')"))
 
 
 async def cancel_pending(conn: AsyncConnection, conversation_id: str, reason: str) -> None:
@@ -43,6 +47,12 @@ async def claim_due(conn: AsyncConnection, *, limit: int, lease_s: float) -> lis
         update(n).where(n.c.notification_id.in_(due.scalar_subquery()))
         .values(next_attempt_at=_now() + timedelta(seconds=lease_s)).returning(*n.c))
     return list(result.all())
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    """When the earliest pending notification comes due (a retry, a reminder, a lease that
+    runs out), so the sender sleeps until then rather than polling."""
+    return await conn.scalar(select(func.min(n.c.next_attempt_at)).where(n.c.state == PENDING))
 
 
 async def mark_sent(conn: AsyncConnection, notification_id: UUID) -> bool:

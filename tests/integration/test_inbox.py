@@ -8,13 +8,13 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.events import Source, new_event
 from shared.events.contracts import CareUnitRegistered, PatientActivated, PatientRegistered
 from shared.events.topics import dead_letter
-from shared.inbox import EventConsumer, RejectEvent
+from shared.inbox import BATCH_FALLBACKS, EventConsumer, RejectEvent
 from shared.kafka import encode, make_producer
 from tests.integration.conftest import effects, inbox_table
 from tests.integration.test_outbox import read_all
@@ -113,3 +113,60 @@ async def test_a_declared_consumer_skips_ignored_types_and_dead_letters_undeclar
     await producer.stop()
     assert [json.loads(r.value)["reason"] for r in letters] == [
         "no handler for identity.care_unit_registered.v1"]
+
+
+async def test_a_fetched_batch_is_one_transaction_and_a_poison_event_is_dead_lettered_alone(
+        infra, scratch_engine, topic):
+    """Records fetched together from one partition are applied in one transaction; when one
+    of them breaks that transaction (an SQL error), the batch is rolled back and applied one
+    event at a time: the others apply once, the poison event alone is dead-lettered."""
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-batch")
+    await producer.start()
+    txids: dict[str, int] = {}
+
+    async def effect_in_txid(conn, envelope, data: PatientRegistered) -> None:
+        if data.patient_id == "poison":
+            await conn.execute(text("SELECT 1 / 0"))  # aborts the whole transaction
+        txids[str(envelope.event_id)] = await conn.scalar(text("SELECT txid_current()"))
+        await apply_effect(conn, envelope, data)
+
+    clean = [new_event(PatientRegistered(patient_id=f"b-{i}"), source=SOURCE, subject="b")
+             for i in range(20)]
+    poisoned = [new_event(PatientRegistered(patient_id=p), source=SOURCE, subject="b")
+                for p in ("c-1", "poison", "c-2")]
+    poisoned_topic = f"{topic}-poisoned"
+    for target, events in ((topic, clean), (poisoned_topic, poisoned)):
+        for event in events:  # sent together: one record batch, fetched at once
+            await producer.send(target, encode(event), key=b"k")
+    await producer.flush()
+
+    consumers = [EventConsumer(
+        name=f"batch-{t}", topics=[t], bootstrap=infra.cfg.kafka_bootstrap,
+        engine=scratch_engine, inbox=inbox_table,
+        handlers={"identity.patient_registered.v1": effect_in_txid}, producer=producer)
+        for t in (topic, poisoned_topic)]
+    wanted = [str(e.event_id) for e in clean + poisoned if e is not poisoned[1]]
+
+    async def all_applied() -> bool:
+        async with scratch_engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(effects).where(
+                effects.c.event_id.in_(wanted)))).scalar_one() == len(wanted)
+    fallbacks = BATCH_FALLBACKS.labels(consumers[1].name)._value.get()
+    tasks = [asyncio.create_task(c.run()) for c in consumers[1:]]
+    try:
+        await consume_until(consumers[0], all_applied)
+    finally:
+        for task in tasks:
+            task.cancel()
+
+    async with scratch_engine.connect() as conn:
+        counts = (await conn.execute(select(effects.c.applied).where(
+            effects.c.event_id.in_(wanted)))).scalars().all()
+    assert counts == [1] * len(wanted)
+    assert len({txids[str(e.event_id)] for e in clean}) < len(clean) / 2  # batched
+    assert BATCH_FALLBACKS.labels(consumers[1].name)._value.get() == fallbacks + 1
+    letters = await read_all(infra.cfg.kafka_bootstrap, consumers[1].dead_letter_topic,
+                             expect=1)
+    await producer.stop()
+    assert [json.loads(r.value)["reason"] for r in letters] == [
+        "handler failed 3 times: DataError"]
