@@ -16,6 +16,7 @@ and the unit inbox API:
 from __future__ import annotations
 
 import email
+import functools
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -149,7 +150,10 @@ def mails(cfg: StackConfig, ledger: Ledger) -> dict[str, Any]:
     }
 
 
+@functools.cache
 def _message_id(path: Path) -> str:
+    # A stored mail never changes, and the quiet period asks again every second: under load
+    # parsing thousands of mails each time outlasted the test's timeout.
     return str(email.message_from_bytes(path.read_bytes()).get("Message-ID", "")).strip()
 
 
