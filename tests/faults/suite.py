@@ -107,14 +107,15 @@ def verify(stack: Stack, ledger: Ledger) -> dict[str, Any]:
     while True:
         delivery = checks.delivery(stack.cfg, ledger)
         mails = checks.mails(stack.cfg, ledger)
+        audit = checks.audit(stack.cfg, ledger)
         missing = (delivery["lost_in_unit_db"] + delivery["lost_answers_in_patient_db"]
-                   + mails["answers_without_patient_mail"])
+                   + mails["answers_without_patient_mail"] + audit["reads_behind"])
         if missing == 0 or time.monotonic() > deadline:
             break
         time.sleep(1.0)
     quiet_s = time.monotonic() - t0
     return {"quiet_s": round(quiet_s, 1), "delivery": delivery, "mails": mails,
-            "audit": checks.audit(stack.cfg, ledger),
+            "audit": audit,
             "inbox_missing": asyncio.run(_inbox_missing(stack, ledger))}
 
 
