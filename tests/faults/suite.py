@@ -163,6 +163,9 @@ def summary(report: dict[str, Any]) -> str:
     for f in report["faults"]:
         lines.append(f"  {f['kind']:>7} {f['target']:<17} at {f['began_s']:>7.1f}s  down "
                      f"{f['down_s']:5.1f}s  recovery {f['recovery_s']}s")
+    if unknown := report["mails"].get("duplicate_mails_notifier_killed_between_send_and_record"):
+        lines.append(f"  {unknown} e-mail(s) sent again by a notifier killed between send and "
+                     "record (same Message-ID; an unknown outcome, not counted)")
     problems = violations(report)
     lines.append("all guarantees hold" if not problems else "VIOLATED: " + "; ".join(problems))
     return "\n".join(lines)
