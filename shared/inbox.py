@@ -28,7 +28,8 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import logs
@@ -47,6 +48,13 @@ Handler = Callable[[AsyncConnection, Envelope, EventData], Awaitable[None]]
 CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
 COMMITS_REFUSED = Counter("consumer_commits_refused_total",
                           "Offset commits refused after a rebalance", ["consumer"])
+
+
+# The database is away or busy for a moment: a restart (a lost connection surfaces as
+# OperationalError or InterfaceError, as in shared.errors), or no pooled connection free
+# within the pool's timeout under load. The consumer waits for it and never dead-letters the
+# event for it: a dead letter for a passing reason is a lost message.
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout, OSError)
 
 
 BATCH_FALLBACKS = Counter("consumer_batch_fallbacks_total",
@@ -157,7 +165,7 @@ class EventConsumer:
         self._last_purge = time.monotonic()
         try:
             await self.purge_processed()
-        except (OperationalError, OSError) as exc:  # database away: next time
+        except DATABASE_AWAY as exc:  # database away: next time
             log.warning("inbox purge failed", extra={"consumer": self.name,
                                                      "error": type(exc).__name__})
 
@@ -244,7 +252,7 @@ class EventConsumer:
                 return
             except RejectEvent as exc:
                 return await self._dead_letter(record, f"rejected: {exc}")
-            except (OperationalError, OSError) as exc:
+            except DATABASE_AWAY as exc:
                 # The database is away: wait for it, never skip the event.
                 log.warning("consumer waiting for database", extra={
                     "consumer": self.name, "event_id": str(envelope.event_id),

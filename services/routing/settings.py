@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from shared.settings import ServiceSettings
@@ -23,3 +24,9 @@ class RoutingSettings(ServiceSettings):
     # submissions wait this long for it (routing_submissions_waiting_for_unit counts them)
     # before they are called unroutable. Stay below faust's broker_max_poll_interval (1000 s).
     unknown_unit_wait_s: float = 600.0
+    # How long the broker waits for a silent worker before it gives the worker's partitions
+    # to another (faust's broker_session_timeout, 60 s by default). A worker started again
+    # after a crash waits this long for its dead self to leave the group, and nothing is
+    # routed meanwhile (60 s per routing kill in the fault suite). Heartbeats go every 3 s
+    # from faust's consumer thread, so a busy event loop does not miss them.
+    kafka_session_timeout_s: float = Field(default=15.0, ge=6, le=90)

@@ -28,6 +28,7 @@ class Fault:
     kind: str
     target: str
     began_s: float = 0.0      # since the run started
+    began_at: float = 0.0     # wall clock (time.time()), to compare with the mail sink's files
     down_s: float = 0.0       # from the kill/stop until the component was ready again
     recovery_s: float | None = None  # from ready again until a new conversation completed
 
@@ -60,7 +61,7 @@ class Injector:
 
     def inject(self, fault: Fault) -> None:
         began = time.monotonic()
-        fault.began_s = round(began - self.t0, 2)
+        fault.began_s, fault.began_at = round(began - self.t0, 2), time.time()
         if fault.kind == "kill":
             self.stack.kill_service(fault.target)
             if fault.target == "kafka":

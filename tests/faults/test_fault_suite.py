@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.faults]
 SEED = int(os.environ.get("FAULT_SUITE_SEED", "20261201"))
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(1500)  # about 6 min on a busy machine; 15 min was once not enough under load 34
 def test_nothing_acknowledged_is_lost_or_duplicated_while_parts_are_killed(stack) -> None:
     report = suite.run(stack, seed=SEED, target_messages=240, clients=6)
     suite.write(report, stack.cfg.data_dir / "fault-suite.json")

@@ -1,0 +1,15 @@
+"""The routing worker's faust app: built without connecting to anything."""
+
+from __future__ import annotations
+
+from services.routing.bootstrap import create_app
+from services.routing.settings import RoutingSettings
+
+
+def test_a_crashed_worker_leaves_its_group_within_the_configured_session(tmp_path) -> None:
+    # faust's default (60 s) kept routing idle for a minute after every SIGKILL: the worker
+    # started again waited that long for its dead self to leave the consumer group.
+    settings = RoutingSettings(environment="test", data_dir=tmp_path)
+    assert create_app(settings).conf.broker_session_timeout == 15.0
+    slower = RoutingSettings(environment="test", data_dir=tmp_path, kafka_session_timeout_s=30)
+    assert create_app(slower).conf.broker_session_timeout == 30.0
