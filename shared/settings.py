@@ -101,6 +101,9 @@ class MailboxSettings(DatabaseSettings):
     # (services.messaging.keys; docs/security.md).
     announcement_signing_key: SecretStr = SecretStr(PLACEHOLDER)
     peer_announcement_public_key: str = Field(default=PLACEHOLDER, max_length=100)
+    # Other regions' peer mailboxes, when they sign with keys of their own:
+    # "region=base64url-key,region2=key2" (docs/regions.md).
+    peer_announcement_public_keys_by_region: str = Field(default="", max_length=2000)
 
     @model_validator(mode="after")
     def _peer_key_pinned(self) -> MailboxSettings:
@@ -115,7 +118,23 @@ class MailboxSettings(DatabaseSettings):
             valid = False
         if not valid:
             raise ValueError("peer_announcement_public_key is not base64url of 32 bytes")
+        self.peer_keys_by_region()  # refuses a malformed list at start
         return self
+
+    def peer_keys_by_region(self) -> dict[str, str]:
+        keys: dict[str, str] = {}
+        for item in filter(None, (i.strip() for i in
+                                  self.peer_announcement_public_keys_by_region.split(","))):
+            region, _, key = item.partition("=")
+            try:
+                valid = bool(region) and len(base64.urlsafe_b64decode(key.encode())) == 32
+            except ValueError:
+                valid = False
+            if not valid:
+                raise ValueError("peer_announcement_public_keys_by_region needs "
+                                 "region=base64url-of-32-bytes, comma-separated")
+            keys[region.strip()] = key.strip()
+        return keys
 
     # KEK rotation (shared/crypto/keyring.py KeyWrapper): new wraps name this version; keys
     # wrapped by older KEKs unwrap with `previous_key_encryption_keys`

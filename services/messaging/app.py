@@ -77,7 +77,8 @@ def build_mailbox_app(spec: MailboxSpec, settings: MailboxSettings) -> FastAPI:
                 if spec.peer_url is not None else None)
         box = MailboxContext(engine=engine, keyring=keyring, outbox=outbox, source=source,
                              peer_announcements=None if pinned == PLACEHOLDER
-                             else AnnouncementVerifier(pinned),
+                             else AnnouncementVerifier(
+                                 pinned, settings.peer_keys_by_region()),
                              attachment_max_bytes=settings.attachment_max_bytes,
                              attachments_per_message=settings.attachments_per_message,
                              peer=peer)

@@ -59,16 +59,22 @@ class AnnouncementSigner:
 
 
 class AnnouncementVerifier:
-    """The peer mailbox's pinned public signing key (a setting, base64url of 32 bytes)."""
+    """The peer mailbox's pinned public signing keys (settings, base64url of 32 bytes): one
+    for the own region's peer, and one per other region whose units patients may write to.
+    A region without its own pinned key is checked against the own region's key (regions
+    that share their signing keys, as the local run's do)."""
 
-    def __init__(self, public_b64: str) -> None:
+    def __init__(self, public_b64: str, by_region: dict[str, str] | None = None) -> None:
         self._key = Ed25519PublicKey.from_public_bytes(_unb64(public_b64))
+        self._by_region = {region: Ed25519PublicKey.from_public_bytes(_unb64(key))
+                           for region, key in (by_region or {}).items()}
 
-    def check(self, data: MailboxKeyPublished) -> None:
+    def check(self, data: MailboxKeyPublished, region: str | None = None) -> None:
         if data.signature is None or data.key_version is None:
             raise RejectEvent("unsigned key announcement")
+        key = self._by_region.get(region or "", self._key)
         try:
-            self._key.verify(_unb64(data.signature), signed_bytes(data))
+            key.verify(_unb64(data.signature), signed_bytes(data))
         except (InvalidSignature, ValueError):
             raise RejectEvent("key announcement signature does not verify") from None
 
@@ -112,8 +118,8 @@ def peer_name(peer: Mailbox, peer_region: str | None, own_region: str) -> str:
 def remember_peer_key(keyring: Keyring, peer: Mailbox,
                       verifier: AnnouncementVerifier | None, own_region: str) -> Handler:
     """Handler for the other mailbox's MailboxKeyPublished events, of any region (None: no
-    key pinned, so every announcement is refused). One pinned key per peer mailbox: another
-    region's announcements verify only if that region signs with the pinned key."""
+    key pinned, so every announcement is refused). Each announcement is checked against the
+    key pinned for the announcing region (AnnouncementVerifier)."""
 
     async def handle(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
         assert isinstance(data, MailboxKeyPublished)
@@ -121,7 +127,7 @@ def remember_peer_key(keyring: Keyring, peer: Mailbox,
             return  # our own announcement (or another region's same kind), read back
         if verifier is None:
             raise RejectEvent("no pinned signing key for the announcing mailbox")
-        verifier.check(data)
+        verifier.check(data, envelope.source.region)
         assert data.key_version is not None  # checked above
         name = peer_name(peer, envelope.source.region, own_region)
         if await keyring.peer_key_version(conn, name, data.key_id) == data.key_version:
