@@ -97,7 +97,11 @@ def _routing_extra(region: str, who: str) -> list[Acl]:
             + _literal("topic", [t.interregion_inbound(region)], who, "read")
             # Hand-overs to other regions' inbound topics, which it may also create.
             + [Acl("topic", "interregion.", "prefixed", who, op)
-               for op in ("write", "create", "describe")])
+               for op in ("write", "create", "describe")]
+            # faust stalls (its producer never flushes) without READ on some of the region's
+            # topics beyond those its agents subscribe to; which one is not yet pinned down.
+            # Reading is not writing: routing still writes only its own topics.
+            + [Acl("topic", f"{region}.", "prefixed", who, "read")])
 
 
 def principals(region: str) -> dict[str, str]:
