@@ -88,11 +88,12 @@ async def http_requests(urls: dict[str, str]) -> dict[str, float]:
     return out
 
 
-async def kafka_records(bootstrap: str) -> tuple[int, int]:
+async def kafka_records(bootstrap: str, login: dict | None = None) -> tuple[int, int]:
     """(records produced, records consumed and committed) so far, over every topic and
-    every consumer group."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap)  # no group: only reads offsets
+    every consumer group. `login`: aiokafka's SASL options (the stack's admin)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(login or {}))
+    # no group: only reads offsets
+    reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, **(login or {}))
     await admin.start()
     await reader.start()
     try:

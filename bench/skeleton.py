@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import time
 
 import httpx
@@ -26,7 +27,7 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 
 from shared.db import make_engine
-from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.kafka import KafkaAuth, ensure_topics, make_consumer, make_producer
 
 TOPIC, GROUP = "bench.skeleton", "bench-skeleton"
 TABLES = (("CREATE TABLE IF NOT EXISTS skel_rows (id bigserial PRIMARY KEY, "
@@ -51,6 +52,10 @@ def proxy_app(backend: str) -> FastAPI:
 def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
     engine = make_engine(dsn)
     producers = []  # made in the lifespan: aiokafka wants the running loop
+    # The stack's broker lets in only known users (SKELETON_KAFKA_USERNAME / _PASSWORD).
+    auth = (KafkaAuth("SASL_PLAINTEXT", "SCRAM-SHA-512", os.environ["SKELETON_KAFKA_USERNAME"],
+                      os.environ.get("SKELETON_KAFKA_PASSWORD", ""))
+            if os.environ.get("SKELETON_KAFKA_USERNAME") else KafkaAuth())
     self_client = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30)
 
     async def commit_one(statement: str, **params: float) -> None:
@@ -62,7 +67,7 @@ def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
                          t=timestamp_ms / 1000)
 
     async def consume() -> None:
-        consumer = make_consumer(kafka, GROUP, [TOPIC])
+        consumer = make_consumer(kafka, GROUP, [TOPIC], auth)
         await consumer.start()
         try:
             while True:
@@ -79,8 +84,8 @@ def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
         async with engine.begin() as conn:
             for ddl in TABLES:
                 await conn.execute(text(ddl))
-        await ensure_topics(kafka, [TOPIC])
-        producers.append(make_producer(kafka, "bench-skeleton"))
+        await ensure_topics(kafka, [TOPIC], auth=auth)
+        producers.append(make_producer(kafka, "bench-skeleton", auth))
         await producers[0].start()
         task = asyncio.create_task(consume())
         yield

@@ -80,7 +80,8 @@ def add_replicas(stack: Stack, names: list[str]) -> list[str]:
 
 async def _counters(stack: Stack, urls: dict[str, str]) -> tuple[dict, int, tuple[int, int]]:
     return (await measure.http_requests(urls), await measure.pg_commits(stack.cfg),
-            await measure.kafka_records(stack.cfg.kafka_bootstrap))
+            await measure.kafka_records(stack.cfg.kafka_bootstrap,
+                                        stack.cfg.kafka_auth().client_options()))
 
 
 async def calibrate(stack: Stack, people: workflow.People,
@@ -129,9 +130,11 @@ def skeleton_processes(stack: Stack) -> dict[str, ProcessComponent]:
              "skeleton-proxy": ["proxy", "--port", str(proxy_port), "--backend",
                                 f"http://127.0.0.1:{backend_port}"]}
     ports = {"skeleton-backend": backend_port, "skeleton-proxy": proxy_port}
+    admin = cfg.kafka_auth()  # the stack's admin: the skeleton is no service with a principal
+    login = {"SKELETON_KAFKA_USERNAME": admin.username, "SKELETON_KAFKA_PASSWORD": admin.password}
     return {name: ProcessComponent(
         python_process(name, stack.python, ["bench.skeleton", *args], logs / f"{name}.log",
-                       env={}, cwd=REPO_ROOT, stop_timeout=10),
+                       env=login, cwd=REPO_ROOT, stop_timeout=10),
         http_ready(f"http://127.0.0.1:{ports[name]}/openapi.json"), "serving",
         ports=[ports[name]], ready_timeout=60) for name, args in roles.items()}
 

@@ -41,7 +41,8 @@ def _print_urls(stack: Stack, services: bool) -> None:
     lines += [] if not cfg.runs_shared_infra else [
         f"  {'mail sink (browser)':<22} http://127.0.0.1:{cfg.mailsink_http_port}/",
         f"  {'mail sink (SMTP)':<22} 127.0.0.1:{cfg.smtp_port}",
-        f"  {'Kafka bootstrap':<22} {cfg.kafka_bootstrap}",
+        (f"  {'Kafka bootstrap':<22} {cfg.kafka_bootstrap}  SASL_PLAINTEXT, SCRAM-SHA-512, "
+        f"user {cfg.KAFKA_ADMIN} (password: {cfg.kafka_password(cfg.KAFKA_ADMIN)})"),
     ]
     for name, srv in stack.pg.items():
         lines.append(

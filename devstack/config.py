@@ -51,6 +51,28 @@ class StackConfig:
         "operator": tests and operator tools), derived from the seed like the KEKs."""
         return hashlib.sha256(f"{self.kek_seed}:internal:{caller}".encode()).hexdigest()
 
+    # -- Kafka: SASL/SCRAM users, one per service and region, and the admin -----------------
+    KAFKA_ADMIN = "admin"  # super user: provisions users and ACLs; the broker's own login
+
+    def kafka_user(self, service: str) -> str:
+        """A service's principal in this region (shared.kafka_access.principals)."""
+        return f"{self.region}.{service}"
+
+    def kafka_password(self, username: str) -> str:
+        """A development password, derived from the seed like the KEKs (production refuses
+        it: shared.settings)."""
+        from shared.kafka_access import development_password
+
+        return development_password(username, self.kek_seed)
+
+    def kafka_auth(self, username: str | None = None):
+        """The SASL login (shared.kafka.KafkaAuth) of a user, by default the admin: what tests
+        and tools use for their own clients."""
+        from shared.kafka import KafkaAuth
+
+        name = username or self.KAFKA_ADMIN
+        return KafkaAuth("SASL_PLAINTEXT", "SCRAM-SHA-512", name, self.kafka_password(name))
+
     def port(self, default: int) -> int:
         return default + self.base_port + 100 * self.region_index
 

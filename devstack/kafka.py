@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from devstack import kafka_auth
 from devstack.config import StackConfig
 from devstack.kafka_jars import KAFKA_VERSION, LIB_DIR, ensure_jars, jars_ready, main
 from devstack.process import ManagedProcess
@@ -85,13 +86,8 @@ class KafkaBroker:
             # A static voter set: `StorageTool format -t <id> -c ...` works without
             # --standalone and the node is its own quorum on every start.
             "controller.quorum.voters": f"1@127.0.0.1:{c.kafka_controller_port}",
-            "listeners": (
-                f"PLAINTEXT://127.0.0.1:{c.kafka_port},CONTROLLER://127.0.0.1:{c.kafka_controller_port}"
-            ),
-            "advertised.listeners": f"PLAINTEXT://127.0.0.1:{c.kafka_port}",
-            "controller.listener.names": "CONTROLLER",
-            "inter.broker.listener.name": "PLAINTEXT",
-            "listener.security.protocol.map": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            # SASL/SCRAM for clients, the authorizer, the admin (devstack/kafka_auth.py).
+            **kafka_auth.server_properties(c),
             "log.dirs": str(self.log_dir),
             "num.partitions": "3",
             "default.replication.factor": "1",
@@ -132,6 +128,9 @@ class KafkaBroker:
         java = _java()
         classpath = str(lib / "*")  # expanded by java itself, not by a shell
         log_opt = f"-Dlog4j2.configurationFile={self.log4j2}"
+        stamp = self.log_dir / kafka_auth.FORMAT_STAMP
+        if (self.log_dir / "meta.properties").is_file() and not stamp.is_file():
+            shutil.rmtree(self.log_dir)  # formatted without the admin user: format again
         if not (self.log_dir / "meta.properties").is_file():
             self.log_dir.mkdir(parents=True, exist_ok=True)
             cluster_id_file = self.home / "cluster.id"
@@ -153,6 +152,7 @@ class KafkaBroker:
                     f"--cluster-id={cluster_id}",
                     "-c",
                     str(self.properties),
+                    *kafka_auth.format_options(self.cfg),
                 ],
                 check=False,
                 capture_output=True,
@@ -164,6 +164,7 @@ class KafkaBroker:
                     f"kafka: formatting storage in {self.log_dir} failed "
                     f"(exit {proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
                 )
+            stamp.write_text("formatted with the admin's SCRAM credential\n")
         self.process.argv = [
             java,
             *JAVA_OPTS,
@@ -189,8 +190,12 @@ class KafkaBroker:
         self.process.start()
 
     def wait_ready(self, timeout: float = 90.0) -> float:
-        """Wait until the broker answers a metadata request; returns seconds since launch."""
-        return self.process.wait_until(self.ready, timeout, "accepting Kafka clients", interval=0.1)
+        """Wait until the broker answers a metadata request, then create this region's users
+        and ACLs (idempotent); returns seconds since launch."""
+        took = self.process.wait_until(self.ready, timeout, "accepting Kafka clients",
+                                       interval=0.1)
+        kafka_auth.provision_region(self.cfg)
+        return took
 
     def start(self, timeout: float = 90.0) -> float:
         self.launch()
@@ -199,7 +204,7 @@ class KafkaBroker:
     def ready(self) -> bool:
         if not port_in_use(self.cfg.kafka_port):
             return False
-        return run_blocking(lambda: metadata_ok(self.cfg.kafka_bootstrap))
+        return run_blocking(lambda: metadata_ok(self.cfg.kafka_bootstrap, self.cfg.kafka_auth()))
 
     def stop(self) -> None:
         self.process.stop()
@@ -224,12 +229,15 @@ class KafkaBroker:
         return [self.process.record()] if self.process.running() else []
 
 
-async def metadata_ok(bootstrap: str, timeout: float = 5.0) -> bool:
-    """True when the broker answers a metadata request listing itself."""
+async def metadata_ok(bootstrap: str, auth: Any = None, timeout: float = 5.0) -> bool:
+    """True when the broker answers a metadata request listing itself (logged in as `auth`,
+    a shared.kafka.KafkaAuth)."""
     from aiokafka import AIOKafkaClient  # imported lazily: the CLI starts faster without it
     from aiokafka.errors import KafkaError
 
-    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000))
+    options = auth.client_options() if auth is not None else {}
+    client = AIOKafkaClient(bootstrap_servers=bootstrap, request_timeout_ms=int(timeout * 1000),
+                            **options)
     try:
         await client.bootstrap()
         return bool(client.cluster.brokers())

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from devstack import kafka_auth
 from devstack.config import REPO_ROOT, StackConfig
 
 
@@ -109,6 +110,7 @@ def service_specs(cfg: StackConfig) -> list[ServiceSpec]:
             "KAFKA_BOOTSTRAP_SERVERS": cfg.kafka_bootstrap,
             "IDENTITY_URL": service_url(cfg, "identity"),
             "KEY_ENCRYPTION_KEY": _dev_kek(cfg, name),
+            **kafka_auth.service_env(cfg, name),  # its own principal at the broker
         }
         # Each internal caller's own credential; each server knows only its own callers'.
         callers = {"identity": ("notifier", "operator", "audit"), "forms": ("patient-mailbox",),

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Self
 
+from devstack import kafka_auth
 from devstack.component import side_by_side
 from devstack.leftovers import reap_stale_stacks
 from devstack.parts import SERVICE_READY_TIMEOUT, StackParts
@@ -34,6 +35,8 @@ INFRA_READY_TIMEOUT = float(os.environ.get("DEVSTACK_INFRA_TIMEOUT", "120"))
 
 class Stack(StackParts):
     """One running local stack (see the module docstring)."""
+
+    _kafka_provisioned = False
 
     def __enter__(self) -> Self:
         self._acquire()
@@ -75,6 +78,11 @@ class Stack(StackParts):
             raise StackError(f"unknown services {unknown}; known: {list(self.specs)}")
         self.check_modules(wanted)
         t0 = time.monotonic()
+        if not self.cfg.runs_shared_infra and not self._kafka_provisioned:
+            # Another region on the first's broker: its services' users and ACLs (the first
+            # region's come with its broker, devstack/kafka.py).
+            kafka_auth.provision_region(self.cfg)
+            self._kafka_provisioned = True
         self._start(wanted, timeout)
         self.timings["services"] = time.monotonic() - t0
         self._log(f"services ready in {self.timings['services']:.1f}s: {', '.join(wanted)}")

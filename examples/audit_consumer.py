@@ -5,8 +5,8 @@ Schema (schemas/audit-stream/audit-record.schema.json) and, optionally, keeps on
 records of one care unit (by the Kafka key, which is the unit's HSA-id). Prints one line of
 JSON per record (the FHIR AuditEvent) and stops when the topic has been idle for a while.
 
-    python examples/audit_consumer.py --bootstrap 127.0.0.1:9092 [--region stockholm]
-        [--unit SE2321000016-TEST1]
+    KAFKA_PASSWORD=... python examples/audit_consumer.py --bootstrap 127.0.0.1:9092
+        --username USER [--region stockholm] [--unit SE2321000016-TEST1]
 
 Requires aiokafka and jsonschema. It commits no offsets (no consumer group): every run reads
 the whole retained stream again; a long-running consumer would set a group id and keep
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -46,13 +47,15 @@ def validator(schema_path: Path = SCHEMA_PATH) -> jsonschema.protocols.Validator
 
 async def records(bootstrap: str, *, unit: str | None = None, topic: str = TOPIC,
                   idle_s: float = 5.0,
-                  check: jsonschema.protocols.Validator | None = None
-                  ) -> AsyncIterator[dict[str, Any]]:
+                  check: jsonschema.protocols.Validator | None = None,
+                  login: dict[str, Any] | None = None) -> AsyncIterator[dict[str, Any]]:
     """Every valid record from the beginning (of one unit, if given); raises
-    jsonschema.ValidationError on the first record that does not fit the schema."""
+    jsonschema.ValidationError on the first record that does not fit the schema. `login`:
+    aiokafka's SASL options (the broker lets in only known principals with read access)."""
     check = check or validator()
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                **(login or {}))
     await consumer.start()
     try:
         while True:
@@ -78,8 +81,15 @@ async def main() -> None:
     parser.add_argument("--bootstrap", default="127.0.0.1:9092")
     parser.add_argument("--unit", help="only this care unit's records (its HSA-id)")
     parser.add_argument("--region", default="stockholm", help="whose audit topic to read")
+    parser.add_argument("--username", help="SASL/SCRAM-SHA-512 user; password from "
+                                           "$KAFKA_PASSWORD")
     args = parser.parse_args()
-    async for record in records(args.bootstrap, unit=args.unit, topic=topic_of(args.region)):
+    login = ({"security_protocol": "SASL_PLAINTEXT", "sasl_mechanism": "SCRAM-SHA-512",
+              "sasl_plain_username": args.username,
+              "sasl_plain_password": os.environ.get("KAFKA_PASSWORD", "")}
+             if args.username else None)
+    async for record in records(args.bootstrap, unit=args.unit, topic=topic_of(args.region),
+                                login=login):
         print(json.dumps(record["data"]["resource"], ensure_ascii=False))
 
 

@@ -36,7 +36,7 @@ from shared import logs
 from shared.dead_letters import dead_letter_value, validation_summary
 from shared.events import Envelope, EventData, decode_data
 from shared.events.topics import dead_letter, group_id, on_broker
-from shared.kafka import make_consumer
+from shared.kafka import NO_AUTH, KafkaAuth, make_consumer
 
 __all__ = ["EventConsumer", "Handler", "RejectEvent", "dead_letter_value", "define_inbox",
            "validation_summary"]
@@ -91,8 +91,9 @@ class EventConsumer:
                  max_handler_attempts: int = 3, ignored: frozenset[str] | None = None,
                  retention: timedelta = timedelta(days=7), purge_every_s: float = 3600,
                  owned: Mapping[str, frozenset[str]] | None = None,
-                 region: str | None = None) -> None:
+                 region: str | None = None, auth: KafkaAuth = NO_AUTH) -> None:
         self.name, self._topics, self._bootstrap = name, topics, bootstrap
+        self._auth = auth
         # Topics and the handlers' wiring use logical names; the broker's names, the group id
         # and the dead-letter topic carry the region's prefix (None: names are the broker's,
         # as in the library's own tests).
@@ -109,7 +110,7 @@ class EventConsumer:
 
     async def run(self) -> None:
         consumer = make_consumer(self._bootstrap, self._broker_name(self.name, group=True),
-                                 [self._broker_name(t) for t in self._topics])
+                                 [self._broker_name(t) for t in self._topics], self._auth)
         await consumer.start()
         self.running = True
         try:

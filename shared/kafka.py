@@ -8,7 +8,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import ssl
 from dataclasses import dataclass
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -29,17 +31,59 @@ log = logging.getLogger(__name__)
 _RECOVERY = {"metadata_max_age_ms": 5000, "retry_backoff_ms": 100}
 
 
-def make_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+@dataclass(frozen=True)
+class KafkaAuth:
+    """How a client authenticates to the broker (SASL/SCRAM; docs/security.md). Only the
+    connection's handshake pays for it: nothing is added per message."""
+
+    security_protocol: str = "PLAINTEXT"
+    sasl_mechanism: str = "SCRAM-SHA-512"
+    username: str = ""
+    password: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> KafkaAuth:
+        return cls(settings.kafka_security_protocol, settings.kafka_sasl_mechanism,
+                   settings.kafka_username, settings.kafka_password.get_secret_value())
+
+    def __repr__(self) -> str:  # never the password, in logs or tracebacks
+        return f"KafkaAuth({self.security_protocol}, {self.sasl_mechanism}, {self.username!r})"
+
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments for every aiokafka client (producer, consumer, admin)."""
+        options: dict[str, Any] = {"security_protocol": self.security_protocol}
+        if self.security_protocol.startswith("SASL"):
+            options |= {"sasl_mechanism": self.sasl_mechanism,
+                        "sasl_plain_username": self.username,
+                        "sasl_plain_password": self.password}
+        if self.security_protocol.endswith("SSL"):
+            options["ssl_context"] = ssl.create_default_context()  # the system's CAs
+        return options
+
+
+NO_AUTH = KafkaAuth()
+
+
+def make_producer(bootstrap: str, client_id: str, auth: KafkaAuth = NO_AUTH) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap, client_id=client_id, acks="all",
-        enable_idempotence=True, linger_ms=2, request_timeout_ms=15000, **_RECOVERY)
+        enable_idempotence=True, linger_ms=2, request_timeout_ms=15000, **_RECOVERY,
+        **auth.client_options())
 
 
-def make_consumer(bootstrap: str, group_id: str, topics: list[str]) -> AIOKafkaConsumer:
+def make_consumer(bootstrap: str, group_id: str | None, topics: list[str],
+                  auth: KafkaAuth = NO_AUTH, **options: Any) -> AIOKafkaConsumer:
     return AIOKafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, group_id=group_id, client_id=group_id,
+        *topics, bootstrap_servers=bootstrap, group_id=group_id,
+        client_id=group_id or "mina-vardkontakter",
         enable_auto_commit=False,  # offsets are committed only after the database commit
-        auto_offset_reset="earliest", **_RECOVERY)
+        **({"auto_offset_reset": "earliest"} | options), **_RECOVERY, **auth.client_options())
+
+
+def make_admin(bootstrap: str, auth: KafkaAuth = NO_AUTH, **options: Any) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(bootstrap_servers=bootstrap, **_RECOVERY,
+                               **({"request_timeout_ms": 10000} | options),
+                               **auth.client_options())
 
 
 # Failures that the same record meets again however often it is retried.
@@ -88,12 +132,12 @@ class TopicPolicy:
 
 async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3,
                         configs: dict[str, str] | None = None,
-                        policy: TopicPolicy = TopicPolicy(), timeout_s: float = 15.0) -> None:
+                        policy: TopicPolicy = TopicPolicy(), timeout_s: float = 15.0,
+                        auth: KafkaAuth = NO_AUTH) -> None:
     """Create topics up front so consumers subscribe to something that exists. `configs`
     (e.g. compaction) go on top of the policy's. Raises (within `timeout_s`) while the
     broker is away; existing topics are left as they are."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=10000,
-                                **_RECOVERY)
+    admin = make_admin(bootstrap, auth)
     try:
         await asyncio.wait_for(admin.start(), timeout_s)
         existing = set(await asyncio.wait_for(admin.list_topics(), timeout_s))
@@ -113,13 +157,14 @@ async def ensure_topics(bootstrap: str, topics: list[str], partitions: int = 3,
 
 
 async def ensure_event_topics(bootstrap: str, names: list[str], policy: TopicPolicy,
-                              region: str) -> None:
+                              region: str, auth: KafkaAuth = NO_AUTH) -> None:
     """The platform's topics (logical names) on the broker under the region's prefix: state
     topics (topics.STATE) kept for ever, the others for the policy's retention."""
     from shared.events.topics import STATE, on_broker
 
     state = [on_broker(region, n) for n in names if n in STATE]
     if state:
-        await ensure_topics(bootstrap, state, policy=policy, configs={"retention.ms": "-1"})
+        await ensure_topics(bootstrap, state, policy=policy, configs={"retention.ms": "-1"},
+                            auth=auth)
     await ensure_topics(bootstrap, [on_broker(region, n) for n in names if n not in STATE],
-                        policy=policy)
+                        policy=policy, auth=auth)

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared import db
 from shared.events import EventData, topics, wiring
 from shared.inbox import EventConsumer, Handler
-from shared.kafka import TopicPolicy, ensure_event_topics, make_producer
+from shared.kafka import KafkaAuth, TopicPolicy, ensure_event_topics, make_producer
 from shared.migrations import Migrations
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import ServiceSettings
@@ -41,6 +41,7 @@ class EventRuntime:
     inbox: Table | None = None
     # Topic policy, retentions and the crash-loop threshold; defaults when not given.
     settings: ServiceSettings | None = None
+    auth: KafkaAuth = field(init=False)
     producer: AIOKafkaProducer = field(init=False)
     consumers: list[EventConsumer] = field(default_factory=list)
     supervised: list[Supervised] = field(default_factory=list)
@@ -49,9 +50,10 @@ class EventRuntime:
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.producer = make_producer(self.bootstrap, self.service)
         if self.settings is None:
             self.settings = ServiceSettings(environment="test")  # only its defaults are read
+        self.auth = KafkaAuth.from_settings(self.settings)
+        self.producer = make_producer(self.bootstrap, self.service, self.auth)
 
     def consume(self, name: str, topic_names: list[str], handlers: wiring.Handlers[Handler],
                 ignore: Iterable[type[EventData]] = ()) -> None:
@@ -64,7 +66,7 @@ class EventRuntime:
             inbox=self.inbox, handlers=binding.handlers, ignored=binding.ignored,
             producer=self.producer, owned=binding.owned,
             retention=timedelta(days=self.settings.inbox_retention_days),
-            region=self.settings.region))
+            region=self.settings.region, auth=self.auth))
 
     async def start(self) -> None:
         """Migrates the database (needed to serve anything), then returns; Kafka comes up in
@@ -81,7 +83,8 @@ class EventRuntime:
         while True:
             try:
                 await ensure_event_topics(self.bootstrap, wanted,
-                                          TopicPolicy.from_settings(self.settings), region)
+                                          TopicPolicy.from_settings(self.settings), region,
+                                          self.auth)
                 await asyncio.wait_for(self.producer.start(), 30)
                 break
             except Exception as exc:  # noqa: BLE001 - broker away: serve on, try again

@@ -6,7 +6,7 @@ stops the service at start-up instead of running with a known key."""
 from __future__ import annotations
 
 import base64
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.crypto import devkeys
 from shared.crypto.keyring import KeyWrapper
 from shared.events.topics import REGION_PATTERN
+from shared.kafka_access import is_development_password
 
 PLACEHOLDER = "changethis"
 
@@ -29,6 +30,14 @@ class ServiceSettings(BaseSettings):
     http_port: int = 8000
     log_level: str = "INFO"
     kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    # This service's own principal at the broker, whose ACLs let it write only its own topics
+    # (shared.kafka_access; docs/security.md). Production refuses PLAINTEXT and the
+    # development passwords.
+    uses_kafka: ClassVar[bool] = True
+    kafka_security_protocol: Literal["SASL_PLAINTEXT", "SASL_SSL", "PLAINTEXT"] = "SASL_PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
+    kafka_username: str = Field(default=PLACEHOLDER, max_length=200)
+    kafka_password: SecretStr = SecretStr(PLACEHOLDER)
     identity_url: str = "http://127.0.0.1:8001"
     # Every request body is capped (413 above it); 256 KiB holds the largest form answers.
     max_request_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)
@@ -58,7 +67,18 @@ class ServiceSettings(BaseSettings):
                 raise ValueError(f"{name} still has its placeholder value in {self.environment}")
             if isinstance(value, SecretStr) and "key_encryption_key" in name:
                 _refuse_development_keks(name, value.get_secret_value())
+        if self.uses_kafka:
+            _refuse_open_kafka(self)
         return self
+
+
+def _refuse_open_kafka(s: ServiceSettings) -> None:
+    if s.kafka_security_protocol == "PLAINTEXT":
+        raise ValueError(f"kafka_security_protocol PLAINTEXT in {s.environment}: the broker "
+                         "must authenticate every client (SASL_SSL or SASL_PLAINTEXT)")
+    if is_development_password(s.kafka_username, s.kafka_password.get_secret_value()):
+        raise ValueError("kafka_password is a development password (published in the "
+                         "repository or derived from the development seed)")
 
 
 class DatabaseSettings(ServiceSettings):

@@ -17,8 +17,7 @@ import asyncio
 import json
 import sys
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka import TopicPartition
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import ValidationError
 
@@ -29,13 +28,14 @@ from services.audit.verification import Checkpoint, Verification
 from shared.db import make_engine
 from shared.events import Envelope
 from shared.events.contracts import AuditCheckpointSigned
-from shared.events.topics import AUDIT
+from shared.events.topics import AUDIT, on_broker
+from shared.kafka import NO_AUTH, KafkaAuth, make_admin, make_consumer
 
 
-async def topic_checkpoints(bootstrap: str, topic: str = AUDIT,
-                            timeout_s: float = 30) -> list[Checkpoint]:
+async def topic_checkpoints(bootstrap: str, topic: str = AUDIT, timeout_s: float = 30,
+                            auth: KafkaAuth = NO_AUTH) -> list[Checkpoint]:
     """Every checkpoint on the audit topic, read from the beginning to its current end."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = make_admin(bootstrap, auth)
     await admin.start()
     try:
         described = await admin.describe_topics([topic])
@@ -44,7 +44,7 @@ async def topic_checkpoints(bootstrap: str, topic: str = AUDIT,
     parts = [TopicPartition(topic, p["partition"]) for t in described for p in t["partitions"]]
     if not parts:
         return []
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = make_consumer(bootstrap, None, [], auth)
     await consumer.start()
     found: list[Checkpoint] = []
     try:
@@ -75,7 +75,11 @@ def _checkpoint(value: bytes | None) -> Checkpoint | None:
 
 async def verify(settings: AuditSettings, public_keys: list[Ed25519PublicKey],
                  from_topic: bool) -> Verification:
-    published = await topic_checkpoints(settings.kafka_bootstrap_servers) if from_topic else []
+    # The region's audit topic (on the broker, its name carries the region's prefix).
+    published = (await topic_checkpoints(settings.kafka_bootstrap_servers,
+                                         on_broker(settings.region, AUDIT),
+                                         auth=KafkaAuth.from_settings(settings))
+                 if from_topic else [])
     published = [c for c in published if c.region == settings.region]
     engine = make_engine(settings.database_url, pool_size=1)
     try:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
@@ -16,6 +17,10 @@ class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
     http_port: int = 8000
+    # The gateway has no Kafka client, hence no principal at the broker.
+    uses_kafka: ClassVar[bool] = False
+    kafka_username: str = ""
+    kafka_password: SecretStr = SecretStr("")
     forms_url: str = "http://127.0.0.1:8002"
     patient_mailbox_url: str = "http://127.0.0.1:8003"
     careunit_mailbox_url: str = "http://127.0.0.1:8004"

@@ -14,7 +14,7 @@ from services.routing.bootstrap import (
 )
 from services.routing.settings import RoutingSettings
 from shared.events import topics
-from shared.kafka import TopicPolicy, ensure_event_topics, ensure_topics
+from shared.kafka import KafkaAuth, TopicPolicy, ensure_event_topics, ensure_topics
 
 
 async def declare_topics(settings: RoutingSettings) -> None:
@@ -22,8 +22,9 @@ async def declare_topics(settings: RoutingSettings) -> None:
     changelog that faust creates itself can be missing from the metadata at the first
     partition assignment, and the table then never recovers (seen under load)."""
     policy = TopicPolicy.from_settings(settings)
+    auth = KafkaAuth.from_settings(settings)
     await ensure_event_topics(settings.kafka_bootstrap_servers, list(topics.ALL), policy,
-                              settings.region)
+                              settings.region, auth)
     # Compacted, kept for ever: the directory is state that was sent once; so are the shared
     # directory of all regions and the record of conversations handed over to this region.
     await ensure_topics(settings.kafka_bootstrap_servers,
@@ -31,9 +32,9 @@ async def declare_topics(settings: RoutingSettings) -> None:
                          changelog(settings.region, CONVERSATIONS_TABLE),
                          topics.INTERREGION_UNITS], partitions=1,
                         configs={"cleanup.policy": "compact", "retention.ms": "-1"},
-                        policy=policy)
+                        policy=policy, auth=auth)
     await ensure_topics(settings.kafka_bootstrap_servers,
-                        [topics.interregion_inbound(settings.region)], policy=policy)
+                        [topics.interregion_inbound(settings.region)], policy=policy, auth=auth)
 
 
 def main() -> None:

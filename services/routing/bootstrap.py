@@ -14,6 +14,7 @@ from services.routing.settings import RoutingSettings
 from services.routing.web import register_views
 from shared.events import Source
 from shared.events.topics import group_id
+from shared.kafka import KafkaAuth
 
 DIRECTORY_TABLE = "unit_directory"
 CONVERSATIONS_TABLE = "handed_over_conversations"  # conversation id -> the other side's region
@@ -33,10 +34,21 @@ def directory_changelog(region: str) -> str:
     return changelog(region, DIRECTORY_TABLE)
 
 
+def broker_credentials(auth: KafkaAuth) -> faust.SASLCredentials | None:
+    """The routing principal's SASL/SCRAM login (shared.kafka_access grants its ACLs)."""
+    if not auth.security_protocol.startswith("SASL"):
+        return None
+    options = auth.client_options()
+    return faust.SASLCredentials(username=auth.username, password=auth.password,
+                                 mechanism=auth.sasl_mechanism,
+                                 ssl_context=options.get("ssl_context"))
+
+
 def create_app(settings: RoutingSettings) -> faust.App:
     app = faust.App(
         app_id(settings.region),  # also the consumer group id
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
+        broker_credentials=broker_credentials(KafkaAuth.from_settings(settings)),
         store="memory://",  # rebuilt from the changelog at start; the directory is small
         datadir=str(settings.data_dir),
         web_port=settings.http_port, web_bind=settings.http_host, web_host=settings.http_host,

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
 from devstack.services import service_url
+from tests.e2e import kafka_clients
 
 
 async def mails_to(stack, address: str) -> list[dict]:
@@ -33,7 +34,7 @@ async def audit_records(stack, subject: str, expected_types: set[str]) -> list[d
 
 
 async def all_partitions(stack) -> list[TopicPartition]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=stack.cfg.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_clients.admin(stack))
     await admin.start()
     try:
         described = await admin.describe_topics(await admin.list_topics())
@@ -45,7 +46,7 @@ async def all_partitions(stack) -> list[TopicPartition]:
 
 async def kafka_records_containing(stack, needle: bytes) -> list[str]:
     """Read every record of every topic from the beginning; return where `needle` appears."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.cfg.kafka_bootstrap,
+    consumer = AIOKafkaConsumer(**kafka_clients.admin(stack),
                                 enable_auto_commit=False)
     await consumer.start()
     hits: list[str] = []

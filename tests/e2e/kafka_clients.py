@@ -9,11 +9,16 @@ from aiokafka import AIOKafkaProducer
 
 
 def admin(stack) -> dict[str, Any]:
-    return {"bootstrap_servers": stack.cfg.kafka_bootstrap}
+    """The super user (devstack's admin): may read and write everything."""
+    return {"bootstrap_servers": stack.cfg.kafka_bootstrap, **stack.cfg.kafka_auth().client_options()}
 
 
 def as_service(stack, service: str) -> dict[str, Any]:
-    return {"bootstrap_servers": stack.cfg.kafka_bootstrap}
+    """Logged in as the service's own principal: only what its ACLs allow
+    (shared.kafka_access)."""
+    user = stack.cfg.kafka_user(service)
+    return {"bootstrap_servers": stack.cfg.kafka_bootstrap,
+            **stack.cfg.kafka_auth(user).client_options()}
 
 
 def producer(stack, service: str) -> AIOKafkaProducer:

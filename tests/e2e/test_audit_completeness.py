@@ -23,7 +23,7 @@ from aiokafka import AIOKafkaConsumer
 
 from devstack.config import REPO_ROOT
 from devstack.services import service_url
-from tests.e2e import inspect
+from tests.e2e import inspect, kafka_clients
 from tests.e2e.support import SEED, Person, all_pages, eventually, staff_of
 
 pytestmark = pytest.mark.e2e
@@ -156,8 +156,7 @@ async def dead_letters(stack, conversation_id: str, expected: int) -> set[str] |
     parts = [tp for tp in await inspect.all_partitions(stack) if tp.topic == f"{stack.cfg.region}.dlq.audit"]
     if not parts:
         return None
-    consumer = AIOKafkaConsumer(bootstrap_servers=stack.cfg.kafka_bootstrap,
-                                enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, **kafka_clients.admin(stack))
     await consumer.start()
     found: set[str] = set()
     try:

@@ -226,9 +226,10 @@ async def test_the_stream_from_the_beginning_has_every_record_valid_and_filters_
         await eventually(settled, timeout=60, what="the refusal recorded")
         head = (await client.get("/v1/verify")).json()["records"]
     bootstrap, topic = stack.cfg.kafka_bootstrap, f"{stack.cfg.region}.audit.events"
+    login = stack.cfg.kafka_auth().client_options()  # the stack's admin
 
     async def everything():
-        seen = [r async for r in stream_records(bootstrap, idle_s=2.0, topic=topic)]  # each validated
+        seen = [r async for r in stream_records(bootstrap, idle_s=2.0, topic=topic, login=login)]  # each validated
         return seen if set(range(1, head + 1)) <= {r["data"]["seq"] for r in seen} else None
     seen = await eventually(everything, timeout=90, what="every record on the stream")
     # Delivery is at least once; a redelivered record keeps its event id (the idempotency key).
@@ -238,7 +239,7 @@ async def test_the_stream_from_the_beginning_has_every_record_valid_and_filters_
     assert all(len(v) == 1 for v in ids.values())
     x, y = world.units["X"], world.units["Y"]
     only_x = [r async for r in stream_records(bootstrap, unit=x, idle_s=2.0,
-                                              topic=topic)]
+                                              topic=topic, login=login)]
     assert only_x and {r["data"]["unit_id"] for r in only_x} == {x}
     assert {r["data"]["seq"] for r in only_x} == {r["data"]["seq"] for r in seen
                                                    if r["data"]["unit_id"] == x}

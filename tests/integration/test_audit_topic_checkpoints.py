@@ -16,8 +16,8 @@ pytestmark = pytest.mark.integration
 
 async def test_checkpoints_are_read_back_from_the_topic(infra, topic):
     chain = audit_log.chain()
-    await ensure_topics(infra.cfg.kafka_bootstrap, [topic])
-    producer = make_producer(infra.cfg.kafka_bootstrap, "it-audit")
+    await ensure_topics(infra.cfg.kafka_bootstrap, [topic], auth=infra.cfg.kafka_auth())
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-audit", infra.cfg.kafka_auth())
     await producer.start()
     try:
         for seq in (5, 10):
@@ -26,7 +26,8 @@ async def test_checkpoints_are_read_back_from_the_topic(infra, topic):
         await producer.send_and_wait(topic, encode(other), key=b"k")
     finally:
         await producer.stop()
-    found = await topic_checkpoints(infra.cfg.kafka_bootstrap, topic, timeout_s=20)
+    found = await topic_checkpoints(infra.cfg.kafka_bootstrap, topic, timeout_s=20,
+                                    auth=infra.cfg.kafka_auth())
     assert sorted(c.seq for c in found) == [5, 10]
 
 

@@ -18,7 +18,8 @@ pytestmark = pytest.mark.integration
 async def test_kafka_round_trip(infra):
     topic = f"devstack-selftest-{uuid.uuid4().hex[:8]}"
     producer = AIOKafkaProducer(
-        bootstrap_servers=infra.cfg.kafka_bootstrap, acks="all", enable_idempotence=True
+        bootstrap_servers=infra.cfg.kafka_bootstrap, acks="all", enable_idempotence=True,
+        **infra.cfg.kafka_auth().client_options(),
     )
     await producer.start()
     try:
@@ -36,6 +37,7 @@ async def test_kafka_round_trip(infra):
         group_id=f"selftest-{topic}",
         auto_offset_reset="earliest",
         enable_auto_commit=False,
+        **infra.cfg.kafka_auth().client_options(),
     )
     await consumer.start()
     try:

@@ -45,7 +45,7 @@ async def consume_until(consumer: EventConsumer, done, timeout: float = 30) -> N
 
 async def test_same_event_twice_has_one_effect_and_bad_records_are_dead_lettered(
         infra, scratch_engine, topic):
-    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox")
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox", infra.cfg.kafka_auth())
     await producer.start()
     good = new_event(PatientRegistered(patient_id="p-1"), source=SOURCE, subject="p-1")
     rejected = new_event(PatientRegistered(patient_id="reject-me"), source=SOURCE, subject="x")
@@ -57,7 +57,7 @@ async def test_same_event_twice_has_one_effect_and_bad_records_are_dead_lettered
 
     name = f"consumer-{topic}"
     consumer = EventConsumer(
-        name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap, engine=scratch_engine,
+        name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap, auth=infra.cfg.kafka_auth(), engine=scratch_engine,
         inbox=inbox_table, handlers={"identity.patient_registered.v1": apply_effect},
         producer=producer)
 
@@ -75,7 +75,7 @@ async def test_same_event_twice_has_one_effect_and_bad_records_are_dead_lettered
     assert applied == 1
     assert inbox_rows == 2  # good and last; the rejected one rolled back with its effect
 
-    letters = await read_all(infra.cfg.kafka_bootstrap, dead_letter(name), expect=3)
+    letters = await read_all(infra.cfg, dead_letter(name), expect=3)
     reasons = [json.loads(r.value)["reason"] for r in letters]
     await producer.stop()
     assert len(reasons) == 3
@@ -86,7 +86,7 @@ async def test_same_event_twice_has_one_effect_and_bad_records_are_dead_lettered
 
 async def test_a_declared_consumer_skips_ignored_types_and_dead_letters_undeclared_ones(
         infra, scratch_engine, topic):
-    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-declared")
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-declared", infra.cfg.kafka_auth())
     await producer.start()
     ignored = new_event(PatientActivated(patient_id="p-3", activated_at=datetime.now(UTC)),
                         source=SOURCE, subject="p-3")
@@ -99,7 +99,7 @@ async def test_a_declared_consumer_skips_ignored_types_and_dead_letters_undeclar
 
     name = f"declared-{topic}"
     consumer = EventConsumer(
-        name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap, engine=scratch_engine,
+        name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap, auth=infra.cfg.kafka_auth(), engine=scratch_engine,
         inbox=inbox_table, handlers={"identity.patient_registered.v1": apply_effect},
         ignored=frozenset({"identity.patient_activated.v1"}), producer=producer)
 
@@ -109,7 +109,7 @@ async def test_a_declared_consumer_skips_ignored_types_and_dead_letters_undeclar
                 effects.c.event_id == str(last.event_id)))).first() is not None
     await consume_until(consumer, last_applied)
 
-    letters = await read_all(infra.cfg.kafka_bootstrap, dead_letter(name), expect=1)
+    letters = await read_all(infra.cfg, dead_letter(name), expect=1)
     await producer.stop()
     assert [json.loads(r.value)["reason"] for r in letters] == [
         "no handler for identity.care_unit_registered.v1"]

@@ -19,9 +19,11 @@ pytestmark = pytest.mark.integration
 SOURCE = Source(service="it", region="test")
 
 
-async def read_all(bootstrap: str, topic: str, expect: int, timeout: float = 20) -> list:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, group_id=None)
+async def read_all(cfg, topic: str, expect: int, timeout: float = 20) -> list:
+    """Every record of `topic` (as the stack's admin), once `expect` have arrived."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=cfg.kafka_bootstrap,
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                group_id=None, **cfg.kafka_auth().client_options())
     await consumer.start()
     records: list = []
     try:
@@ -56,12 +58,12 @@ async def test_relay_killed_between_commit_and_publish_still_publishes_once(
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(dying.publish_batch(), timeout=1.0)  # killed mid-publish
 
-    producer = make_producer(infra.cfg.kafka_bootstrap, "it-relay")
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-relay", infra.cfg.kafka_auth())
     await producer.start()
     relay = OutboxRelay(scratch_engine, outbox, producer, name="it")
     task = asyncio.create_task(relay.run())
     try:
-        records = await read_all(infra.cfg.kafka_bootstrap, topic, expect=1)
+        records = await read_all(infra.cfg, topic, expect=1)
     finally:
         task.cancel()
         await producer.stop()
@@ -75,7 +77,7 @@ async def test_relay_killed_between_commit_and_publish_still_publishes_once(
 
 async def test_relay_is_woken_by_notify_and_keeps_order_per_key(infra, scratch_engine, outbox,
                                                                  topic):
-    producer = make_producer(infra.cfg.kafka_bootstrap, "it-relay-order")
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-relay-order", infra.cfg.kafka_auth())
     await producer.start()
     relay = OutboxRelay(scratch_engine, outbox, producer, name="it", fallback_poll_s=30)
     task = asyncio.create_task(relay.run())
@@ -86,7 +88,7 @@ async def test_relay_is_woken_by_notify_and_keeps_order_per_key(infra, scratch_e
         for e in events:
             async with scratch_engine.begin() as conn:
                 await outbox.enqueue(conn, topic, "conv", e)
-        records = await read_all(infra.cfg.kafka_bootstrap, topic, expect=20, timeout=10)
+        records = await read_all(infra.cfg, topic, expect=20, timeout=10)
     finally:
         task.cancel()
         await producer.stop()
@@ -96,7 +98,7 @@ async def test_relay_is_woken_by_notify_and_keeps_order_per_key(infra, scratch_e
 
 async def test_two_relays_on_one_outbox_keep_order_per_key(infra, scratch_engine, outbox, topic):
     """Replicas each run a relay; one publishes at a time, so order per key holds."""
-    producers = [make_producer(infra.cfg.kafka_bootstrap, f"it-relay-{i}") for i in range(2)]
+    producers = [make_producer(infra.cfg.kafka_bootstrap, f"it-relay-{i}", infra.cfg.kafka_auth()) for i in range(2)]
     for p in producers:
         await p.start()
     relays = [OutboxRelay(scratch_engine, outbox, p, name="it", batch_size=3,
@@ -108,7 +110,7 @@ async def test_two_relays_on_one_outbox_keep_order_per_key(infra, scratch_engine
             await outbox.enqueue(conn, topic, "conv", e)
     tasks = [asyncio.create_task(r.run()) for r in relays]
     try:
-        records = await read_all(infra.cfg.kafka_bootstrap, topic, expect=60, timeout=20)
+        records = await read_all(infra.cfg, topic, expect=60, timeout=20)
     finally:
         for task in tasks:
             task.cancel()

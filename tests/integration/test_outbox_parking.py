@@ -39,7 +39,7 @@ async def parked(engine, event_id: uuid.UUID) -> tuple:
 
 
 async def run_relay(infra, engine, outbox, name: str, until, timeout: float = 30):
-    producer = make_producer(infra.cfg.kafka_bootstrap, name)
+    producer = make_producer(infra.cfg.kafka_bootstrap, name, infra.cfg.kafka_auth())
     await producer.start()
     relay = OutboxRelay(engine, outbox, producer, name=name, fallback_poll_s=0.1)
     task = asyncio.create_task(relay.run())
@@ -64,7 +64,7 @@ async def test_an_oversized_row_is_parked_and_the_rows_behind_it_are_published(
             await outbox.enqueue(conn, topic, "conv", e)
 
     records = await run_relay(infra, scratch_engine, outbox, name, lambda: read_all(
-        infra.cfg.kafka_bootstrap, topic, expect=3, timeout=20))
+        infra.cfg, topic, expect=3, timeout=20))
 
     assert [next(i for i, e in enumerate(later) if str(e.event_id).encode() in r.value)
             for r in records] == [0, 1, 2]  # all of them, in order, nothing else
@@ -79,7 +79,8 @@ async def test_an_oversized_row_is_parked_and_the_rows_behind_it_are_published(
 async def test_a_row_the_broker_refuses_as_too_large_is_parked_too(infra, scratch_engine,
                                                                    outbox, topic):
     """The client lets it through (under its own 1 MiB) but the topic takes at most 20 kB."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.cfg.kafka_bootstrap)
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.cfg.kafka_bootstrap,
+                                **infra.cfg.kafka_auth().client_options())
     await admin.start()
     try:
         await admin.create_topics([NewTopic(topic, 1, 1,

@@ -63,8 +63,11 @@ async def test_a_service_starts_and_takes_writes_while_kafka_is_down(infra, scra
     from shared.db import make_engine
 
     engine = make_engine(infra.cfg.database_url("platform", "scratch"))
+    admin = infra.cfg.kafka_auth()  # the stack's admin login (a service has its own)
     runtime = EventRuntime("it-nokafka", engine, infra.cfg.kafka_bootstrap, [], outbox=outbox,
-                           inbox=inbox_table)
+                           inbox=inbox_table, settings=ServiceSettings(
+                               environment="test", kafka_username=admin.username,
+                               kafka_password=admin.password))
     runtime.consume(f"consumer-{topic}", [topic],
                     {"identity.patient_registered.v1": apply_effect})
     app = service_app(runtime, topic)
@@ -84,7 +87,7 @@ async def test_a_service_starts_and_takes_writes_while_kafka_is_down(infra, scra
                 await asyncio.to_thread(infra.start_service, "kafka")
                 # The relay adds the runtime's region to the outbox row's (logical) topic.
                 assert runtime.settings is not None
-                records = await read_all(infra.cfg.kafka_bootstrap,
+                records = await read_all(infra.cfg,
                                          topics.on_broker(runtime.settings.region, topic),
                                          expect=1, timeout=60)
                 assert [event_id.encode() in r.value for r in records] == [True]
@@ -107,8 +110,9 @@ async def _applied(engine, event_id: str) -> bool:
 async def test_topics_are_created_with_the_configured_replication_and_retention(infra, topic):
     settings = ServiceSettings(environment="test", kafka_topic_retention_ms=3_600_000)
     await ensure_topics(infra.cfg.kafka_bootstrap, [topic],
-                        policy=TopicPolicy.from_settings(settings))
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.cfg.kafka_bootstrap)
+                        policy=TopicPolicy.from_settings(settings), auth=infra.cfg.kafka_auth())
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.cfg.kafka_bootstrap,
+                                **infra.cfg.kafka_auth().client_options())
     await admin.start()
     try:
         for _ in range(50):  # a topic just created takes a moment to be described
@@ -128,15 +132,17 @@ async def test_topics_are_created_with_the_configured_replication_and_retention(
     # one-broker cluster, and that is an error rather than a silently different topic.
     with pytest.raises(InvalidReplicationFactorError):
         await ensure_topics(infra.cfg.kafka_bootstrap, [f"{topic}-rf3"], policy=TopicPolicy(
-            replication_factor=3, min_insync_replicas=2))
+            replication_factor=3, min_insync_replicas=2), auth=infra.cfg.kafka_auth())
 
 
 async def test_state_sent_once_is_kept_for_ever_and_other_events_for_the_retention(infra):
     """identity.events (units, staff, patients registered) and forms.events (forms
     published) can be replayed from the start to rebuild any projection."""
     region = "it-retention"
-    await ensure_event_topics(infra.cfg.kafka_bootstrap, list(topics.ALL), TopicPolicy(), region)
-    admin = AIOKafkaAdminClient(bootstrap_servers=infra.cfg.kafka_bootstrap)
+    await ensure_event_topics(infra.cfg.kafka_bootstrap, list(topics.ALL), TopicPolicy(), region,
+                              infra.cfg.kafka_auth())
+    admin = AIOKafkaAdminClient(bootstrap_servers=infra.cfg.kafka_bootstrap,
+                                **infra.cfg.kafka_auth().client_options())
     await admin.start()
     try:
         for _ in range(50):  # a topic just created takes a moment to be described

@@ -41,7 +41,7 @@ async def applied(engine, e) -> bool:
 
 @pytest.fixture
 async def producer(infra):
-    p = make_producer(infra.cfg.kafka_bootstrap, "it-deaths")
+    p = make_producer(infra.cfg.kafka_bootstrap, "it-deaths", infra.cfg.kafka_auth())
     await p.start()
     yield p
     await p.stop()
@@ -61,7 +61,7 @@ async def test_an_offset_commit_refused_after_a_rebalance_does_not_end_the_consu
     monkeypatch.setattr(AIOKafkaConsumer, "commit", commit_after_the_group_moved_on)
     first, second = event("c-1"), event("c-2")
     consumer = EventConsumer(name=f"consumer-{topic}", topics=[topic],
-                             bootstrap=infra.cfg.kafka_bootstrap, engine=scratch_engine,
+                             bootstrap=infra.cfg.kafka_bootstrap, auth=infra.cfg.kafka_auth(), engine=scratch_engine,
                              inbox=inbox_table, handlers=HANDLERS, producer=producer)
     await producer.send_and_wait(topic, encode(first), key=b"k")
 
@@ -92,7 +92,7 @@ async def test_a_dead_letter_sent_while_kafka_is_down_is_retried_not_fatal(
         infra, scratch_engine, topic, producer):
     away = BrokerAwayAtFirst(producer, failures=3)
     name = f"consumer-{topic}"
-    consumer = EventConsumer(name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap,
+    consumer = EventConsumer(name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap, auth=infra.cfg.kafka_auth(),
                              engine=scratch_engine, inbox=inbox_table, handlers=HANDLERS,
                              producer=away)
     good = event("d-1")
@@ -104,7 +104,7 @@ async def test_a_dead_letter_sent_while_kafka_is_down_is_retried_not_fatal(
 
     await consume_until(consumer, good_applied)
     assert away.failures == 0
-    letters = await read_all(infra.cfg.kafka_bootstrap, dead_letter(name), expect=1)
+    letters = await read_all(infra.cfg, dead_letter(name), expect=1)
     assert [json.loads(r.value)["reason"].split(":")[0] for r in letters] == [
         "undecodable envelope"]
 
@@ -127,7 +127,7 @@ async def test_the_relays_purge_failing_does_not_end_the_relay(infra, scratch_en
         e = event("r-1")
         async with scratch_engine.begin() as conn:
             await outbox.enqueue(conn, topic, "k", e)
-        records = await read_all(infra.cfg.kafka_bootstrap, topic, expect=1)
+        records = await read_all(infra.cfg, topic, expect=1)
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -144,7 +144,7 @@ async def test_processed_inbox_rows_are_purged_after_the_retention(infra, scratc
             {"consumer": name, "event_id": old.event_id, "processed_at": long_ago},
             {"consumer": name, "event_id": recent.event_id, "processed_at": datetime.now(UTC)},
             {"consumer": other, "event_id": others_old.event_id, "processed_at": long_ago}])
-    consumer = EventConsumer(name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap,
+    consumer = EventConsumer(name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap, auth=infra.cfg.kafka_auth(),
                              engine=scratch_engine, inbox=inbox_table, handlers=HANDLERS,
                              producer=producer, retention=timedelta(days=7))
     assert await consumer.purge_processed() == 1
@@ -162,7 +162,7 @@ async def test_the_consumer_purges_on_its_own_while_it_runs(infra, scratch_engin
         await conn.execute(inbox_table.insert().values(
             consumer=name, event_id=stale.event_id,
             processed_at=datetime.now(UTC) - timedelta(days=30)))
-    consumer = EventConsumer(name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap,
+    consumer = EventConsumer(name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap, auth=infra.cfg.kafka_auth(),
                              engine=scratch_engine, inbox=inbox_table, handlers=HANDLERS,
                              producer=producer)
     await producer.send_and_wait(topic, encode(event("s-2")), key=b"k")

@@ -17,7 +17,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.events import topics
 from shared.ids import uuid7
-from tests.e2e import inspect
+from tests.e2e import inspect, kafka_clients
 from tests.e2e.support import eventually
 
 pytestmark = pytest.mark.e2e
@@ -41,7 +41,9 @@ async def test_forged_and_malformed_events_are_dead_lettered_and_change_nothing(
     region = stack.cfg.region
     dlq = f"{region}.dlq."
     markers = {f"{region}.{topic}": f"FORGED-{uuid.uuid4().hex}" for topic in topics.ALL}
-    producer = AIOKafkaProducer(bootstrap_servers=stack.cfg.kafka_bootstrap, acks="all")
+    # As the super user: what a compromised owner of each topic could write (the broker
+    # refuses everyone else: tests/integration/test_kafka_acls.py).
+    producer = AIOKafkaProducer(acks="all", **kafka_clients.admin(stack))
     await producer.start()
     try:
         for topic, marker in markers.items():

@@ -7,7 +7,7 @@ from services.audit.signing import BadKey, Signer
 OWNER = "postgresql+psycopg://audit:pw@db/audit"
 APP = "postgresql+psycopg://audit_app:pw@db/audit"
 PROD = {"environment": "production", "internal_caller_operator": "o" * 32,
-        "internal_credential": "a" * 32}
+        "internal_credential": "a" * 32, "kafka_password": "a-real-kafka-password"}
 
 
 def test_production_refuses_to_run_without_a_signing_key():

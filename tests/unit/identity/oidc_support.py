@@ -60,7 +60,7 @@ class World:
 def settings(**overrides: Any) -> IdentitySettings:
     values = {"environment": "test", "identity_url": ISSUER, "key_encryption_key": KEK,
               "internal_caller_notifier": "n", "internal_caller_operator": "o",
-              "internal_caller_audit": "a",
+              "internal_caller_audit": "a", "kafka_password": "a-real-kafka-password",
               "gateway_client_secret": GATEWAY_SECRET,
               "gateway_redirect_uri": GATEWAY_REDIRECT,
               "test_client_redirect_uri": TEST_REDIRECT, **overrides}

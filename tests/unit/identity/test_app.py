@@ -12,13 +12,13 @@ from services.identity.settings import IdentitySettings
 
 KEK = base64.urlsafe_b64encode(os.urandom(32)).decode()
 CALLERS = {"internal_caller_notifier": "n-cred", "internal_caller_operator": "o-cred",
-           "internal_caller_audit": "a-cred"}
+           "internal_caller_audit": "a-cred", "kafka_password": "a-real-kafka-password"}
 
 
 def _settings(environment: str, **overrides) -> IdentitySettings:
     values = {"environment": environment, "key_encryption_key": KEK,
               "internal_caller_notifier": "n-cred", "internal_caller_operator": "o-cred",
-              "internal_caller_audit": "a-cred",
+              "internal_caller_audit": "a-cred", "kafka_password": "a-real-kafka-password",
               "gateway_client_secret": "a-real-client-secret", **overrides}
     return IdentitySettings(**values)
 

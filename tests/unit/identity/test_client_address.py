@@ -57,7 +57,7 @@ def test_loopback_is_trusted_by_default_only_outside_production(environment,
     settings = IdentitySettings(environment=environment, key_encryption_key=RANDOM_KEK,
                                 internal_caller_notifier="n", internal_caller_operator="o",
                                 internal_caller_audit="a",
-                                gateway_client_secret="s")
+                                gateway_client_secret="s", kafka_password="a-real-kafka-password")
     assert resolve("127.0.0.1", ["192.0.2.7"], settings.trusted_proxy_networks) == (
         "192.0.2.7" if trusted_loopback else "127.0.0.1")
 
@@ -67,7 +67,7 @@ def test_trusted_proxies_from_the_environment(monkeypatch) -> None:
     settings = IdentitySettings(environment="production", key_encryption_key=RANDOM_KEK,
                                 internal_caller_notifier="n", internal_caller_operator="o",
                                 internal_caller_audit="a",
-                                gateway_client_secret="s")
+                                gateway_client_secret="s", kafka_password="a-real-kafka-password")
     assert settings.trusted_proxy_networks == GATEWAY_AND_INGRESS
     monkeypatch.setenv("IDENTITY_TRUSTED_PROXIES", "")
     assert IdentitySettings(environment="test").trusted_proxy_networks == ()

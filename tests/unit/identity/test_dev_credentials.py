@@ -27,7 +27,8 @@ def _production(**values) -> IdentitySettings:
                             key_encryption_key=base64.urlsafe_b64encode(os.urandom(32)).decode(),
                             internal_caller_notifier="n", internal_caller_operator="o",
                             internal_caller_audit="a",
-                            gateway_client_secret="a-real-client-secret", **values)
+                            gateway_client_secret="a-real-client-secret", kafka_password="a-real-kafka-password",
+                            **values)
 
 
 @pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.name)

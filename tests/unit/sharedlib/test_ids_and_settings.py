@@ -28,13 +28,14 @@ def test_settings_fail_closed_on_placeholder_secrets_in_production():
         MailboxSettings(environment="production")
     MailboxSettings(environment="development")  # placeholders are fine locally
     pinned = {"announcement_signing_key": "s" * 43, "peer_announcement_public_key": "A" * 43 + "=",
-              "internal_credential": "c" * 32}
+              "internal_credential": "c" * 32, "kafka_password": "a-real-kafka-password"}
     MailboxSettings(environment="production",
                     key_encryption_key=base64.urlsafe_b64encode(os.urandom(32)).decode(), **pinned)
     with pytest.raises(ValidationError, match="peer_announcement_public_key is not set"):
         MailboxSettings(environment="production",
                         key_encryption_key=base64.urlsafe_b64encode(os.urandom(32)).decode(),
-                        announcement_signing_key="s" * 43, internal_credential="c" * 32)
+                        announcement_signing_key="s" * 43, internal_credential="c" * 32,
+                        kafka_password="a-real-kafka-password")
     with pytest.raises(ValidationError, match="not base64url of 32 bytes"):
         MailboxSettings(environment="development", peer_announcement_public_key="short")
 

@@ -59,7 +59,8 @@ def _published_keks() -> list[str]:
 def _production(**values: str) -> MailboxSettings:
     return MailboxSettings(environment="production", internal_credential="a-real-credential",
                            announcement_signing_key="s" * 43,
-                           peer_announcement_public_key="A" * 43 + "=", **values)
+                           peer_announcement_public_key="A" * 43 + "=", kafka_password="a-real-kafka-password",
+                           **values)
 
 
 def test_production_refuses_every_development_kek() -> None:
