@@ -120,7 +120,7 @@ async def test_a_fetched_batch_is_one_transaction_and_a_poison_event_is_dead_let
     """Records fetched together from one partition are applied in one transaction; when one
     of them breaks that transaction (an SQL error), the batch is rolled back and applied one
     event at a time: the others apply once, the poison event alone is dead-lettered."""
-    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-batch")
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-batch", infra.cfg.kafka_auth())
     await producer.start()
     txids: dict[str, int] = {}
 
@@ -142,7 +142,7 @@ async def test_a_fetched_batch_is_one_transaction_and_a_poison_event_is_dead_let
 
     consumers = [EventConsumer(
         name=f"batch-{t}", topics=[t], bootstrap=infra.cfg.kafka_bootstrap,
-        engine=scratch_engine, inbox=inbox_table,
+        auth=infra.cfg.kafka_auth(), engine=scratch_engine, inbox=inbox_table,
         handlers={"identity.patient_registered.v1": effect_in_txid}, producer=producer)
         for t in (topic, poisoned_topic)]
     wanted = [str(e.event_id) for e in clean + poisoned if e is not poisoned[1]]
@@ -165,7 +165,7 @@ async def test_a_fetched_batch_is_one_transaction_and_a_poison_event_is_dead_let
     assert counts == [1] * len(wanted)
     assert len({txids[str(e.event_id)] for e in clean}) < len(clean) / 2  # batched
     assert BATCH_FALLBACKS.labels(consumers[1].name)._value.get() == fallbacks + 1
-    letters = await read_all(infra.cfg.kafka_bootstrap, consumers[1].dead_letter_topic,
+    letters = await read_all(infra.cfg, consumers[1].dead_letter_topic,
                              expect=1)
     await producer.stop()
     assert [json.loads(r.value)["reason"] for r in letters] == [

@@ -61,14 +61,14 @@ async def test_an_unconfirmed_first_message_is_published_again_and_nothing_else(
     assert await resend.resend_unconfirmed(engine, "resend", after=AFTER, within=WITHIN,
                                            now=now) == 0
 
-    producer = make_producer(infra.cfg.kafka_bootstrap, "it-resend")
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-resend", infra.cfg.kafka_auth())
     await producer.start()
     try:
         relay = OutboxRelay(engine, Outbox(outbox_table, "resend"), producer, name="it-resend")
         assert await relay.publish_batch() == 1
     finally:
         await producer.stop()
-    records = await read_all(infra.cfg.kafka_bootstrap, topic, expect=1)
+    records = await read_all(infra.cfg, topic, expect=1)
     assert [r.key.decode() for r in records] == [lost]
     # Published again just now: not due again for another `after`.
     assert await resend.resend_unconfirmed(engine, "resend", after=AFTER, within=WITHIN,

@@ -38,13 +38,14 @@ async def test_a_database_away_for_longer_than_the_handler_budget_dead_letters_n
             raise AWAY[kind]()
         await apply_effect(conn, envelope, data)
 
-    producer = make_producer(infra.cfg.kafka_bootstrap, "it-db-away")
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-db-away", infra.cfg.kafka_auth())
     await producer.start()
     try:
         name = f"consumer-{topic}"
         consumer = EventConsumer(
             name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap,
-            engine=scratch_engine, inbox=inbox_table, producer=producer,
+            auth=infra.cfg.kafka_auth(), engine=scratch_engine, inbox=inbox_table,
+            producer=producer,
             handlers={"identity.patient_registered.v1": database_away_at_first})
         e = event(f"away-{kind}")
         await producer.send_and_wait(topic, encode(e), key=b"k")
