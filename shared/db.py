@@ -12,7 +12,15 @@ from typing import Any
 import psycopg
 from prometheus_client import Counter
 from sqlalchemy import event, exc, text
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+# The database is away or busy for a moment: a restart (a lost connection surfaces as
+# OperationalError or InterfaceError, as in shared.errors), or no pooled connection free
+# within the pool's timeout under load. Whoever meets it waits and tries again: a consumer
+# never dead-letters an event for it (a dead letter for a passing reason is a lost message).
+DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout, OSError)
 
 PINGS = Counter("db_pool_pings_total",
                 "Pooled connections checked before use, by why", ["reason"])

@@ -28,11 +28,10 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared import logs
+from shared.db import DATABASE_AWAY
 from shared.dead_letters import dead_letter_value, validation_summary
 from shared.events import Envelope, EventData, decode_data
 from shared.events.topics import dead_letter, group_id, on_broker
@@ -48,13 +47,6 @@ Handler = Callable[[AsyncConnection, Envelope, EventData], Awaitable[None]]
 CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
 COMMITS_REFUSED = Counter("consumer_commits_refused_total",
                           "Offset commits refused after a rebalance", ["consumer"])
-
-
-# The database is away or busy for a moment: a restart (a lost connection surfaces as
-# OperationalError or InterfaceError, as in shared.errors), or no pooled connection free
-# within the pool's timeout under load. The consumer waits for it and never dead-letters the
-# event for it: a dead letter for a passing reason is a lost message.
-DATABASE_AWAY = (OperationalError, InterfaceError, PoolTimeout, OSError)
 
 
 BATCH_FALLBACKS = Counter("consumer_batch_fallbacks_total",

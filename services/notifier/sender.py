@@ -19,7 +19,6 @@ from typing import Protocol
 import jinja2
 from prometheus_client import Counter
 from sqlalchemy import Row
-from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notifier import store
@@ -36,6 +35,7 @@ from services.notifier.domain import (
 )
 from services.notifier.mail import build_message, render, verify_url
 from services.notifier.settings import NotifierSettings
+from shared import db
 from shared.events import Source, new_event
 from shared.events.contracts import NotificationSent
 from shared.events.topics import NOTIFIER
@@ -145,7 +145,7 @@ class Sender:
                         await self._outbox.enqueue(conn, NOTIFIER, row.conversation_id,
                                                    self._event(row))
                 return
-            except (OperationalError, InterfaceError, OSError) as exc:
+            except db.DATABASE_AWAY as exc:
                 log.warning("marking a sent notification failed; retrying",
                             extra={"error": type(exc).__name__})
                 await asyncio.sleep(delay)

@@ -28,7 +28,7 @@ def profession(code: str | None) -> str:
 
 @router.get("/access-log")
 async def access_log(request: Request,
-                     before: Annotated[int | None, Query(ge=1)] = None) -> Response:
+                     before: Annotated[int | None, Query(ge=1, le=2**62)] = None) -> Response:
     require(request, kind="patient")
     params: dict = {"newest_first": "true", "limit": PAGE}
     if before is not None:
