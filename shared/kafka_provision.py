@@ -60,8 +60,10 @@ def provision(bootstrap: str, admin: KafkaAuth, region: str, passwords: dict[str
     names = usernames or principals(region)
     client = admin_client(bootstrap, admin)
     mechanism = ScramMechanism[admin.sasl_mechanism.replace("-", "_")]
-    upserts: list[UserScramCredentialAlteration] = [UserScramCredentialUpsertion(names[s], ScramCredentialInfo(mechanism, ITERATIONS),
-                                            passwords[s].encode()) for s in SERVICES]
+    upserts: list[UserScramCredentialAlteration] = [
+        UserScramCredentialUpsertion(names[s], ScramCredentialInfo(mechanism, ITERATIONS),
+                                     passwords[s].encode())
+        for s in SERVICES]
     _wait(client.alter_user_scram_credentials(upserts, request_timeout=timeout_s).values(),
           timeout_s)
     bindings = [_binding(a) for a in region_acls(region, names)]
