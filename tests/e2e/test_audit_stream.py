@@ -145,10 +145,12 @@ async def test_an_auditor_gets_nothing_of_another_unit(world, stack) -> None:
     patient_b = world.people["patient B"].id
 
     async def x_reads():
+        # Y's refused attempt is the last access of the setup; it commits after X's reads.
         hits = await _search(aud_x, patient=world.people["patient A"].id)
-        return hits if sum(h["event_type"] == "messaging.message_opened.v1"
-                           for h in hits) >= 3 else None
-    await eventually(x_reads, timeout=60, what="X's reads searchable")
+        kinds = [h["event_type"] for h in hits]
+        return hits if (kinds.count("messaging.message_opened.v1") >= 3
+                        and "messaging.access_denied.v1" in kinds) else None
+    await eventually(x_reads, timeout=60, what="X's reads and Y's refusal searchable")
     everything = await _search(aud_x)
     assert everything and all(h["unit_ids"] == [x] for h in everything)
     assert patient_b not in {h["patient_id"] for h in everything}
