@@ -35,7 +35,7 @@ from shared.db import DATABASE_AWAY
 from shared.dead_letters import dead_letter_value, validation_summary
 from shared.events import Envelope, EventData, decode_data
 from shared.events.topics import dead_letter, group_id, on_broker
-from shared.kafka import NO_AUTH, KafkaAuth, make_consumer
+from shared.kafka import FETCH_MAX_WAIT_MS, NO_AUTH, KafkaAuth, make_consumer
 
 __all__ = ["EventConsumer", "Handler", "RejectEvent", "dead_letter_value", "define_inbox",
            "validation_summary"]
@@ -48,6 +48,8 @@ CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outc
 COMMITS_REFUSED = Counter("consumer_commits_refused_total",
                           "Offset commits refused after a rebalance", ["consumer"])
 
+
+IDLE_ROUND_MS = FETCH_MAX_WAIT_MS
 
 BATCH_FALLBACKS = Counter("consumer_batch_fallbacks_total",
                           "Batches whose transaction failed, then applied one event at a time",
@@ -107,7 +109,9 @@ class EventConsumer:
         self.running = True
         try:
             while True:
-                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                # Records end the wait at once; the timeout only paces the idle rounds (the
+                # purge), so it need not be shorter than the broker's fetch wait.
+                batches = await consumer.getmany(timeout_ms=IDLE_ROUND_MS, max_records=200)
                 for records in batches.values():
                     await self.process_batch(records)
                 if batches:  # one offset commit for every partition of the batch

@@ -1,7 +1,15 @@
 """aiokafka producer/consumer construction and topic provisioning, in one place.
 
-Producer: acks=all + idempotence (no duplicates from producer retries). Short metadata age
-and retry backoff keep recovery quick after a broker restart."""
+Producer: acks=all + idempotence (no duplicates from producer retries).
+
+Idle cost: every consumer's fetch is a long poll that the broker answers as soon as a record
+arrives (fetch_min_bytes=1), so a long wait costs no latency and spares the broker and the
+client a round trip per consumer every half second (the client's default). aiokafka sends
+one fetch per broker for all partitions without buffered records, so a record on any of them
+ends the wait. Recovery after a broker restart does not rest on the metadata age: a dropped
+connection or a leader error makes the client refresh its metadata at once (retry backoff
+short); the periodic refresh only picks up what produces no error (new partitions, leaders
+moved by a rebalance while the old one still answers), so 30 s is enough."""
 
 from __future__ import annotations
 
@@ -28,7 +36,12 @@ from shared.events.envelope import Envelope
 
 log = logging.getLogger(__name__)
 
-_RECOVERY = {"metadata_max_age_ms": 5000, "retry_backoff_ms": 100}
+_RECOVERY = {"metadata_max_age_ms": 30_000, "retry_backoff_ms": 100}
+# The broker holds an idle fetch this long; request_timeout_ms (40 s by default for the
+# consumer) must stay above it. Heartbeats and offset commits use the coordinator's own
+# connection, so they never queue behind a held fetch.
+FETCH_MAX_WAIT_MS = 5000
+CONSUMER_REQUEST_TIMEOUT_MS = 40_000
 
 
 @dataclass(frozen=True)
@@ -77,7 +90,9 @@ def make_consumer(bootstrap: str, group_id: str | None, topics: list[str],
         *topics, bootstrap_servers=bootstrap, group_id=group_id,
         client_id=group_id or "mina-vardkontakter",
         enable_auto_commit=False,  # offsets are committed only after the database commit
-        **({"auto_offset_reset": "earliest"} | options), **_RECOVERY, **auth.client_options())
+        **({"auto_offset_reset": "earliest", "fetch_max_wait_ms": FETCH_MAX_WAIT_MS,
+            "request_timeout_ms": CONSUMER_REQUEST_TIMEOUT_MS} | options),
+        **_RECOVERY, **auth.client_options())
 
 
 def make_admin(bootstrap: str, auth: KafkaAuth = NO_AUTH, **options: Any) -> AIOKafkaAdminClient:
