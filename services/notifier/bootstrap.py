@@ -42,10 +42,14 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
         runtime.consume(CONSUMER, handlers.TOPICS,
                         handlers.make_handlers(reminder_after_s=settings.reminder_after_s),
                         ignore=handlers.NOT_INTERESTED)
+        smtp: SmtpMailer | None = None  # ours to close at the end
+        sending = mailer
+        if sending is None:
+            sending = smtp = SmtpMailer(settings)
         async with httpx.AsyncClient(timeout=5.0) as client:
             sender = Sender(
                 engine=engine, outbox=outbox, templates=template_env(), settings=settings,
-                mailer=mailer or SmtpMailer(settings),
+                mailer=sending,
                 contacts=contacts or IdentityContacts(
                     client, base_url=settings.identity_url,
                     api_key=settings.internal_credential.get_secret_value(),
@@ -59,6 +63,8 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
             finally:
                 state["sender"].cancel()
                 await asyncio.gather(state["sender"], return_exceptions=True)
+                if smtp is not None:
+                    await smtp.aclose()
                 await runtime.stop()
 
     async def sender_alive() -> bool:

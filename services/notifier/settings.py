@@ -23,6 +23,9 @@ class NotifierSettings(DatabaseSettings):
     # to send in clear, the local mail sink offers no TLS.
     smtp_start_tls: bool | None = None
     smtp_timeout_s: float = 10.0
+    # The SMTP connection is kept open between mails and ended after this long unused
+    # (below the few minutes after which servers drop idle clients).
+    smtp_idle_close_s: float = Field(default=60.0, gt=0, le=240)
     mail_from: str = "1177 Vårdguiden <no-reply@mina-vardkontakter.example>"
     # Where the e-mail tells people to log in (the gateway's public address).
     login_url: str = "http://127.0.0.1:8000/"
