@@ -1,7 +1,10 @@
 """Routes for other services inside the deployment (X-Internal-Api-Key): the patient mailbox
-validates a submission against the exact form version before it stores anything."""
+validates a submission against the exact form version before it stores anything, either here
+or (since versions are immutable) with the same code on its own copy of the version."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import APIRouter, Depends
 
@@ -20,3 +23,12 @@ async def validate(form_id: str, version: Version, answers: AnswersBody, ctx: Co
                    lang: LangDep) -> ValidationResult:
     _found, errors = await queries.validate(ctx, form_id, version, answers, lang)
     return validation_result(form_id, version, lang, errors)
+
+
+@router.get("/forms/{form_id}/versions/{version}")
+async def published_version(form_id: str, version: Version, ctx: ContextDep) -> dict[str, Any]:
+    """A published version as the validation needs it (services.forms.domain.validate):
+    the definition in the native shape and the canonical URL answers may name."""
+    found = await queries.version(ctx, form_id, version)
+    return {"definition": found.definition.model_dump(mode="json"),
+            "canonical": queries.versioned_canonical(ctx, form_id, version)}

@@ -48,5 +48,10 @@ async def offered(ctx: FormsContext, unit_id: str) -> list[dict[str, Any]]:
 async def validate(ctx: FormsContext, form_id: str, number: int, response: Any,
                    lang: Lang) -> tuple[VersionRecord, list[FieldError]]:
     found = await version(ctx, form_id, number)
-    canonical = f"{ctx.canonical(form_id)}|{number}"
-    return found, validate_response(found.definition, response, lang=lang, canonical=canonical)
+    return found, validate_response(found.definition, response, lang=lang,
+                                    canonical=versioned_canonical(ctx, form_id, number))
+
+
+def versioned_canonical(ctx: FormsContext, form_id: str, number: int) -> str:
+    """What a QuestionnaireResponse names as its form, if it names one."""
+    return f"{ctx.canonical(form_id)}|{number}"

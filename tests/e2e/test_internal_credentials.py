@@ -15,6 +15,7 @@ pytestmark = pytest.mark.e2e
 LETTERS = ("identity", "GET", "/internal/v1/letters")
 CONTACT = ("identity", "GET", "/internal/v1/contacts/patients/no-such-patient")
 VALIDATE = ("forms", "POST", "/internal/v1/forms/no-such-form/versions/1/validate")
+FORM_VERSION = ("forms", "GET", "/internal/v1/forms/no-such-form/versions/1")
 AUDIT = ("audit", "GET", "/v1/records")
 NOTIFICATIONS = ("notifier", "GET", "/v1/notifications?conversation_id=c")
 PSEUDONYM = ("identity", "POST", "/internal/v1/pseudonyms/patient")
@@ -22,6 +23,7 @@ ACCESS_LOG = ("careunit-mailbox", "GET", "/internal/v1/access-log")
 UNIT_FILES = ("careunit-mailbox", "GET", "/internal/v1/attachments/no-such-unit-file")
 PATIENT_FILES = ("patient-mailbox", "GET", "/internal/v1/attachments/no-such-file")
 ALLOWED = {LETTERS: {"operator"}, CONTACT: {"notifier"}, VALIDATE: {"patient-mailbox"},
+           FORM_VERSION: {"patient-mailbox"},
            AUDIT: {"operator"}, NOTIFICATIONS: {"operator"}, PSEUDONYM: {"audit"},
            ACCESS_LOG: {"audit"}, UNIT_FILES: {"patient-mailbox"},
            PATIENT_FILES: {"careunit-mailbox"}}
@@ -62,6 +64,7 @@ async def test_each_credential_works_only_where_its_caller_is_allowed(stack) -> 
     assert outcomes[(LETTERS[2], "operator")] == 200
     assert outcomes[(AUDIT[2], "operator")] == 200
     assert outcomes[(CONTACT[2], "notifier")] == 404  # past the check: no such patient
+    assert outcomes[(FORM_VERSION[2], "patient-mailbox")] == 404  # past the check: no form
     assert outcomes[(ACCESS_LOG[2], "audit")] == 200
     assert outcomes[(UNIT_FILES[2], "patient-mailbox")] == 404  # past the check: no such file
     assert outcomes[(PATIENT_FILES[2], "careunit-mailbox")] == 404
