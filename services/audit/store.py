@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from sqlalchemy import Row, select, update
@@ -45,7 +45,7 @@ async def append_entry(conn: AsyncConnection, event_id: str, chain: Chain,
     """Add one record at the end of the chain, unless the event is already recorded (then
     None). The head row is locked until commit, so appends happen one after another, the
     chain cannot fork and the event_id check cannot race."""
-    head = await _locked_head(conn)
+    head = await _head_for_append(conn)
     if (await conn.execute(select(records.c.seq).where(
             records.c.event_id == UUID(event_id)).limit(1))).first() is not None:
         return None
@@ -58,11 +58,41 @@ async def append_entry(conn: AsyncConnection, event_id: str, chain: Chain,
         signature=chain.signer.sign_record(entry.seq, digest)))
     await conn.execute(update(chain_head).where(chain_head.c.id == 1)
                        .values(seq=entry.seq, hash=digest))
+    _remember_head(conn, _Head(entry.seq, digest))
     if chain.after is not None:
         await chain.after(conn, entry)
     if entry.seq % chain.checkpoint_every == 0:
         await checkpoint(conn, chain, entry.seq, digest)
     return entry
+
+
+class _Head(NamedTuple):
+    seq: int
+    hash: str
+
+
+_HEAD_KEY = "audit_chain_head"
+
+
+async def _head_for_append(conn: AsyncConnection) -> Row | _Head:
+    """The head, locked. Within one transaction (a consumed batch) only the first append
+    reads it: the lock is held until commit, so nobody else can have moved it since, and
+    this transaction's own appends are remembered below. Keyed on the transaction object, so
+    a rolled-back batch (a new transaction then) reads the head again; never inside a
+    savepoint, whose rollback would leave the remembered head ahead of the stored one."""
+    if conn.in_nested_transaction():
+        return await _locked_head(conn)
+    remembered = conn.sync_connection.info.get(_HEAD_KEY) if conn.sync_connection else None
+    transaction = conn.sync_connection.get_transaction() if conn.sync_connection else None
+    if remembered is not None and transaction is not None and remembered[0] is transaction \
+            and transaction.is_active:
+        return remembered[1]
+    return await _locked_head(conn)
+
+
+def _remember_head(conn: AsyncConnection, head: _Head) -> None:
+    if conn.sync_connection is not None and not conn.in_nested_transaction():
+        conn.sync_connection.info[_HEAD_KEY] = (conn.sync_connection.get_transaction(), head)
 
 
 async def _locked_head(conn: AsyncConnection) -> Row:

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from services.audit import store
 from tests.integration import audit_log as log
 
 pytestmark = pytest.mark.integration
@@ -140,3 +141,26 @@ async def test_a_forged_checkpoint_is_refused(audit):
     result = await log.verify(runtime)
     assert (result.first_broken_seq, result.reason) == (
         21, "checkpoint at seq 21 has no valid signature")
+
+
+async def test_appends_batched_in_one_transaction_chain_like_single_ones(audit):
+    """A consumed batch appends under one read of the head (store._head_for_append): the
+    chain stays whole, a repeat in the batch is skipped, and after a rolled-back batch the
+    next one starts from the stored head, not from what the failed one had appended."""
+    _owner, runtime = audit
+    batch = [log.opened(n) for n in range(100, 107)]
+    async with runtime.begin() as conn:
+        seqs = [e.seq if (e := await store.append(conn, ev, log.chain())) else None
+                for ev in [*batch, batch[2]]]
+    assert seqs == [*range(RECORDS + 1, RECORDS + 8), None]
+    with pytest.raises(RuntimeError):
+        async with runtime.begin() as conn:
+            for n in range(200, 203):
+                await store.append(conn, log.opened(n), log.chain())
+            raise RuntimeError("the batch's transaction fails")
+    async with runtime.begin() as conn:
+        entry = await store.append(conn, log.opened(300), log.chain())
+    assert entry is not None and entry.seq == RECORDS + 8
+    result = await log.verify(runtime)
+    assert (result.ok, result.records) == (True, RECORDS + 8)
+    assert [c.seq for c in await log.checkpoints(runtime)] == [5, 10, 15, 20, 25]
