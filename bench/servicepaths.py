@@ -9,6 +9,10 @@ summed over this process (the caller's side) and every process that serves the c
 - a form submission's validation: an HTTP call to forms' validation endpoint, which reads
   the version from its database (before), or the patient mailbox's own validation on its
   cached copy of the published version (after);
+- delivery latency of a record to an idle consumer (produce → getmany returns), for the
+  consumers' old fetch wait (0.5 s) and the new one (5 s), both subscribed at once, records
+  produced at random moments of the wait, alone or two on different partitions 5 ms apart
+  (the broker must answer a held fetch as soon as a record arrives, whatever its partition);
 - the audit's append of a consumed batch of 50 records in one transaction (the audit log's
   own schema and code, in the scratch database): the chain head read and locked for every
   record (before) or once per transaction (after).
@@ -21,6 +25,7 @@ import argparse
 import asyncio
 import base64
 import json
+import random
 import tempfile
 import time
 import uuid
@@ -48,6 +53,7 @@ from services.notifier.mail import SmtpMailer, build_message, render, template_e
 from services.notifier.settings import NotifierSettings
 from shared.events import Actor, Source, new_event
 from shared.events.contracts import MessageOpened
+from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.outbox import Outbox
 
 SERVERS = {"mail": ("mailsink",), "validation": ("forms", "pg-platform"),
@@ -191,8 +197,59 @@ async def audit_pair(stack: Stack, rounds: int, calls: int) -> dict:
     return result
 
 
+async def kafka_latency(stack: Stack, rounds: int, calls: int) -> dict:
+    """Not CPU: the milliseconds from produce to delivery, per fetch wait."""
+    cfg, topic, waits = stack.cfg, f"bench-latency-{uuid.uuid4().hex[:8]}", (500, 5000)
+    auth = cfg.kafka_auth()
+    await ensure_topics(cfg.kafka_bootstrap, [topic], auth=auth)
+    consumers = {w: make_consumer(cfg.kafka_bootstrap, f"{topic}-{w}", [topic], auth,
+                                  fetch_max_wait_ms=w, auto_offset_reset="latest")
+                 for w in waits}
+    producer = make_producer(cfg.kafka_bootstrap, "bench-latency", auth)
+    await producer.start()
+    for c in consumers.values():
+        await c.start()
+    latencies: dict[int, list[float]] = {w: [] for w in waits}
+    sent: dict[bytes, float] = {}
+
+    async def receive(wait: int, consumer) -> None:
+        while True:
+            for records in (await consumer.getmany(timeout_ms=10_000)).values():
+                now = time.monotonic()
+                latencies[wait] += [(now - sent[r.value]) * 1000 for r in records
+                                    if r.value in sent]
+
+    try:
+        while not all(c.assignment() for c in consumers.values()):
+            await asyncio.sleep(0.1)
+        tasks = [asyncio.create_task(receive(w, c)) for w, c in consumers.items()]
+        await asyncio.sleep(6)  # both consumers now hold an idle fetch at the broker
+        for i in range(rounds * 4):
+            await asyncio.sleep(random.uniform(0.3, 6.0))  # any moment of either wait
+            for partition in ([i % 3] if i % 2 else [i % 3, (i + 1) % 3]):
+                value = uuid.uuid4().bytes
+                sent[value] = time.monotonic()
+                await producer.send_and_wait(topic, value, partition=partition)
+                await asyncio.sleep(0.005)
+        await asyncio.sleep(1)
+        for t in tasks:
+            t.cancel()
+    finally:
+        await producer.stop()
+        for c in consumers.values():
+            await c.stop()
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+    return {f"fetch_max_wait_ms_{w}": {"records": len(v), "p50_ms": pct(v, 0.5),
+                                       "p99_ms": pct(v, 0.99), "max_ms": pct(v, 1.0)}
+            for w, v in latencies.items()}
+
+
 PAIRS = {"mail": mail_pair, "form_validation": validation_pair,
-         "audit_append_per_record_in_a_batch": audit_pair}
+         "audit_append_per_record_in_a_batch": audit_pair,
+         "kafka_delivery_to_an_idle_consumer": kafka_latency}
 
 
 async def measure(stack: Stack, rounds: int, calls: int, only: list[str]) -> dict:
