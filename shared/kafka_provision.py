@@ -48,6 +48,8 @@ def _binding(acl: Acl) -> AclBinding:
 def admin_client(bootstrap: str, admin: KafkaAuth) -> AdminClient:
     conf: dict[str, str | int | float | bool] = {
         "bootstrap.servers": bootstrap, "security.protocol": admin.security_protocol}
+    if admin.ssl_cafile:  # otherwise librdkafka's default: the system's CAs
+        conf["ssl.ca.location"] = admin.ssl_cafile
     if admin.username:
         conf |= {"sasl.mechanism": admin.sasl_mechanism, "sasl.username": admin.username,
                  "sasl.password": admin.password}
@@ -96,6 +98,7 @@ class ProvisionSettings(BaseSettings):
     sasl_mechanism: str = "SCRAM-SHA-512"
     admin_username: str = "admin"
     admin_password: SecretStr
+    ssl_cafile: str = ""  # SASL_SSL: the brokers' CA (PEM file); empty: the system's CAs
     passwords: dict[str, SecretStr] = {}
 
 
@@ -124,7 +127,7 @@ def main() -> None:
     s = ProvisionSettings()  # type: ignore[call-arg]  # from the environment
     usernames, passwords = logins(s, os.environ)
     admin = KafkaAuth(s.security_protocol, s.sasl_mechanism, s.admin_username,
-                      s.admin_password.get_secret_value())
+                      s.admin_password.get_secret_value(), s.ssl_cafile)
     count = provision(s.bootstrap_servers, admin, s.region, passwords, usernames)
     print(f"kafka: {len(SERVICES)} users and {count} acls in region {s.region}")
 

@@ -121,3 +121,13 @@ def test_a_missing_service_password_is_named_not_guessed(monkeypatch) -> None:
     env = {env_name(s, "PASSWORD"): "p" for s in SERVICES if s != "routing"}
     with pytest.raises(ValueError, match="KAFKA_PROVISION_ROUTING_PASSWORD"):
         logins(ProvisionSettings(), env)  # type: ignore[call-arg]
+
+
+def test_compose_gives_the_same_command_every_login(monkeypatch) -> None:
+    # docker-compose.yml's one-shot `kafka-acls` passes the passwords as one JSON value.
+    env = dc.compose_env("kafka-acls")
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    usernames, passwords = logins(ProvisionSettings(), env)  # type: ignore[call-arg]
+    assert set(passwords) == set(SERVICES)
+    assert usernames == {s: f"stockholm.{s}" for s in SERVICES}
