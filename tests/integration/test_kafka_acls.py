@@ -106,14 +106,15 @@ async def test_reading_needs_the_topic_and_the_own_group(topics_made) -> None:
         await consumer.stop()
 
 
-async def _read(cfg, auth: KafkaAuth, topic: str) -> None:
-    """Fetch from every partition of `topic` without a consumer group (so a running routing
-    worker's group is left alone): raises when the principal may not read it."""
-    consumer = make_consumer(cfg.kafka_bootstrap, None, [on_broker(cfg.region, topic)], auth)
+async def _read(cfg, auth: KafkaAuth, *topics: str) -> None:
+    """Fetch from every partition of `topics` without a consumer group (so a running routing
+    worker's group is left alone): raises when the principal may not read one."""
+    consumer = make_consumer(cfg.kafka_bootstrap, None, [on_broker(cfg.region, x) for x in topics],
+                             auth)
     try:
         await consumer.start()
         for _ in range(2):
-            await consumer.getmany(timeout_ms=2000)
+            await consumer.getmany(timeout_ms=1500)
     finally:
         await consumer.stop()
 
@@ -129,5 +130,5 @@ async def test_routing_reads_no_topic_it_does_not_consume(topics_made, topic: st
 
 async def test_routing_reads_what_it_consumes(topics_made) -> None:
     cfg = topics_made
-    for topic in (IDENTITY, FORMS, PATIENT_MAILBOX, CAREUNIT_MAILBOX):
-        await _read(cfg, cfg.kafka_auth(cfg.kafka_user("routing")), topic)
+    await _read(cfg, cfg.kafka_auth(cfg.kafka_user("routing")),
+                IDENTITY, FORMS, PATIENT_MAILBOX, CAREUNIT_MAILBOX)
