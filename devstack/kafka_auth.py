@@ -71,3 +71,19 @@ def service_env(cfg: StackConfig, service: str) -> dict[str, str]:
     user = cfg.kafka_user(service)
     return {"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": MECHANISM,
             "KAFKA_USERNAME": user, "KAFKA_PASSWORD": cfg.kafka_password(user)}
+
+
+def with_tls_listener(props: dict[str, str], port: int, keystore: str,
+                      password: str) -> dict[str, str]:
+    """`props` (server_properties) plus a SASL_SSL listener on `port`: SCRAM over TLS, as
+    production runs it, with the broker's key and certificate chain in a PKCS12 `keystore`.
+    The local run does not use it; tests/integration/test_kafka_tls.py does."""
+    out = dict(props)
+    out["listeners"] += f",SASL_SSL://127.0.0.1:{port}"
+    out["advertised.listeners"] += f",SASL_SSL://127.0.0.1:{port}"
+    out["listener.security.protocol.map"] += ",SASL_SSL:SASL_SSL"
+    out[f"listener.name.sasl_ssl.{MECHANISM.lower()}.sasl.jaas.config"] = out[
+        f"listener.name.sasl_plaintext.{MECHANISM.lower()}.sasl.jaas.config"]
+    return out | {"ssl.keystore.type": "PKCS12", "ssl.keystore.location": keystore,
+                  "ssl.keystore.password": password, "ssl.key.password": password,
+                  "ssl.client.auth": "none"}  # clients prove who they are with SCRAM

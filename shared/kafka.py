@@ -53,11 +53,13 @@ class KafkaAuth:
     sasl_mechanism: str = "SCRAM-SHA-512"
     username: str = ""
     password: str = ""
+    ssl_cafile: str = ""  # SASL_SSL: the brokers' CA (PEM); empty: the system's CAs
 
     @classmethod
     def from_settings(cls, settings: Any) -> KafkaAuth:
         return cls(settings.kafka_security_protocol, settings.kafka_sasl_mechanism,
-                   settings.kafka_username, settings.kafka_password.get_secret_value())
+                   settings.kafka_username, settings.kafka_password.get_secret_value(),
+                   getattr(settings, "kafka_ssl_cafile", ""))
 
     def __repr__(self) -> str:  # never the password, in logs or tracebacks
         return f"KafkaAuth({self.security_protocol}, {self.sasl_mechanism}, {self.username!r})"
@@ -70,7 +72,8 @@ class KafkaAuth:
                         "sasl_plain_username": self.username,
                         "sasl_plain_password": self.password}
         if self.security_protocol.endswith("SSL"):
-            options["ssl_context"] = ssl.create_default_context()  # the system's CAs
+            # Verifies the broker's certificate and name against its CA (or the system's).
+            options["ssl_context"] = ssl.create_default_context(cafile=self.ssl_cafile or None)
         return options
 
 

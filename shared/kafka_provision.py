@@ -1,7 +1,7 @@
 """Creates the services' SCRAM users and their ACLs (shared.kafka_access) on the broker, as the
 admin principal. Idempotent: run it at every start (devstack does, after the broker is up;
-docker-compose.yml runs it as a one-shot container; for Kubernetes' external Kafka an
-operator runs it with the region's passwords, deploy/k8s/README.md).
+docker-compose.yml runs it as a one-shot container; Kubernetes as the Job `kafka-provision`
+at every deployment, deploy/k8s/base/jobs/kafka-provision.yaml).
 
 aiokafka has no ACL or SCRAM admin API; confluent-kafka's AdminClient (librdkafka) has both.
 
@@ -11,7 +11,8 @@ aiokafka has no ACL or SCRAM admin API; confluent-kafka's AdminClient (librdkafk
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+import os
+from collections.abc import Iterable, Mapping
 
 from confluent_kafka.admin import (
     AclBinding,
@@ -47,6 +48,8 @@ def _binding(acl: Acl) -> AclBinding:
 def admin_client(bootstrap: str, admin: KafkaAuth) -> AdminClient:
     conf: dict[str, str | int | float | bool] = {
         "bootstrap.servers": bootstrap, "security.protocol": admin.security_protocol}
+    if admin.ssl_cafile:  # otherwise librdkafka's default: the system's CAs
+        conf["ssl.ca.location"] = admin.ssl_cafile
     if admin.username:
         conf |= {"sasl.mechanism": admin.sasl_mechanism, "sasl.username": admin.username,
                  "sasl.password": admin.password}
@@ -79,8 +82,13 @@ def _wait(futures: Iterable, timeout_s: float) -> None:
 
 
 class ProvisionSettings(BaseSettings):
-    """KAFKA_PROVISION_*: the admin's credentials and each service's password
-    (KAFKA_PROVISION_PASSWORDS='{"forms": "...", ...}'); user names are `<region>.<service>`."""
+    """KAFKA_PROVISION_*: the broker, the admin's credentials and each service's login.
+
+    A service's login comes either from KAFKA_PROVISION_<SERVICE>_PASSWORD (and optionally
+    _USERNAME; `<SERVICE>` as in the Secret `kafka-credentials`, e.g. PATIENT_MAILBOX), which
+    is what Kubernetes gives the Job from that Secret, or from
+    KAFKA_PROVISION_PASSWORDS='{"forms": "...", ...}' (compose); user names default to
+    `<region>.<service>`."""
 
     model_config = SettingsConfigDict(env_prefix="KAFKA_PROVISION_", extra="ignore")
 
@@ -90,16 +98,37 @@ class ProvisionSettings(BaseSettings):
     sasl_mechanism: str = "SCRAM-SHA-512"
     admin_username: str = "admin"
     admin_password: SecretStr
-    passwords: dict[str, SecretStr]
+    ssl_cafile: str = ""  # SASL_SSL: the brokers' CA (PEM file); empty: the system's CAs
+    passwords: dict[str, SecretStr] = {}
+
+
+def env_name(service: str, what: str) -> str:
+    """KAFKA_PROVISION_<SERVICE>_<WHAT>, e.g. KAFKA_PROVISION_PATIENT_MAILBOX_PASSWORD."""
+    return f"KAFKA_PROVISION_{service.upper().replace('-', '_')}_{what}"
+
+
+def logins(s: ProvisionSettings, environ: Mapping[str, str]) -> tuple[dict[str, str],
+                                                                       dict[str, str]]:
+    """(service -> user name, service -> password) of every service; raises naming the
+    variables (never a value) when a service has no password."""
+    passwords = {k: v.get_secret_value() for k, v in s.passwords.items()}
+    passwords |= {x: environ[env_name(x, "PASSWORD")] for x in SERVICES
+                  if environ.get(env_name(x, "PASSWORD"))}
+    missing = [env_name(x, "PASSWORD") for x in SERVICES if x not in passwords]
+    if missing:
+        raise ValueError(f"no Kafka password for: {', '.join(missing)}")
+    usernames = principals(s.region) | {x: environ[env_name(x, "USERNAME")] for x in SERVICES
+                                        if environ.get(env_name(x, "USERNAME"))}
+    return usernames, {x: passwords[x] for x in SERVICES}
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO)
     s = ProvisionSettings()  # type: ignore[call-arg]  # from the environment
+    usernames, passwords = logins(s, os.environ)
     admin = KafkaAuth(s.security_protocol, s.sasl_mechanism, s.admin_username,
-                      s.admin_password.get_secret_value())
-    count = provision(s.bootstrap_servers, admin, s.region,
-                      {k: v.get_secret_value() for k, v in s.passwords.items()})
+                      s.admin_password.get_secret_value(), s.ssl_cafile)
+    count = provision(s.bootstrap_servers, admin, s.region, passwords, usernames)
     print(f"kafka: {len(SERVICES)} users and {count} acls in region {s.region}")
 
 

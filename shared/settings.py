@@ -38,6 +38,9 @@ class ServiceSettings(BaseSettings):
     kafka_sasl_mechanism: Literal["SCRAM-SHA-512", "SCRAM-SHA-256"] = "SCRAM-SHA-512"
     kafka_username: str = Field(default=PLACEHOLDER, max_length=200)
     kafka_password: SecretStr = SecretStr(PLACEHOLDER)
+    # SASL_SSL: a PEM file of the CA(s) that signed the brokers' certificates; empty: the
+    # system's CAs (the image's). Names only the broker's CA, not every TLS peer's.
+    kafka_ssl_cafile: str = Field(default="", max_length=4096)
     identity_url: str = "http://127.0.0.1:8001"
     # Every request body is capped (413 above it); 256 KiB holds the largest form answers.
     max_request_body_bytes: int = Field(default=256 * 1024, ge=1024, le=16 * 1024 * 1024)

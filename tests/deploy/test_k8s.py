@@ -19,6 +19,7 @@ OVERLAY_IDS = [p.name for p in dc.OVERLAYS]
 # Compose's stand-ins for the managed dependencies, by their Kubernetes Service names.
 COMPOSE_TO_K8S = {"mailsink": "smtp-relay"}
 EXTERNAL = {"kafka", "pg-patient", "pg-careunit", "pg-platform", "smtp-relay"}
+PROVISION = "kafka-provision"  # the Job that creates the services' Kafka users and ACLs
 
 
 def test_there_are_overlays() -> None:
@@ -55,7 +56,7 @@ def allowed_connections(objs: list[dict[str, Any]]) -> tuple[set, set]:
     """(egress, ingress) pairs the policies allow: (caller, callee) with callee a Deployment
     name, an external dependency (from the policy's name allow-egress-to-<dependency>) or
     "dns"; ingress from anywhere is ("*", callee)."""
-    names = {o["metadata"]["name"] for o in objs if o["kind"] == "Deployment"}
+    names = {o["metadata"]["name"] for o in objs if o["kind"] in ("Deployment", "Job")}
     egress, ingress = set(), set()
     for pol in (o for o in objs if o["kind"] == "NetworkPolicy"):
         spec, pname = pol["spec"], pol["metadata"]["name"]
@@ -90,11 +91,13 @@ def test_network_policies_allow_exactly_the_calls_the_code_makes(overlay: Path) 
             and o["metadata"]["name"] == "default-deny-all"]
     assert deny and deny[0]["spec"] == {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}
     services = set(dc.settings_classes())
-    expected = expected_connections(services)
+    # The provisioning Job talks to Kafka only.
+    expected = expected_connections(services) | {(PROVISION, "kafka")}
     egress, ingress = allowed_connections(objs)
     # Every pod resolves names; nothing else goes unlisted.
-    assert {(s, "dns") for s in services} <= egress
-    assert egress - {(s, "dns") for s in services} == expected
+    pods = services | {PROVISION}
+    assert {(s, "dns") for s in pods} <= egress
+    assert egress - {(s, "dns") for s in pods} == expected
     internal = {(a, b) for a, b in expected if b not in EXTERNAL}
     # Ingress: the callers above, plus the world to the gateway (the ingress controller).
     assert ingress == internal | {("*", "gateway")}
@@ -118,3 +121,16 @@ def test_gateway_replicas_share_sessions() -> None:
         if gateway["spec"].get("replicas", 1) > 1:
             assert "GATEWAY_DATABASE_URL" in dc.deployment_env(overlay)["gateway"]
             assert ("gateway", "pg-platform") in allowed_connections(objs)[0]
+
+
+@pytest.mark.parametrize("overlay", dc.OVERLAYS, ids=OVERLAY_IDS)
+def test_the_provisioning_job_reaches_kafka_and_nothing_else(overlay: Path) -> None:
+    egress, ingress = allowed_connections(dc.objects(overlay))
+    assert {callee for caller, callee in egress if caller == PROVISION} == {"kafka", "dns"}
+    assert {caller for caller, callee in ingress if callee == PROVISION} == set()
+
+
+def test_the_policy_check_catches_a_job_without_kafka() -> None:
+    objs = [o for o in dc.objects(dc.OVERLAYS[0])
+            if o["metadata"]["name"] != "allow-egress-to-kafka"]
+    assert (PROVISION, "kafka") not in allowed_connections(objs)[0]

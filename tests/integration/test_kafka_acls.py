@@ -1,7 +1,8 @@
 """The broker lets no one in without credentials and each service only where its ACLs
 (shared.kafka_access) allow: forms' principal cannot announce a mailbox key on the care-unit
 mailbox's topic nor put a message event on the patient mailbox's, while each owner writes its
-own topic. (That every service still does its whole job is the e2e suite.)"""
+own topic; routing (faust) reads the topics its agents consume and no other of its region's.
+(That every service still does its whole job with these ACLs is the e2e suite.)"""
 
 from __future__ import annotations
 
@@ -17,9 +18,11 @@ from aiokafka.errors import (
 from shared.events import Source, new_event
 from shared.events.contracts import MailboxKeyPublished
 from shared.events.topics import (
+    AUDIT,
     CAREUNIT_MAILBOX,
     FORMS,
     IDENTITY,
+    NOTIFIER,
     PATIENT_MAILBOX,
     group_id,
     on_broker,
@@ -40,7 +43,7 @@ async def topics_made(infra):
     from shared.kafka import TopicPolicy
 
     cfg = infra.cfg
-    await ensure_event_topics(cfg.kafka_bootstrap, [IDENTITY, FORMS, PATIENT_MAILBOX, CAREUNIT_MAILBOX],
+    await ensure_event_topics(cfg.kafka_bootstrap, [IDENTITY, FORMS, PATIENT_MAILBOX, CAREUNIT_MAILBOX, NOTIFIER, AUDIT],
                               TopicPolicy(), cfg.region, cfg.kafka_auth())
     return cfg
 
@@ -101,3 +104,31 @@ async def test_reading_needs_the_topic_and_the_own_group(topics_made) -> None:
             await consumer.getmany(timeout_ms=5000)
             await consumer.getmany(timeout_ms=5000)
         await consumer.stop()
+
+
+async def _read(cfg, auth: KafkaAuth, *topics: str) -> None:
+    """Fetch from every partition of `topics` without a consumer group (so a running routing
+    worker's group is left alone): raises when the principal may not read one."""
+    consumer = make_consumer(cfg.kafka_bootstrap, None, [on_broker(cfg.region, x) for x in topics],
+                             auth)
+    try:
+        await consumer.start()
+        for _ in range(2):
+            await consumer.getmany(timeout_ms=1500)
+    finally:
+        await consumer.stop()
+
+
+@pytest.mark.parametrize("topic", [NOTIFIER, AUDIT])
+async def test_routing_reads_no_topic_it_does_not_consume(topics_made, topic: str) -> None:
+    # faust's worker needs its agents' topics and its own `<app id>-` topics, nothing more
+    # of the region (shared.kafka_access._routing_extra): not the notifier's nor audit's.
+    cfg = topics_made
+    with pytest.raises(TopicAuthorizationFailedError):
+        await _read(cfg, cfg.kafka_auth(cfg.kafka_user("routing")), topic)
+
+
+async def test_routing_reads_what_it_consumes(topics_made) -> None:
+    cfg = topics_made
+    await _read(cfg, cfg.kafka_auth(cfg.kafka_user("routing")),
+                IDENTITY, FORMS, PATIENT_MAILBOX, CAREUNIT_MAILBOX)

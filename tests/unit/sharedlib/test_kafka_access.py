@@ -120,3 +120,17 @@ def test_production_refuses_development_kafka_passwords() -> None:
         ServiceSettings(**prod, kafka_password="x" * 40, kafka_security_protocol="PLAINTEXT")
     assert ServiceSettings(**prod, kafka_password="a-real-secret-" * 3).kafka_username
     assert not is_development_password("stockholm.forms", "a-real-secret")
+
+
+def test_no_service_reads_a_whole_prefix_but_its_own_internal_topics() -> None:
+    # Reads are literal (the topics a consumer subscribes to); the one prefixed read is
+    # routing's faust app's own topics (`<region>.routing-`: changelogs, leader topic).
+    prefixed = {(s, a.name) for s in SERVICES for a in acls(s, "r", f"r.{s}")
+                if a.operation == "read" and a.pattern == "prefixed"}
+    assert prefixed == {("routing", "r.routing-")}
+
+
+def test_routing_reads_exactly_its_agents_topics() -> None:
+    assert granted("routing", "read") == {
+        f"r.{x}" for x in SERVICES["routing"].consumers["routing"]} | {
+        t.INTERREGION_UNITS, t.interregion_inbound("r")}
