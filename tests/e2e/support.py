@@ -4,11 +4,27 @@ live in devstack/people.py (the demo data and the benchmarks use them too)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
-from devstack.people import SEED, Person, eventually, sample_answers, staff_of
+from devstack import people
+from devstack.people import SEED, Person, sample_answers, staff_of
 
 __all__ = ["SEED", "Person", "all_pages", "eventually", "sample_answers", "staff_of"]
+
+T = TypeVar("T")
+
+# Most waits cross services (Kafka, an outbox relay, a consumer): on a fresh 2-core CI
+# machine running the whole stack, Chromium and the suite at once, 30 s was not always
+# enough. A condition that holds returns at once, so a longer bound costs passing tests
+# nothing.
+WAIT_S = 60
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], *, timeout: float = WAIT_S,
+                     what: str = "condition") -> T:
+    """devstack.people.eventually with the tests' default bound (WAIT_S)."""
+    return await people.eventually(probe, timeout=timeout, what=what)
 
 
 async def all_pages(person: Person, path: str, *, audience: str = "careunit-mailbox",

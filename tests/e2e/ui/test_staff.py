@@ -186,7 +186,7 @@ async def test_ten_steps_through_the_staff_pages(stack, ui, tmp_path, lang: str,
         records = await inspect.audit_records(stack, conversation_id, {"messaging.message_opened"})
         found = [r for r in records or [] if r["event_type"].startswith("messaging.message_opened")]
         return found if len(found) >= 3 else None
-    assert len(await eventually(opened_records, timeout=30, what="access records")) == 3
+    assert len(await eventually(opened_records, timeout=60, what="access records")) == 3
 
 
 async def _personal_template(ui, page: Page, lang: str) -> None:
