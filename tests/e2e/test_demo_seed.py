@@ -36,7 +36,14 @@ async def test_the_demo_has_every_state_and_loads_once(stack, tmp_path):
     async with httpx.AsyncClient(base_url=gateway, timeout=30) as http:
         admin = await Person.login(http, hsa_id=admin_id)
         doctor = (await Person.login(http, hsa_id=doctor_id)).id  # the staff id the APIs use
-        items = await all_pages(admin, f"/v1/units/{unit.unit_id}/messages")
+
+        # The seed returns once its own calls are answered: the messages it only sends, and
+        # the patients' replies, are still on their way to the unit.
+        async def arrived():
+            items = await all_pages(admin, f"/v1/units/{unit.unit_id}/messages")
+            return items if len(items) >= SIZE and any(
+                m["unread_from_patient"] for m in items) else None
+        items = await eventually(arrived, what="every demo message at the unit")
     assert len(items) == SIZE
     statuses = {m["status"] for m in items}
     assert {"unassigned", "assigned", "answered", "waiting", "closed"} <= statuses, statuses
