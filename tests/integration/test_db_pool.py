@@ -37,7 +37,11 @@ async def test_a_connection_closed_by_the_server_is_replaced_and_a_busy_one_not_
         # What a restart does to every pooled connection: the server ends the backend.
         async with await psycopg.AsyncConnection.connect(
                 url.replace("+psycopg", ""), autocommit=True) as admin:
-            await admin.execute("SELECT pg_terminate_backend(%s)", (first,))
+            # With a timeout it returns once the backend has ended (not just been signalled),
+            # however long that takes on a loaded machine.
+            ended = await (await admin.execute("SELECT pg_terminate_backend(%s, 60000)",
+                                               (first,))).fetchone()
+            assert ended == (True,)
         await asyncio.sleep(0.2)  # the server's goodbye reaches the pooled socket
         assert await backend_pid(engine) != first  # the caller saw no error
         assert pings("closed") == closed + 1

@@ -31,7 +31,7 @@ async def apply_effect(conn, envelope, data: PatientRegistered) -> None:
                                               set_={"applied": effects.c.applied + 1}))
 
 
-async def consume_until(consumer: EventConsumer, done, timeout: float = 30) -> None:
+async def consume_until(consumer: EventConsumer, done, timeout: float = 60) -> None:
     task = asyncio.create_task(consumer.run())
     try:
         deadline = asyncio.get_running_loop().time() + timeout

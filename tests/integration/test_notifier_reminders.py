@@ -5,6 +5,7 @@ conversation cancels it; an unread answer's reminder comes due, once, after the 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -19,6 +20,7 @@ from shared.events.contracts import MessageRead, ReplyDelivered
 pytestmark = pytest.mark.integration
 
 SOURCE = Source(service="patient-mailbox", region="stockholm")
+REMINDER_AFTER_S = 5.0
 
 
 def delivered(conversation_id: str):
@@ -41,12 +43,15 @@ async def states(engine, conversation_id: str) -> dict[str, str]:
 async def test_a_reminder_is_cancelled_by_reading_and_comes_due_once_when_unread(fresh_schema):
     engine = await fresh_schema("notifier")
     await MIGRATIONS.upgrade(engine)
-    handlers = make_handlers(reminder_after_s=1.5)
+    # Long enough that the steps below run before the reminders come due, also on a loaded
+    # 2-core machine (the first claim must see only the immediate mails).
+    handlers = make_handlers(reminder_after_s=REMINDER_AFTER_S)
     read_one, unread = f"c-read-{datetime.now(UTC).timestamp()}", "c-unread"
     for conversation_id in (read_one, unread):
         envelope = delivered(conversation_id)
         await apply(engine, handlers, envelope)
         await apply(engine, handlers, envelope)  # redelivered: still one of each
+    scheduled = time.monotonic()  # both reminders are due at most this much later
     assert await states(engine, read_one) == {"messaging.reply_delivered.v1": PENDING,
                                               REMINDER: PENDING}
     async with engine.begin() as conn:  # now: only the immediate mails are due
@@ -57,7 +62,7 @@ async def test_a_reminder_is_cancelled_by_reading_and_comes_due_once_when_unread
         conversation_id=read_one, patient_id="pat-1", reply_ids=["r"]), source=SOURCE,
         subject=read_one))
     assert (await states(engine, read_one))[REMINDER] == CANCELLED
-    await asyncio.sleep(2)
+    await asyncio.sleep(max(0.0, scheduled + REMINDER_AFTER_S + 0.5 - time.monotonic()))
     async with engine.begin() as conn:
         due = await store.claim_due(conn, limit=10, lease_s=60)
     assert [(r.conversation_id, r.reason, r.recipient_ref) for r in due] == [

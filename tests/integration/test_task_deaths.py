@@ -14,6 +14,7 @@ from aiokafka.errors import CommitFailedError, KafkaConnectionError
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
+from devstack.people import eventually
 from shared.events import Source, new_event
 from shared.events.contracts import PatientRegistered
 from shared.events.topics import dead_letter
@@ -122,7 +123,12 @@ async def test_the_relays_purge_failing_does_not_end_the_relay(infra, scratch_en
     relay.purge_published = database_away  # the first idle round purges
     task = asyncio.create_task(relay.run())
     try:
-        await asyncio.sleep(1.0)
+        # The first idle round comes after a first (empty) batch: on a loaded machine that
+        # takes more than a fixed second. A relay the failure ended is done by the time the
+        # attempt is seen (the raise and the task's end are one step of the event loop).
+        async def tried() -> bool:
+            return bool(purges) or task.done()
+        await eventually(tried, timeout=60, what="the relay's first purge")
         assert purges and not task.done(), task.exception() if task.done() else "no purge"
         e = event("r-1")
         async with scratch_engine.begin() as conn:
