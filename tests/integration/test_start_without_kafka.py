@@ -123,7 +123,7 @@ async def test_topics_are_created_with_the_configured_replication_and_retention(
                                 **infra.cfg.kafka_auth().client_options())
     await admin.start()
     try:
-        for _ in range(50):  # a topic just created takes a moment to be described
+        for _ in range(300):  # a topic just created takes a moment to be described
             [described] = await admin.describe_configs(
                 [ConfigResource(ConfigResourceType.TOPIC, topic)])
             configs = {c[0]: c[1] for c in described.resources[0][4]
@@ -153,7 +153,7 @@ async def test_state_sent_once_is_kept_for_ever_and_other_events_for_the_retenti
                                 **infra.cfg.kafka_auth().client_options())
     await admin.start()
     try:
-        for _ in range(50):  # a topic just created takes a moment to be described
+        for _ in range(300):  # a topic just created takes a moment to be described
             described = await admin.describe_configs(
                 [ConfigResource(ConfigResourceType.TOPIC, topics.on_broker(region, t))
                  for t in topics.ALL])
