@@ -24,7 +24,7 @@ from shared.events import Source, new_event
 from shared.events.contracts import MailboxKeyPublished
 from shared.events.topics import CAREUNIT_MAILBOX, dead_letter, on_broker
 from shared.kafka import encode
-from tests.e2e import kafka_clients
+from tests.e2e import inspect, kafka_clients
 from tests.e2e.support import SEED, Person, eventually, staff_of
 
 pytestmark = pytest.mark.e2e
@@ -53,17 +53,25 @@ async def peer_keys(stack) -> dict[str, int | None]:
 
 
 async def dead_letters(stack, keys: set[str]) -> dict[str, str]:
-    consumer = AIOKafkaConsumer(on_broker(stack.cfg.region, dead_letter("patient-mailbox")),
-                                auto_offset_reset="earliest",
-                                enable_auto_commit=False, **kafka_clients.admin(stack))
+    """The reasons of the dead letters keyed by `keys`, once all are there. Read to the end of
+    every partition: one fetch need not bring them all (the keys fall in several partitions, and a
+    partition's first fetch can come after another's on a busy broker)."""
+    topic = on_broker(stack.cfg.region, dead_letter("patient-mailbox"))
+    parts = [tp for tp in await inspect.all_partitions(stack) if tp.topic == topic]
+    if not parts:
+        return {}
+    consumer = AIOKafkaConsumer(enable_auto_commit=False, **kafka_clients.admin(stack))
     await consumer.start()
     try:
+        consumer.assign(parts)
+        await consumer.seek_to_beginning(*parts)
+        ends = await consumer.end_offsets(parts)
         found: dict[str, str] = {}
-        batches = await consumer.getmany(timeout_ms=2000)
-        for records in batches.values():
-            for r in records:
-                if r.key and r.key.decode() in keys:
-                    found[r.key.decode()] = json.loads(r.value)["reason"]
+        while [tp for tp in parts if await consumer.position(tp) < ends[tp]]:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                for r in records:
+                    if r.key and r.key.decode() in keys:
+                        found[r.key.decode()] = json.loads(r.value)["reason"]
         return found if set(found) == keys else {}
     finally:
         await consumer.stop()
