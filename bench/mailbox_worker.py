@@ -162,9 +162,16 @@ async def measure(url: str, pg_pid: int, calls: int) -> dict:
                                after=None))
     result["careunit answer"] = await timed(u, pg_pid, calls, lambda i:
         unit_api.answer(ur, ids[i], unit_api.Answer(text="Receptet är förnyat."), DOCTOR))
-    result["patient submit"] = await timed(p, pg_pid, calls, lambda i: patient_api.submit(
-        pr, patient_api.SubmitMessage(care_unit_id=UNIT, service_type="renew_prescription",
-                                      subject="Recept", text="Hej! " * 40), PATIENT))
+    submitted: list[str] = []
+
+    async def submit(i: int) -> None:
+        done = await patient_api.submit(pr, patient_api.SubmitMessage(
+            care_unit_id=UNIT, service_type="renew_prescription", subject="Recept",
+            text="Hej! " * 40), PATIENT)
+        submitted.append(done.conversation_id)
+    result["patient submit"] = await timed(p, pg_pid, calls, submit)
+    result["patient read (a conversation)"] = await timed(p, pg_pid, calls, lambda i:
+        patient_api.read(pr, submitted[i], PATIENT))
     await unit.engine.dispose()
     await patient.engine.dispose()
     return result
