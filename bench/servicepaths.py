@@ -13,6 +13,10 @@ summed over this process (the caller's side) and every process that serves the c
   consumers' old fetch wait (0.5 s) and the new one (5 s), both subscribed at once, records
   produced at random moments of the wait, alone or two on different partitions 5 ms apart
   (the broker must answer a held fetch as soon as a record arrives, whatever its partition);
+- a patient's contact look-up by the notifier: identity's internal endpoint over HTTP every
+  time (before) or the notifier's invalidated cache (after: a hit after the first look-up;
+  in real use a patient gets about one mail per workflow, so hits come from the few mails
+  of one workflow, not from many workflows);
 - the audit's append of a consumed batch of 50 records in one transaction (the audit log's
   own schema and code, in the scratch database): the chain head read and locked for every
   record (before) or once per transaction (after).
@@ -49,6 +53,8 @@ from services.audit import tables as audit_tables
 from services.audit.migrations import MIGRATIONS as AUDIT_MIGRATIONS
 from services.audit.signing import Signer
 from services.messaging.patient.forms_client import FormsClient
+from services.notifier.contact_cache import PatientContactCache
+from services.notifier.contacts import IdentityContacts
 from services.notifier.mail import SmtpMailer, build_message, render, template_env
 from services.notifier.settings import NotifierSettings
 from shared.events import Actor, Source, new_event
@@ -57,7 +63,7 @@ from shared.kafka import ensure_topics, make_consumer, make_producer
 from shared.outbox import Outbox
 
 SERVERS = {"mail": ("mailsink",), "validation": ("forms", "pg-platform"),
-           "audit": ("pg-platform",)}
+           "audit": ("pg-platform",), "contact": ("identity", "pg-platform")}
 AUDIT_BATCH = 50
 
 
@@ -143,6 +149,29 @@ async def validation_pair(stack: Stack, rounds: int, calls: int) -> dict:
     finally:
         await http.aclose()
         await local.aclose()
+
+
+async def contact_pair(stack: Stack, rounds: int, calls: int) -> dict:
+    dsn = stack.cfg.database_url("platform", "identity").replace("+psycopg", "")
+    async with await psycopg.AsyncConnection.connect(dsn) as conn:
+        row = await (await conn.execute("SELECT patient_id FROM patients LIMIT 1")).fetchone()
+    assert row is not None, "identity has no patients"
+    patient_id = str(row[0])
+    cache = PatientContactCache()
+    cache.live = True  # as while the notifier's listener is connected
+    async with httpx.AsyncClient(timeout=10.0) as http:
+        def contacts(with_cache: PatientContactCache | None) -> IdentityContacts:
+            return IdentityContacts(http, base_url=service_url(stack.cfg, "identity"),
+                                    api_key=stack.cfg.internal_credential("notifier"),
+                                    cache=with_cache)
+        uncached, cached = contacts(None), contacts(cache)
+
+        async def every_time(_: int) -> None:
+            await uncached.patient(patient_id)
+
+        async def from_cache(_: int) -> None:
+            await cached.patient(patient_id)
+        return await paired(stack, "contact", every_time, from_cache, rounds, calls)
 
 
 async def audit_log(stack: Stack) -> AsyncEngine:
@@ -248,6 +277,7 @@ async def kafka_latency(stack: Stack, rounds: int, calls: int) -> dict:
 
 
 PAIRS = {"mail": mail_pair, "form_validation": validation_pair,
+         "patient_contact_lookup": contact_pair,
          "audit_append_per_record_in_a_batch": audit_pair,
          "kafka_delivery_to_an_idle_consumer": kafka_latency}
 

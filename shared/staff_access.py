@@ -34,6 +34,7 @@ from shared.auth import InvalidToken, Principal
 from shared.events import Envelope, EventData
 from shared.events.contracts import (
     CareUnitRegistered,
+    ContactSettingsChanged,
     ContactVerificationRequested,
     PatientActivated,
     PatientRegistered,
@@ -123,7 +124,8 @@ def units_of(data: StaffRegistered | StaffMembershipChanged) -> dict[str, list[s
 
 # The identity events that a consumer interested only in authorization does not handle.
 NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated,
-                  ContactVerificationRequested, StaffLoggedIn, StaffLoginFailed)
+                  ContactVerificationRequested, ContactSettingsChanged, StaffLoggedIn,
+                  StaffLoginFailed)
 
 
 def build_handlers(table: Table) -> dict[type[EventData], Handler]:

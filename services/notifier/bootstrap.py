@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.notifier import api, handlers, tables
+from services.notifier.contact_cache import PatientContactCache, announce_change
 from services.notifier.contacts import IdentityContacts
 from services.notifier.mail import SmtpMailer, template_env
 from services.notifier.migrations import MIGRATIONS
@@ -39,8 +40,18 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
                                bootstrap=settings.kafka_bootstrap_servers,
                                migrations=MIGRATIONS, outbox=outbox, inbox=tables.inbox,
                                settings=settings)
+        cache = (PatientContactCache(ttl_s=settings.patient_contact_ttl_s,
+                                     max_entries=settings.patient_contact_cache_max)
+                 if contacts is None and settings.patient_contact_ttl_s > 0 else None)
+
+        async def contact_changed(conn, patient_id: str) -> None:
+            if cache is not None:
+                cache.invalidate(patient_id)  # this replica at once; all of them at commit
+            await announce_change(conn, patient_id)
+
         runtime.consume(CONSUMER, handlers.TOPICS,
-                        handlers.make_handlers(reminder_after_s=settings.reminder_after_s),
+                        handlers.make_handlers(reminder_after_s=settings.reminder_after_s,
+                                               contact_changed=contact_changed),
                         ignore=handlers.NOT_INTERESTED)
         smtp: SmtpMailer | None = None  # ours to close at the end
         sending = mailer
@@ -53,16 +64,21 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
                 contacts=contacts or IdentityContacts(
                     client, base_url=settings.identity_url,
                     api_key=settings.internal_credential.get_secret_value(),
-                    unit_ttl_s=settings.unit_address_ttl_s))
+                    unit_ttl_s=settings.unit_address_ttl_s, cache=cache))
             await runtime.start()
+            if cache is not None:
+                state["cache"] = asyncio.create_task(cache.listen(engine),
+                                                     name="contact-cache-listener")
             state["sender"] = asyncio.create_task(sender.run(), name="notification-sender")
             app.state.engine = engine
             app.state.readiness.extend(runtime.readiness)
             try:
                 yield
             finally:
-                state["sender"].cancel()
-                await asyncio.gather(state["sender"], return_exceptions=True)
+                tasks = [state[name] for name in ("sender", "cache") if name in state]
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
                 if smtp is not None:
                     await smtp.aclose()
                 await runtime.stop()

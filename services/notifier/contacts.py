@@ -1,17 +1,22 @@
 """Addresses come from identity's internal API when a mail is sent, so no address ever
 travels on Kafka or lands in this service's database. A patient's address is given out only
-once they have verified it; with it come their choices of which mails they want."""
+once they have verified it; with it come their choices of which mails they want. Those are
+kept briefly in a PatientContactCache (services.notifier.contact_cache: invalidated by
+identity's ContactSettingsChanged) when one is given."""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 
 from services.notifier.domain import RecipientKind
+
+if TYPE_CHECKING:
+    from services.notifier.contact_cache import PatientContactCache
 
 _PATHS: dict[RecipientKind, str] = {
     "care_unit": "/internal/v1/contacts/units/{}",
@@ -32,8 +37,9 @@ class PatientContact:
 
 class IdentityContacts:
     def __init__(self, client: httpx.AsyncClient, *, base_url: str, api_key: str,
-                 unit_ttl_s: float = 60.0) -> None:
+                 unit_ttl_s: float = 60.0, cache: PatientContactCache | None = None) -> None:
         self._client, self._base, self._key = client, base_url.rstrip("/"), api_key
+        self._cache = cache
         self._unit_ttl = unit_ttl_s
         self._units: dict[str, tuple[float, str | None]] = {}
 
@@ -50,9 +56,15 @@ class IdentityContacts:
 
     async def patient(self, patient_id: str) -> PatientContact:
         """The patient's verified address (None: none) and notification choices."""
+        if self._cache is not None and (hit := self._cache.get(patient_id)) is not None:
+            return hit
+        epoch = self._cache.epoch if self._cache is not None else 0
         body = await self._fetch(_PATHS["patient"], patient_id)
         notify = body.get("notify")
-        return PatientContact(_email(body), notify if isinstance(notify, dict) else {})
+        contact = PatientContact(_email(body), notify if isinstance(notify, dict) else {})
+        if self._cache is not None:
+            self._cache.put(patient_id, contact, epoch)
+        return contact
 
     async def verification_address(self, verification_id: str) -> str | None:
         """Where a verification link goes: the unverified address it was made for, while the

@@ -24,6 +24,7 @@ from shared.events.contracts import (
     AttachmentOpened,
     CareUnitRegistered,
     ClinicianAwayChanged,
+    ContactSettingsChanged,
     ContactVerificationRequested,
     ConversationClosed,
     ListingChanged,
@@ -52,10 +53,12 @@ from shared.inbox import Handler
 
 AddPending = Callable[..., Awaitable[None]]  # (conn, notification, *, not_before=None)
 Cancel = Callable[[AsyncConnection, str, str], Awaitable[None]]
+ContactChanged = Callable[[AsyncConnection, str], Awaitable[None]]  # (conn, patient id)
 
 # The events that call for an e-mail, the topics they arrive on, and the others found there
 # (MessageRead is handled too: it cancels the unread-answer reminder; and identity's
-# ContactVerificationRequested asks for the mail that verifies a patient's address).
+# ContactVerificationRequested asks for the mail that verifies a patient's address;
+# ContactSettingsChanged drops the patient from every replica's contact cache).
 NOTIFYING = (MessageReceived, ReplyDelivered, MessageOverdue)
 TOPICS = [CAREUNIT_MAILBOX, PATIENT_MAILBOX, IDENTITY]
 NOT_INTERESTED = (MailboxKeyPublished, MessageSubmitted, MessageAssigned, MessageTakenBack,
@@ -69,7 +72,8 @@ NOT_INTERESTED = (MailboxKeyPublished, MessageSubmitted, MessageAssigned, Messag
 
 def make_handlers(add_pending: AddPending = store.add_pending, *,
                   reminder_after_s: float | None = None,
-                  cancel_pending: Cancel = store.cancel_pending
+                  cancel_pending: Cancel = store.cancel_pending,
+                  contact_changed: ContactChanged | None = None
                   ) -> dict[type[EventData], Handler]:
     """With `reminder_after_s`, an answer also schedules a reminder to the patient for that
     much later, cancelled when the patient reads the conversation (MessageRead)."""
@@ -95,4 +99,11 @@ def make_handlers(add_pending: AddPending = store.add_pending, *,
                                                 for contract in NOTIFYING}
     handlers[MessageRead] = read
     handlers[ContactVerificationRequested] = verification
+
+    async def settings_changed(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
+        assert isinstance(data, ContactSettingsChanged)
+        if contact_changed is not None:  # None: no cache to keep fresh
+            await contact_changed(conn, data.patient_id)
+
+    handlers[ContactSettingsChanged] = settings_changed
     return handlers

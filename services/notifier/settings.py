@@ -30,9 +30,13 @@ class NotifierSettings(DatabaseSettings):
     # Where the e-mail tells people to log in (the gateway's public address).
     login_url: str = "http://127.0.0.1:8000/"
     # Unit addresses change rarely; caching them briefly spares identity a call per mail
-    # while a changed address still takes effect within a minute. Patient addresses are
-    # personal data and are not cached.
+    # while a changed address still takes effect within a minute.
     unit_address_ttl_s: float = 60.0
+    # Patients' contact settings are cached in memory only, dropped as soon as identity's
+    # ContactSettingsChanged is consumed (services/notifier/contact_cache.py); the TTL bounds
+    # what is kept (0: no cache) and the entry count the memory.
+    patient_contact_ttl_s: float = Field(default=60.0, ge=0, le=300)
+    patient_contact_cache_max: int = Field(default=4096, ge=1, le=1_000_000)
     # The sender is woken when a mail is added and sleeps until the next one comes due; this
     # is only the fallback poll, for a wake-up missed while its listening connection was down.
     sender_poll_s: float = 5.0

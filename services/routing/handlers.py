@@ -28,6 +28,7 @@ from shared.events.contracts import (
     AttachmentOpened,
     CareUnitRegistered,
     ClinicianAwayChanged,
+    ContactSettingsChanged,
     ContactVerificationRequested,
     FormPublished,
     FormRetired,
@@ -67,7 +68,8 @@ CONSUMER = "routing"
 # Per agent's topic: the contracts routing does not act on (checked by wiring.bind at start).
 NOT_INTERESTED = {
     IDENTITY: (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
-               PatientActivated, ContactVerificationRequested, StaffLoggedIn, StaffLoginFailed),
+               PatientActivated, ContactVerificationRequested, ContactSettingsChanged,
+               StaffLoggedIn, StaffLoginFailed),
     FORMS: (FormPublished, FormRetired),
     # A patient's reply or read receipt goes straight to the unit that has the conversation
     # in the same region; routing only hands it to a unit of another region. Appointments,

@@ -338,6 +338,15 @@ class ContactVerificationRequested(EventData):
     expires_at: datetime
 
 
+@event("identity.contact_settings_changed", 1)
+class ContactSettingsChanged(EventData):
+    """A patient's contact settings changed (address saved or verified, choice of mails):
+    whoever keeps a copy of them (the notifier's short-lived cache) drops it. Pseudonymous:
+    the patient id only, never the address or the choices (the notifier asks identity)."""
+
+    patient_id: str = Id
+
+
 # messaging: refused staff access --------------------------------------------------------
 
 @event("messaging.access_denied", 1)

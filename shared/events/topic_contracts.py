@@ -23,7 +23,8 @@ RELAYED: tuple[type[EventData], ...] = (
 CONTRACTS_ON: dict[str, tuple[type[EventData], ...]] = {
     topics.IDENTITY: (c.CareUnitRegistered, c.PatientRegistered, c.StaffRegistered,
                       c.StaffMembershipChanged, c.StaffRevoked, c.PatientActivated,
-                      c.ContactVerificationRequested, c.StaffLoggedIn, c.StaffLoginFailed),
+                      c.ContactVerificationRequested, c.StaffLoggedIn, c.StaffLoginFailed,
+                      c.ContactSettingsChanged),
     topics.FORMS: (c.FormPublished, c.FormRetired, c.UnitServicesChanged),
     topics.PATIENT_MAILBOX: (c.MailboxKeyPublished, c.MessageSubmitted, c.MessageRead,
                              c.ReplyDelivered, c.PatientReplied, c.AppointmentAnswered),

@@ -107,3 +107,13 @@ async def test_expired_and_superseded_tokens_are_refused_and_change_nothing(pati
     assert (await save(engine, pid, None))["email"] is None
     assert await verify(engine, pid, second) == "token_superseded"
     assert len(await verification_events(engine)) == 2
+
+
+async def test_every_saved_change_announces_itself_by_patient_id_only(patient):
+    engine, pid = patient
+    await save(engine, pid, "anna@example.org", store.Notify(False, True))
+    await save(engine, pid, "anna@example.org", store.Notify(True, True))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(select(tables.outbox.c.payload).where(
+            tables.outbox.c.event_type == "identity.contact_settings_changed.v1"))).all()
+    assert [json.loads(r.payload)["data"] for r in rows] == [{"patient_id": str(pid)}] * 2

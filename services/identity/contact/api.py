@@ -78,7 +78,8 @@ async def put_contact(body: ContactUpdate, request: Request, ctx: ContextDep,
 
 
 @router.post("/verify")
-async def verify(body: VerifyToken, ctx: ContextDep, who: PatientDep) -> dict[str, Any]:
+async def verify(body: VerifyToken, request: Request, ctx: ContextDep,
+                 who: PatientDep) -> dict[str, Any]:
     pid = _patient_id(who.subject)
     async with ctx.engine.begin() as conn:
         try:
@@ -86,6 +87,8 @@ async def verify(body: VerifyToken, ctx: ContextDep, who: PatientDep) -> dict[st
         except tokens.TokenRejected as exc:
             # The transaction rolls back: a rejected token changes nothing.
             raise HTTPException(exc.status, exc.as_dict()) from None
+        # The verified address is now given out: the notifier's cached "no address" goes.
+        await store.announce_change(conn, _accounts(request), pid)
         return await store.settings(conn, pid) or {}
 
 

@@ -1,5 +1,7 @@
 """Reads and writes of a patient's contact settings. Saving an address and announcing its
-verification (ContactVerificationRequested, through the outbox) commit together."""
+verification (ContactVerificationRequested, through the outbox) commit together; so does
+ContactSettingsChanged (the patient id only), on which the notifier drops what it cached of
+the settings (`announce_change`, also called when an address is verified)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from services.identity.contact import tokens
 from services.identity.patients.accounts import PatientAccounts
 from services.identity.patients.tables import contact_verifications as cv
 from services.identity.tables import patients
-from shared.events.contracts import ContactVerificationRequested
+from shared.events.contracts import ContactSettingsChanged, ContactVerificationRequested
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,14 @@ async def save(conn: AsyncConnection, accounts: PatientAccounts, patient_id: uui
     # The same address, still unverified: saving again sends a fresh link (the old still works).
     if email is not None and (not same or row.email_verified_at is None):
         await _start_verification(conn, accounts, patient_id, email, now)
+    await announce_change(conn, accounts, patient_id)
     return True
+
+
+async def announce_change(conn: AsyncConnection, accounts: PatientAccounts,
+                          patient_id: uuid.UUID) -> None:
+    """Whoever caches the patient's contact settings drops them once this commits."""
+    await accounts.emit(conn, patient_id, ContactSettingsChanged(patient_id=str(patient_id)))
 
 
 async def _start_verification(conn: AsyncConnection, accounts: PatientAccounts,

@@ -176,10 +176,8 @@ async def meta(request: Request, message_id: str, staff: StaffDep) -> MessageMet
 
 @router.post("/messages/{message_id}/open")
 async def open_message(request: Request, message_id: str, staff: StaffDep) -> MessagePublic:
-    box = _box(request)
-    content = await reading.open_thread(box, staff, message_id)
-    return MessagePublic.model_validate(
-        {**await queries.message_meta(box, staff, message_id), **content})
+    return MessagePublic.model_validate(await reading.open_thread(_box(request), staff,
+                                                                 message_id))
 
 
 @router.post("/messages/{message_id}/assign", status_code=204)

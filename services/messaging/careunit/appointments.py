@@ -31,7 +31,7 @@ async def _readable_case(conn: AsyncConnection, staff: Principal, message_id: st
     row = await locked(conn, message_id)
     unit = row.care_unit_id if row is not None else ""
     if row is None or access.reader_role(
-            staff, unit, case_of(row), await groups.groups_of(conn, unit, staff.subject)) is None:
+            staff, unit, case_of(row), await groups.groups_for(conn, staff, unit, row)) is None:
         raise CommandError(404, "no such message")
     return row
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,6 +32,15 @@ async def _clinician_roles(conn: AsyncConnection, unit_id: str, staff_id: str):
     ).scalar_one_or_none()
 
 
+async def _roles_and_away(conn: AsyncConnection, unit_id: str, staff_id: str):
+    """(roles or None, away) of a member of the unit's staff, in one statement."""
+    row = (await conn.execute(select(staff_members.c.roles, staff_away.c.away).outerjoin(
+        staff_away, and_(staff_away.c.staff_id == staff_members.c.staff_id,
+                         staff_away.c.care_unit_id == staff_members.c.care_unit_id)).where(
+        staff_members.c.staff_id == staff_id, staff_members.c.care_unit_id == unit_id))).first()
+    return (None, False) if row is None else (row.roles, bool(row.away))
+
+
 async def assign(box: MailboxContext, staff: Principal, message_id: str, *,
                  clinician_id: str | None = None, group_id: str | None = None) -> None:
     """An administrator assigns to anyone; a clinician may take a message from one of their
@@ -45,7 +54,7 @@ async def assign(box: MailboxContext, staff: Principal, message_id: str, *,
             await groups.lock_clinician(conn, unit, clinician_id)
         row = await locked(conn, message_id)
         case = case_of(row)
-        mine = await groups.groups_of(conn, unit, staff.subject)
+        mine = await groups.groups_for(conn, staff, unit, row)
         claiming = clinician_id == staff.subject and access.clinician_sees(staff, unit, case,
                                                                             mine)
         if not access.is_admin(staff, unit) and not claiming:
@@ -61,11 +70,12 @@ async def assign(box: MailboxContext, staff: Principal, message_id: str, *,
                 care_unit_id=unit, group_id=group_id))
             return
         assert clinician_id is not None
-        roles = await _clinician_roles(conn, unit, clinician_id)
+        roles, away = await _roles_and_away(conn, unit, clinician_id)
         if roles is None or access.CLINICIAN not in roles:
             raise CommandError(422, "clinician_id is not a clinician of this care unit")
-        in_group = row.group_id in await groups.groups_of(conn, unit, clinician_id)
-        away = await groups.is_away(conn, unit, clinician_id)
+        # Membership matters only for a case in a group's pool (Case.assign_to_clinician).
+        in_group = row.group_id is not None and row.group_id in await groups.groups_of(
+            conn, unit, clinician_id)
         case = transition(lambda: case.assign_to_clinician(
             clinician_id, member_of_group=in_group, away=away))
         await store(conn, message_id, case, assigned_at=datetime.now(UTC))
@@ -95,7 +105,7 @@ async def close(box: MailboxContext, staff: Principal, message_id: str) -> None:
         row = await locked(conn, message_id)
         unit = row.care_unit_id if row is not None else ""
         if row is None or access.reader_role(
-                staff, unit, case_of(row), await groups.groups_of(conn, unit, staff.subject)) \
+                staff, unit, case_of(row), await groups.groups_for(conn, staff, unit, row)) \
                 is None:
             raise CommandError(404, "no such message")
         case = transition(case_of(row).close)

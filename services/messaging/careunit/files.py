@@ -13,7 +13,7 @@ from services.messaging.attachments import store as attachment_store
 from services.messaging.body import Content, unit_recipient
 from services.messaging.careunit import access, groups
 from services.messaging.careunit.cases import case_of, emit, locked
-from services.messaging.careunit.reading import _thread
+from services.messaging.careunit.reading import thread_of
 from services.messaging.careunit.tables import attachments
 from services.messaging.context import MailboxContext
 from shared.auth import Principal
@@ -54,13 +54,13 @@ async def download(box: MailboxContext, staff: Principal, message_id: str,
         row = await locked(conn, message_id)
         unit = row.care_unit_id if row is not None else ""
         role = row and access.reader_role(staff, unit, case_of(row),
-                                          await groups.groups_of(conn, unit, staff.subject))
+                                          await groups.groups_for(conn, staff, unit, row))
         if role is None:
             raise CommandError(404, "no such message")
         media_type, data = await attachment_store.read(
             box, conn, attachments, attachment_id, conversation_id=row.conversation_id,
             recipient=unit_recipient(unit))
-        name = next((a["filename"] for item in await _thread(box, conn, row)
+        name = next((a["filename"] for item in await thread_of(box, conn, row)
                      for a in item.get("attachments", []) if a["attachment_id"] == attachment_id),
                     "attachment")
         await emit(box, conn, staff, row.conversation_id, AttachmentOpened(

@@ -7,7 +7,10 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.messaging.careunit import access
 from services.messaging.careunit.tables import staff_away, staff_members, unit_groups
+from services.messaging.domain import UNASSIGNED
+from shared.auth import Principal
 
 DEFAULT_GROUPS = (  # group_id, name, profession of its members
     ("nurses", "Sjuksköterskor", "nurse"),
@@ -39,12 +42,30 @@ async def group_exists(conn: AsyncConnection, unit_id: str, group_id: str) -> bo
     ).first() is not None
 
 
-async def groups_of(conn: AsyncConnection, unit_id: str, staff_id: str) -> frozenset[str]:
-    rows = (await conn.execute(select(unit_groups.c.group_id).join(
+def groups_query(unit_id: str, staff_id: str):
+    """The ids of the unit's groups `staff_id` belongs to, as a statement (also used as a
+    subquery, so a clinician's inbox page is one statement)."""
+    return select(unit_groups.c.group_id).join(
         staff_members, (staff_members.c.care_unit_id == unit_groups.c.care_unit_id)
         & (staff_members.c.profession == unit_groups.c.profession)).where(
-        unit_groups.c.care_unit_id == unit_id, staff_members.c.staff_id == staff_id))).all()
+        unit_groups.c.care_unit_id == unit_id, staff_members.c.staff_id == staff_id)
+
+
+async def groups_of(conn: AsyncConnection, unit_id: str, staff_id: str) -> frozenset[str]:
+    rows = (await conn.execute(groups_query(unit_id, staff_id))).all()
     return frozenset(r.group_id for r in rows)
+
+
+async def groups_for(conn: AsyncConnection, staff: Principal, unit_id: str,
+                     row) -> frozenset[str]:
+    """`staff`'s groups as far as they can change an access decision on `row` (a case, or
+    None): only a clinician of the unit looking at a case waiting in a group's pool needs
+    them (access.clinician_sees, Case.may_answer); for everyone else the answer is the same
+    with no groups, so the statement is skipped."""
+    if row is None or row.status != UNASSIGNED or row.group_id is None \
+            or not access.is_clinician(staff, unit_id):
+        return frozenset()
+    return await groups_of(conn, unit_id, staff.subject)
 
 
 async def is_away(conn: AsyncConnection, unit_id: str, staff_id: str) -> bool:

@@ -23,6 +23,7 @@ from shared.events import Envelope, EventData, new_event, topics
 from shared.events.contracts import (
     AppointmentAnswered,
     CareUnitRegistered,
+    ContactSettingsChanged,
     ContactVerificationRequested,
     ConversationClosed,
     MailboxKeyPublished,
@@ -69,7 +70,8 @@ def advice_recipient(answers: dict | None) -> str | None:
 # at start that every contract there is handled or listed here).
 CONSUMES = [topics.IDENTITY, topics.ROUTING, topics.PATIENT_MAILBOX]
 NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated,
-                  ContactVerificationRequested, MessageUnroutable, MessageSubmitted,
+                  ContactVerificationRequested, ContactSettingsChanged, MessageUnroutable,
+                  MessageSubmitted,
                   ReplyDelivered,
                   # what routing relays from other regions for their patient mailboxes
                   UnitServicesChanged, MessageReceived, MessageAssigned, ConversationClosed,

@@ -29,7 +29,7 @@ async def accept(box: MailboxContext, staff: Principal, message_id: str) -> date
         row = await locked(conn, message_id)
         unit = row.care_unit_id if row is not None else ""
         if row is None or access.reader_role(
-                staff, unit, case_of(row), await groups.groups_of(conn, unit, staff.subject)) \
+                staff, unit, case_of(row), await groups.groups_for(conn, staff, unit, row)) \
                 is None:
             raise CommandError(404, "no such message")
         if row.service_type != SERVICE:

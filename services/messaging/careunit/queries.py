@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging import paging
 from services.messaging.careunit import access, groups, promises, templates
@@ -39,29 +38,32 @@ def _view_filter(view: str, me: str):
     }[view]
 
 
-async def _visible(conn: AsyncConnection, staff: Principal, unit_id: str):
+def _visible(staff: Principal, unit_id: str):
     """What the person may see of the unit: all of it for administrators; for clinicians
-    what they hold or answered, and their groups' pools."""
+    what they hold or answered, and their groups' pools (their groups a subquery, so a
+    page is one statement)."""
     if access.is_admin(staff, unit_id):
         return None
-    mine = await groups.groups_of(conn, unit_id, staff.subject)
     m = unit_messages.c
     return or_(m.assigned_to == staff.subject,
-               and_(m.status == UNASSIGNED, m.group_id.in_(sorted(mine))))
+               and_(m.status == UNASSIGNED,
+                    m.group_id.in_(groups.groups_query(unit_id, staff.subject))))
 
 
-async def _names(conn: AsyncConnection, unit_id: str) -> dict[str, str]:
-    rows = (await conn.execute(select(unit_groups.c.group_id, unit_groups.c.name).where(
-        unit_groups.c.care_unit_id == unit_id))).all()
-    return {r.group_id: r.name for r in rows}
+def meta_query():
+    """A case's metadata with its pool's group name (the name shows only for a pool)."""
+    m, g = unit_messages.c, unit_groups.c
+    return select(*_META, g.name.label("group_name")).outerjoin(
+        unit_groups, and_(g.care_unit_id == m.care_unit_id, g.group_id == m.group_id))
 
 
-def _shape(row, names: dict[str, str], now: datetime) -> dict:
+def shape(row, now: datetime, **changed) -> dict:
     """assigned_to_name: the group's name for a pool; the care-unit database holds no
-    people's names, so for a person it is None (the UI resolves HSA ids via identity)."""
-    meta = dict(row._mapping)
+    people's names, so for a person it is None (the UI resolves HSA ids via identity).
+    `changed`: columns the caller's own transaction has just written."""
+    meta = {c.name: row._mapping[c.name] for c in _META} | changed
     pooled = meta["status"] == UNASSIGNED and meta["group_id"] is not None
-    return {**meta, "assigned_to_name": names.get(meta["group_id"]) if pooled else None,
+    return {**meta, "assigned_to_name": row.group_name if pooled else None,
             "overdue": overdue(case_of(row), meta["due_at"], now),
             "age_seconds": int((now - meta["received_at"]).total_seconds())}
 
@@ -69,17 +71,15 @@ def _shape(row, names: dict[str, str], now: datetime) -> dict:
 async def _page(box: MailboxContext, staff: Principal, unit_id: str, conditions: list,
                 limit: int, after: str | None) -> dict:
     start = paging.decode(after)
+    query = meta_query().where(unit_messages.c.care_unit_id == unit_id, *[
+        c for c in (_visible(staff, unit_id), *conditions) if c is not None])
+    if start is not None:
+        query = query.where(_KEY > tuple_(*start))
     async with box.engine.connect() as conn:
-        visible = await _visible(conn, staff, unit_id)
-        query = select(*_META).where(unit_messages.c.care_unit_id == unit_id,
-                                     *[c for c in (visible, *conditions) if c is not None])
-        if start is not None:
-            query = query.where(_KEY > tuple_(*start))
         rows = (await conn.execute(query.order_by(*_KEY.clauses).limit(limit + 1))).all()
-        names = await _names(conn, unit_id)
     rows, cursor = paging.page(rows, limit, lambda r: (r.received_at, r.message_id))
     now = datetime.now(UTC)
-    return {"items": [_shape(r, names, now) for r in rows], "next": cursor}
+    return {"items": [shape(r, now) for r in rows], "next": cursor}
 
 
 async def list_messages(box: MailboxContext, staff: Principal, unit_id: str, *, view: str,
@@ -103,14 +103,13 @@ async def unanswered(box: MailboxContext, staff: Principal, unit_id: str, *, lim
 
 async def message_meta(box: MailboxContext, staff: Principal, message_id: str) -> dict:
     async with box.engine.connect() as conn:
-        row = (await conn.execute(select(*_META).where(
+        row = (await conn.execute(meta_query().where(
             unit_messages.c.message_id == message_id))).first()
         unit = row.care_unit_id if row is not None else ""
-        mine = await groups.groups_of(conn, unit, staff.subject)
+        mine = await groups.groups_for(conn, staff, unit, row)
         if row is None or access.reader_role(staff, unit, case_of(row), mine) is None:
             raise CommandError(404, "no such message")
-        names = await _names(conn, unit)
-    return _shape(row, names, datetime.now(UTC))
+    return shape(row, datetime.now(UTC))
 
 
 async def clinicians(box: MailboxContext, staff: Principal, unit_id: str) -> list[dict]:

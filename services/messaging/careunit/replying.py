@@ -32,7 +32,7 @@ async def reply(box: MailboxContext, staff: Principal, message_id: str, content:
     async with box.engine.begin() as conn:
         row = await locked(conn, message_id)
         unit = row.care_unit_id if row is not None else ""
-        mine = await groups.groups_of(conn, unit, staff.subject)
+        mine = await groups.groups_for(conn, staff, unit, row)
         if row is None or not access.clinician_sees(staff, unit, case_of(row), mine):
             raise CommandError(404, "no such message assigned to you")
         case = transition(lambda: case_of(row).reply(staff.subject, mine, action))

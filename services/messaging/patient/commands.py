@@ -20,7 +20,7 @@ from services.messaging.context import MailboxContext
 from services.messaging.domain import SENT, Conversation, DomainError
 from services.messaging.keys import peer_name
 from services.messaging.patient.forms_client import FormsClient, FormsUnavailable
-from services.messaging.patient.offers import Offer, refusal, unit_offers_for
+from services.messaging.patient.offers import Offer, refusal, unit_offers_at
 from services.messaging.patient.tables import (
     appointments,
     attachments,
@@ -45,9 +45,10 @@ async def submit_message(box: MailboxContext, forms: FormsClient, patient: Princ
                          language: str | None = None,
                          attachment_ids: list[str] | None = None) -> tuple[str, str]:
     async with box.engine.connect() as conn:
-        offers = await unit_offers_for(conn, care_unit_id)
-    if offers is None:
+        unit = await unit_offers_at(conn, care_unit_id)
+    if unit is None:
         raise CommandError(404, "unknown care unit")  # no echo of what was sent
+    offers = unit.offers
     if service_type not in offers:
         raise CommandError(422, f"care unit {care_unit_id} does not offer {service_type}")
     if (reason := refusal(offers[service_type], care_unit_id, patient.listed_unit)) is not None:
@@ -56,8 +57,8 @@ async def submit_message(box: MailboxContext, forms: FormsClient, patient: Princ
         await _check_appointment(box, patient, care_unit_id, content.appointment_id)
     # Checked before the transaction: no lock is held while forms answers.
     await _check_against_form(forms, offers[service_type], content, language)
-    return await _store_and_send(box, patient, care_unit_id, service_type, content,
-                                 attachment_ids or [])
+    return await _store_and_send(box, patient, care_unit_id, unit.region, service_type,
+                                 content, attachment_ids or [])
 
 
 async def _check_appointment(box: MailboxContext, patient: Principal, care_unit_id: str,
@@ -98,13 +99,14 @@ async def _check_against_form(forms: FormsClient, offer: Offer, content: Content
 
 
 async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id: str,
-                          service_type: ServiceType, content: Content,
+                          unit_region: str | None, service_type: ServiceType, content: Content,
                           attachment_ids: list[str]) -> tuple[str, str]:
     conversation_id, message_id, now = str(uuid7()), str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
         own_copy, for_unit = await _sealed_both_ways(
             box, conn, content, item_id=message_id, conversation_id=conversation_id,
-            patient_id=patient.subject, unit_id=care_unit_id, attachment_ids=attachment_ids)
+            patient_id=patient.subject, unit_id=care_unit_id, unit_region=unit_region,
+            attachment_ids=attachment_ids)
         await conn.execute(conversations.insert().values(
             conversation_id=conversation_id, patient_id=patient.subject,
             care_unit_id=care_unit_id, service_type=service_type, status=SENT,
@@ -122,12 +124,10 @@ async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id:
 
 async def _sealed_both_ways(box: MailboxContext, conn, content: Content, *, item_id: str,
                             conversation_id: str, patient_id: str, unit_id: str,
-                            attachment_ids: list[str]):
+                            unit_region: str | None, attachment_ids: list[str]):
     """The content sealed for the patient's own copy and for the unit, with the named
     uploads attached to it first (their names and types go inside the sealed content).
     Sealed to the mailbox of the unit's own region (another region's: docs/regions.md)."""
-    unit_region = (await conn.execute(select(care_units.c.region).where(
-        care_units.c.unit_id == unit_id))).scalar_one_or_none()
     unit_key = await box.keyring.peer_key(conn, peer_name("careunit", unit_region,
                                                           box.source.region))
     own_key = await box.keyring.active(conn)
@@ -165,6 +165,8 @@ async def write_more(box: MailboxContext, patient: Principal, conversation_id: s
         own_copy, for_unit = await _sealed_both_ways(
             box, conn, content, item_id=message_id, conversation_id=conversation_id,
             patient_id=patient.subject, unit_id=conv.care_unit_id,
+            unit_region=(await conn.execute(select(care_units.c.region).where(
+                care_units.c.unit_id == conv.care_unit_id))).scalar_one_or_none(),
             attachment_ids=attachment_ids or [])
         await conn.execute(messages.insert().values(
             message_id=message_id, conversation_id=conversation_id, direction="to_unit",

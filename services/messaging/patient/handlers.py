@@ -32,6 +32,7 @@ from shared.events.contracts import (
     AttachmentOpened,
     CareUnitRegistered,
     ClinicianAwayChanged,
+    ContactSettingsChanged,
     ContactVerificationRequested,
     ConversationClosed,
     FormPublished,
@@ -67,7 +68,8 @@ from shared.inbox import Handler, RejectEvent
 # start that every contract there is handled or listed here).
 CONSUMES = [topics.IDENTITY, topics.FORMS, topics.ROUTING, topics.CAREUNIT_MAILBOX]
 NOT_INTERESTED = (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
-                  PatientActivated, ContactVerificationRequested, MessageRouted,
+                  PatientActivated, ContactVerificationRequested, ContactSettingsChanged,
+                  MessageRouted,
                   MessageTakenBack, MessagePooled, MessageOverdue, ClinicianAwayChanged,
                   # what routing relays from other regions for their care-unit mailboxes
                   PatientReplied, MessageRead,

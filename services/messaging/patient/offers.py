@@ -41,18 +41,33 @@ def refusal(offer: Offer, unit_id: str, listed_unit: str | None) -> str | None:
     return f"care unit {unit_id} does not offer {offer.service_type} to you"  # unknown: closed
 
 
-async def unit_offers_for(conn: AsyncConnection, unit_id: str) -> dict[str, Offer] | None:
-    """The unit's offered e-services by type, or None if the unit is unknown."""
-    unit = (await conn.execute(select(care_units.c.services).where(
+@dataclass(frozen=True)
+class UnitOffers:
+    region: str | None  # where the unit's mailbox is (None: this region)
+    offers: dict[str, Offer]
+
+
+async def unit_offers_at(conn: AsyncConnection, unit_id: str) -> UnitOffers | None:
+    """The unit's region and offered e-services by type, or None if the unit is unknown
+    (two statements: the unit with its snapshot, then its forms)."""
+    unit = (await conn.execute(select(
+        care_units.c.services, care_units.c.region,
+        unit_offers.c.services.label("snapshot")).outerjoin(
+        unit_offers, unit_offers.c.unit_id == care_units.c.unit_id).where(
         care_units.c.unit_id == unit_id))).first()
     if unit is None:
         return None
-    snapshot = (await conn.execute(select(unit_offers.c.services).where(
-        unit_offers.c.unit_id == unit_id))).scalar_one_or_none()
-    offered = ({s["service_type"]: s["audience"] for s in snapshot}
-               if snapshot is not None else dict.fromkeys(unit.services, ALL_RESIDENTS))
+    offered = ({s["service_type"]: s["audience"] for s in unit.snapshot}
+               if unit.snapshot is not None else dict.fromkeys(unit.services, ALL_RESIDENTS))
     forms = {r.service_type: r for r in (await conn.execute(select(unit_forms).where(
         unit_forms.c.unit_id == unit_id, unit_forms.c.retired.is_(False)))).all()}
-    return {s: Offer(s, forms[s].form_id if s in forms else None,
-                     forms[s].version if s in forms else None, offered[s])
-            for s in sorted(offered)}
+    return UnitOffers(unit.region, {
+        s: Offer(s, forms[s].form_id if s in forms else None,
+                 forms[s].version if s in forms else None, offered[s])
+        for s in sorted(offered)})
+
+
+async def unit_offers_for(conn: AsyncConnection, unit_id: str) -> dict[str, Offer] | None:
+    """The unit's offered e-services by type, or None if the unit is unknown."""
+    found = await unit_offers_at(conn, unit_id)
+    return None if found is None else found.offers

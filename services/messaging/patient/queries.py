@@ -29,8 +29,11 @@ _UNREAD = (select(func.count()).where(
     .correlate(conversations).scalar_subquery().label("unread"))
 
 
-def _summaries():
-    return select(conversations, care_units.c.name.label("care_unit_name"), _UNREAD).join(
+def _summaries(*, unread: bool = True):
+    """Conversations with their unit's name and (`unread`) the count of unopened answers;
+    reading a conversation opens them all, so it skips the count."""
+    return select(conversations, care_units.c.name.label("care_unit_name"),
+                  *([_UNREAD] if unread else [])).join(
         care_units, care_units.c.unit_id == conversations.c.care_unit_id, isouter=True)
 
 
@@ -73,7 +76,7 @@ async def _open_all(box: MailboxContext, conn: AsyncConnection, patient: Princip
 async def read_conversation(box: MailboxContext, patient: Principal,
                             conversation_id: str) -> dict:
     async with box.engine.begin() as conn:
-        conv = (await conn.execute(_summaries().where(
+        conv = (await conn.execute(_summaries(unread=False).where(
             conversations.c.conversation_id == conversation_id,
             conversations.c.patient_id == patient.subject)
             .with_for_update(of=conversations))).first()

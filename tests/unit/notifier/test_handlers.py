@@ -15,6 +15,7 @@ from services.notifier.handlers import make_handlers
 from shared.crypto.sealing import Sealed
 from shared.events import Source, decode_data, new_event
 from shared.events.contracts import (
+    ContactSettingsChanged,
     ContactVerificationRequested,
     MessageOverdue,
     MessageRead,
@@ -69,7 +70,19 @@ async def test_reply_delivered_notifies_the_patient_by_pseudonym():
 
 def test_only_the_notifying_events_and_the_read_receipt_have_handlers():
     assert set(make_handlers()) == {MessageReceived, ReplyDelivered, MessageOverdue, MessageRead,
-                                    ContactVerificationRequested}
+                                    ContactVerificationRequested, ContactSettingsChanged}
+
+
+async def test_a_contact_settings_change_is_handed_on_with_the_patient_id():
+    changed: list[str] = []
+
+    async def contact_changed(conn, patient_id: str) -> None:
+        changed.append(patient_id)
+    envelope = new_event(ContactSettingsChanged(patient_id="pat-9"), source=SOURCE,
+                         subject="pat-9")
+    await make_handlers(contact_changed=contact_changed)[ContactSettingsChanged](
+        None, envelope, decode_data(envelope))
+    assert changed == ["pat-9"]
 
 
 async def test_a_verification_request_records_a_mail_with_its_token_but_no_address():

@@ -10,6 +10,7 @@ from services.audit.handlers import AUDITED_TOPICS, make_handlers
 from shared.events import REGISTRY, EventData
 from shared.events.contracts import (
     CareUnitRegistered,
+    ContactSettingsChanged,
     ContactVerificationRequested,
     PatientActivated,
     PatientRegistered,
@@ -32,7 +33,7 @@ async def handler(*_: object) -> None:
 
 STAFF = {StaffRegistered: handler, StaffMembershipChanged: handler, StaffRevoked: handler}
 OTHERS = (CareUnitRegistered, PatientRegistered, PatientActivated,
-          ContactVerificationRequested, StaffLoggedIn, StaffLoginFailed)
+          ContactVerificationRequested, StaffLoggedIn, StaffLoginFailed, ContactSettingsChanged)
 
 
 def test_a_complete_declaration_binds_by_wire_name() -> None:
@@ -43,6 +44,7 @@ def test_a_complete_declaration_binds_by_wire_name() -> None:
     assert binding.ignored == {"identity.care_unit_registered.v1",
                                "identity.patient_registered.v1", "identity.patient_activated.v1",
                                "identity.contact_verification_requested.v1",
+                               "identity.contact_settings_changed.v1",
                                "identity.staff_logged_in.v1", "identity.staff_login_failed.v1"}
 
 
