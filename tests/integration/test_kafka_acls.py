@@ -97,24 +97,21 @@ async def test_reading_needs_the_topic_and_the_own_group(topics_made) -> None:
     for group, topic, refused in (
             (group_id(cfg.region, "forms"), PATIENT_MAILBOX, TopicAuthorizationFailedError),
             (group_id(cfg.region, "patient-mailbox"), IDENTITY, GroupAuthorizationFailedError)):
-        consumer = make_consumer(cfg.kafka_bootstrap, group, [on_broker(cfg.region, topic)],
-                                 forms)
         with pytest.raises(refused):
-            await consumer.start()
-            await consumer.getmany(timeout_ms=5000)
-            await consumer.getmany(timeout_ms=5000)
-        await consumer.stop()
+            await _read(cfg, forms, topic, group=group, wait_ms=5000)
 
 
-async def _read(cfg, auth: KafkaAuth, *topics: str) -> None:
-    """Fetch from every partition of `topics` without a consumer group (so a running routing
-    worker's group is left alone): raises when the principal may not read one."""
-    consumer = make_consumer(cfg.kafka_bootstrap, None, [on_broker(cfg.region, x) for x in topics],
-                             auth)
+async def _read(cfg, auth: KafkaAuth, *topics: str, group: str | None = None,
+                wait_ms: int = 1500) -> None:
+    """Fetch from every partition of `topics`, by default without a consumer group (so a
+    running routing worker's group is left alone): raises when the principal may not read
+    one. Joining a group takes longer than a plain fetch, hence `wait_ms`."""
+    consumer = make_consumer(cfg.kafka_bootstrap, group,
+                             [on_broker(cfg.region, x) for x in topics], auth)
     try:
         await consumer.start()
         for _ in range(2):
-            await consumer.getmany(timeout_ms=1500)
+            await consumer.getmany(timeout_ms=wait_ms)
     finally:
         await consumer.stop()
 
