@@ -95,20 +95,33 @@ def _libpq_dsn(engine: AsyncEngine) -> str:
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def listen(engine: AsyncEngine, channel: str, wake: asyncio.Event) -> None:
-    """Sets `wake` on every NOTIFY on `channel` (delivered when the notifying transaction
-    commits), for ever; reconnects when the database restarts. It also sets `wake` on each
-    (re)connection, so whatever committed while it was away is not left to the fallback poll."""
+async def listen_channel(engine: AsyncEngine, channel: str, *,
+                         connected: Callable[[], None], notified: Callable[[str], None],
+                         lost: Callable[[], None] = lambda: None) -> None:
+    """For ever: LISTEN on `channel` and call `notified(payload)` on every NOTIFY (delivered
+    when the notifying transaction commits); `connected()` on each (re)connection and
+    `lost()` when the connection goes, then reconnect after a second (a database restart).
+    Whoever relies on the notifications covers the gaps between `lost` and `connected`."""
     while True:
         try:
             async with await psycopg.AsyncConnection.connect(
                     _libpq_dsn(engine), autocommit=True) as conn:
                 await conn.execute(f'LISTEN "{channel}"')
-                wake.set()
-                async for _ in conn.notifies():
-                    wake.set()
-        except (psycopg.OperationalError, OSError):
-            await asyncio.sleep(1.0)  # the fallback poll covers the gap
+                connected()
+                async for notice in conn.notifies():
+                    notified(notice.payload)
+        except (psycopg.OperationalError, OSError) as exc:
+            log.info("listener on %s lost (%s)", channel, type(exc).__name__)
+        finally:
+            lost()
+        await asyncio.sleep(1.0)
+
+
+async def listen(engine: AsyncEngine, channel: str, wake: asyncio.Event) -> None:
+    """Sets `wake` on every NOTIFY on `channel`, for ever. It also sets `wake` on each
+    (re)connection, so whatever committed while it was away is not left to the fallback poll
+    (which covers the time it is away)."""
+    await listen_channel(engine, channel, connected=wake.set, notified=lambda _: wake.set())
 
 
 class OutboxRelay:

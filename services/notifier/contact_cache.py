@@ -19,23 +19,20 @@ drops its entry. So once the event is consumed, no replica mails from the old se
 
 from __future__ import annotations
 
-import asyncio
-import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-import psycopg
 from prometheus_client import Counter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.notifier.contacts import PatientContact
+from shared.outbox import listen_channel
 
 CHANNEL = "notifier_contact_changed"  # payload: the patient id
 LOOKUPS = Counter("notifier_contact_cache_lookups_total",
                   "Patient contact look-ups by the notifier, by cache result", ["result"])
-log = logging.getLogger(__name__)
 
 
 async def announce_change(conn: AsyncConnection, patient_id: str) -> None:
@@ -83,18 +80,13 @@ class PatientContactCache:
     async def listen(self, engine: AsyncEngine) -> None:
         """For ever: LISTEN on CHANNEL, dropping each named patient; reconnects after a
         database restart. The cache is off (and empty) whenever it is not listening."""
-        dsn = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        while True:
-            try:
-                async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
-                    await conn.execute(f'LISTEN "{CHANNEL}"')
-                    self.invalidate()
-                    self.live = True
-                    async for notice in conn.notifies():
-                        self.invalidate(notice.payload or None)
-            except (psycopg.OperationalError, OSError) as exc:
-                log.warning("contact cache off: listener lost (%s)", type(exc).__name__)
-            finally:
-                self.live = False
-                self.invalidate()
-            await asyncio.sleep(1.0)
+        def connected() -> None:
+            self.invalidate()
+            self.live = True
+
+        def lost() -> None:
+            self.live = False
+            self.invalidate()
+        await listen_channel(engine, CHANNEL, connected=connected,
+                             notified=lambda payload: self.invalidate(payload or None),
+                             lost=lost)
