@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -28,21 +28,20 @@ from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import logs
 from shared.db import DATABASE_AWAY
 from shared.dead_letters import dead_letter_value, validation_summary
 from shared.events import Envelope, EventData, decode_data
 from shared.events.topics import dead_letter, group_id, on_broker
+from shared.inbox_batch import BatchHandler, Handler, apply_in_one_transaction
 from shared.kafka import FETCH_MAX_WAIT_MS, NO_AUTH, KafkaAuth, make_consumer
 
-__all__ = ["EventConsumer", "Handler", "RejectEvent", "dead_letter_value", "define_inbox",
-           "validation_summary"]
+__all__ = ["BatchHandler", "EventConsumer", "Handler", "RejectEvent", "dead_letter_value",
+           "define_inbox", "validation_summary"]
 
 log = logging.getLogger(__name__)
-
-Handler = Callable[[AsyncConnection, Envelope, EventData], Awaitable[None]]
 
 CONSUMED = Counter("events_consumed_total", "Events handled", ["consumer", "outcome"])
 COMMITS_REFUSED = Counter("consumer_commits_refused_total",
@@ -85,7 +84,8 @@ class EventConsumer:
                  max_handler_attempts: int = 3, ignored: frozenset[str] | None = None,
                  retention: timedelta = timedelta(days=7), purge_every_s: float = 3600,
                  owned: Mapping[str, frozenset[str]] | None = None,
-                 region: str | None = None, auth: KafkaAuth = NO_AUTH) -> None:
+                 region: str | None = None, auth: KafkaAuth = NO_AUTH,
+                 batch_handler: BatchHandler | None = None) -> None:
         self.name, self._topics, self._bootstrap = name, topics, bootstrap
         self._auth = auth
         # Topics and the handlers' wiring use logical names; the broker's names, the group id
@@ -93,6 +93,9 @@ class EventConsumer:
         # as in the library's own tests).
         self._region = region
         self._engine, self._inbox, self._handlers = engine, inbox, handlers
+        # Applies a batch's fresh events at once (shared.inbox_batch); the per-event handlers
+        # still serve single events and a failed batch's one-at-a-time retry.
+        self._batch_handler = batch_handler
         self._producer, self._max_attempts = producer, max_handler_attempts
         # None: a legacy wire-name map (no complete declaration), which skips unknown types.
         self._ignored = ignored
@@ -173,8 +176,9 @@ class EventConsumer:
     async def process_batch(self, records: list[ConsumerRecord]) -> None:
         """One partition's fetched records, applied in one transaction: one commit and one
         inbox insert for the batch instead of one per event. If that transaction fails, they
-        are applied one at a time (the inbox skips none twice: the batch rolled back whole),
-        so a poison event is retried and dead-lettered alone and the others still apply."""
+        are applied one at a time with the per-event handlers, batch handler or not (the
+        inbox skips none twice: the batch rolled back whole), so a poison event is retried
+        and dead-lettered alone and the others still apply."""
         ready = [item for record in records if (item := await self._prepare(record))]
         if len(ready) > 1:
             try:
@@ -222,21 +226,8 @@ class EventConsumer:
         return _Ready(record, envelope, data, handler)
 
     async def _apply_batch(self, ready: list[_Ready]) -> list[str]:
-        outcomes: list[str] = []
-        async with self._engine.begin() as conn:
-            fresh = set((await conn.execute(
-                insert(self._inbox).values([{"consumer": self.name, "event_id": r.envelope.event_id}
-                                            for r in ready])
-                .on_conflict_do_nothing().returning(self._inbox.c.event_id))).scalars())
-            for item in ready:
-                if item.envelope.event_id not in fresh:  # applied before, or earlier in this batch
-                    outcomes.append("duplicate")
-                    continue
-                fresh.discard(item.envelope.event_id)
-                logs.correlation_id.set(str(item.envelope.correlation_id))
-                await item.handler(conn, item.envelope, item.data)
-                outcomes.append("applied")
-        return outcomes
+        return await apply_in_one_transaction(self._engine, self._inbox, self.name, ready,
+                                              self._batch_handler)
 
     async def _apply_with_retry(self, record: ConsumerRecord, envelope: Envelope,
                                 data: EventData, handler: Handler) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import db
 from shared.events import EventData, topics, wiring
-from shared.inbox import EventConsumer, Handler
+from shared.inbox import BatchHandler, EventConsumer, Handler
 from shared.kafka import KafkaAuth, TopicPolicy, ensure_event_topics, make_producer
 from shared.migrations import Migrations
 from shared.outbox import Outbox, OutboxRelay
@@ -56,8 +56,10 @@ class EventRuntime:
         self.producer = make_producer(self.bootstrap, self.service, self.auth)
 
     def consume(self, name: str, topic_names: list[str], handlers: wiring.Handlers[Handler],
-                ignore: Iterable[type[EventData]] = ()) -> None:
-        """Raises WiringError (the service does not start) when handlers and contracts differ."""
+                ignore: Iterable[type[EventData]] = (),
+                batch_handler: BatchHandler | None = None) -> None:
+        """Raises WiringError (the service does not start) when handlers and contracts differ.
+        `batch_handler`: see shared.inbox_batch."""
         assert self.inbox is not None, "a consuming service needs an inbox table"
         binding = wiring.bind(name, topic_names, handlers, ignore)
         assert self.settings is not None
@@ -66,7 +68,7 @@ class EventRuntime:
             inbox=self.inbox, handlers=binding.handlers, ignored=binding.ignored,
             producer=self.producer, owned=binding.owned,
             retention=timedelta(days=self.settings.inbox_retention_days),
-            region=self.settings.region, auth=self.auth))
+            region=self.settings.region, auth=self.auth, batch_handler=batch_handler))
 
     async def start(self) -> None:
         """Migrates the database (needed to serve anything), then returns; Kafka comes up in

@@ -14,7 +14,7 @@ import httpx
 from fastapi import FastAPI
 
 from services.audit import api, api_auditors, api_patient, checkpointer, tables
-from services.audit.handlers import AUDITED_TOPICS, make_handlers
+from services.audit.handlers import AUDITED_TOPICS, make_batch_handler, make_handlers
 from services.audit.reconcile import Reconciler
 from services.audit.recording import Recording
 from services.audit.review import ReviewPolicy
@@ -53,7 +53,7 @@ def make_chain(settings: AuditSettings) -> Chain:
     recording = Recording(outbox=outbox, source=source, policy=review_policy(settings))
     return Chain(signer=signer, outbox=outbox, source=source,
                  checkpoint_every=settings.checkpoint_every_records,
-                 after=recording.after_append)
+                 after=recording.after_append, after_batch=recording.after_batch)
 
 
 def _background(settings: AuditSettings, engine, chain: Chain,
@@ -78,7 +78,8 @@ def create_app(settings: AuditSettings) -> FastAPI:
             migrations=OwnerMigrations(settings.owner_database_url, settings.database_url,
                                        settings.partition_months_ahead),
             outbox=chain.outbox, inbox=tables.inbox, settings=settings)
-        runtime.consume(CONSUMER, AUDITED_TOPICS, make_handlers(chain))
+        runtime.consume(CONSUMER, AUDITED_TOPICS, make_handlers(chain),
+                        batch_handler=make_batch_handler(chain))
         # Its own consumer group: auditors are authorized against the current catalogue.
         runtime.consume(STAFF_CONSUMER, [topics.IDENTITY],
                         staff_access.build_handlers(tables.staff_access),

@@ -1,13 +1,17 @@
 """What follows each appended audit record, in the same transaction: its facts (unit,
 patient, staff member) for the auditors' searches, its selection for review, and its
 publication on the auditors' stream through the outbox (no loss, no duplicates: the stream
-record's event id is derived from the record's, one per care unit)."""
+record's event id is derived from the record's, one per care unit). For a consumed batch
+(services.audit.batch) the facts and units of all its records go in one insert each, with
+the same rows and stream records as one by one."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import and_, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -37,10 +41,7 @@ class Recording:
         if facts.patient_id is None and facts.conversation_id is not None:
             facts = Facts(**{**facts.__dict__,
                              "patient_id": await _patient_of(conn, facts.conversation_id)})
-        await conn.execute(facts_table.insert().values(
-            seq=entry.seq, event_type=entry.event_type, patient_id=facts.patient_id,
-            staff_id=facts.staff_id, message_id=facts.message_id,
-            conversation_id=facts.conversation_id, occurred_at=entry.occurred_at))
+        await conn.execute(facts_table.insert().values(**_fact_row(entry, facts)))
         if facts.units:
             await conn.execute(record_units.insert(),
                                [{"unit_id": u, "seq": entry.seq} for u in facts.units])
@@ -50,16 +51,36 @@ class Recording:
             await self.publish(conn, entry, facts)
         return facts
 
+    async def after_batch(self, conn: AsyncConnection, entries: list[AuditEntry],
+                          then: Callable[[AuditEntry], Awaitable[Any]]) -> list[Facts]:
+        """after_append for consecutive records, `then` called after each one's stream
+        records. The facts of all go in first, so each read's review selection sees the
+        assignments earlier in the batch, as it would one by one."""
+        found = await _with_patients(conn, [facts_of(entry) for entry in entries])
+        await conn.execute(facts_table.insert().values(
+            [_fact_row(entry, facts) for entry, facts in zip(entries, found, strict=True)]))
+        units = [{"unit_id": unit, "seq": entry.seq}
+                 for entry, facts in zip(entries, found, strict=True) for unit in facts.units]
+        if units:
+            await conn.execute(record_units.insert().values(units))
+        for entry, facts in zip(entries, found, strict=True):
+            if entry.event_type == OPENED:
+                await self._select_for_review(conn, entry, facts)
+        for entry, facts in zip(entries, found, strict=True):
+            if self.outbox is not None:
+                await self.publish(conn, entry, facts)
+            await then(entry)
+        return found
+
     async def _select_for_review(self, conn: AsyncConnection, entry: AuditEntry,
                                  facts: Facts) -> None:
         reader, message = facts.staff_id, facts.message_id
         same_message = facts_table.c.message_id == message
-        assigned = await conn.scalar(select(exists().where(and_(
+        assigned, distributed = (await conn.execute(select(exists().where(and_(
             same_message, facts_table.c.event_type == ASSIGNED,
-            facts_table.c.staff_id == reader, facts_table.c.seq < entry.seq))))
-        distributed = await conn.scalar(select(exists().where(and_(
-            same_message, facts_table.c.event_type.in_([ASSIGNED, POOLED]),
-            facts_table.c.seq < entry.seq))))
+            facts_table.c.staff_id == reader, facts_table.c.seq < entry.seq)), exists().where(
+            and_(same_message, facts_table.c.event_type.in_([ASSIGNED, POOLED]),
+                 facts_table.c.seq < entry.seq))))).one()
         found = review.reasons(self.policy, event_id=entry.event_id,
                                occurred_at=entry.occurred_at,
                                basis=entry.summary.get("access_basis"),
@@ -89,3 +110,30 @@ async def _patient_of(conn: AsyncConnection, conversation_id: str) -> str | None
     return await conn.scalar(select(facts_table.c.patient_id).where(
         facts_table.c.conversation_id == conversation_id,
         facts_table.c.patient_id.is_not(None)).limit(1))
+
+
+async def _with_patients(conn: AsyncConnection, found: list[Facts]) -> list[Facts]:
+    """_patient_of for a batch: one look-up of the conversations whose records name no
+    patient; failing that, an earlier record of the batch names it."""
+    wanted = {f.conversation_id for f in found if f.patient_id is None and f.conversation_id}
+    if not wanted:
+        return found
+    known: dict[str, str] = {row.conversation_id: row.patient_id for row in await conn.execute(
+        select(facts_table.c.conversation_id, facts_table.c.patient_id)
+        .where(facts_table.c.conversation_id.in_(wanted), facts_table.c.patient_id.is_not(None))
+        .distinct(facts_table.c.conversation_id))}
+    completed = []
+    for facts in found:
+        if facts.conversation_id is not None:
+            if facts.patient_id is None:
+                facts = replace(facts, patient_id=known.get(facts.conversation_id))
+            elif facts.conversation_id in wanted:
+                known.setdefault(facts.conversation_id, facts.patient_id)
+        completed.append(facts)
+    return completed
+
+
+def _fact_row(entry: AuditEntry, facts: Facts) -> dict[str, Any]:
+    return {"seq": entry.seq, "event_type": entry.event_type, "patient_id": facts.patient_id,
+            "staff_id": facts.staff_id, "message_id": facts.message_id,
+            "conversation_id": facts.conversation_id, "occurred_at": entry.occurred_at}

@@ -1,5 +1,6 @@
 """Appending to the audit log (its one write), and signing checkpoints; reads are in
-queries.py."""
+queries.py. A consumed batch is appended at once by services.audit.batch, to the same
+chain."""
 
 from __future__ import annotations
 
@@ -21,6 +22,12 @@ from shared.events.contracts import AuditCheckpointSigned
 from shared.events.topics import AUDIT
 from shared.outbox import Outbox
 
+After = Callable[[AuditEntry], Awaitable[Any]]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
 
 @dataclass(frozen=True)
 class Chain:
@@ -33,6 +40,11 @@ class Chain:
     # What follows each appended record in its transaction (services.audit.recording: facts,
     # review selection, the auditors' stream), for consumed and reconciled records alike.
     after: Callable[[AsyncConnection, AuditEntry], Awaitable[Any]] | None = None
+    # The same for a batch of records (services.audit.batch), in a few statements; it calls
+    # the given function after each record's own work (its checkpoint, if due, follows it).
+    after_batch: Callable[[AsyncConnection, list[AuditEntry], After], Awaitable[Any]] | None \
+        = None
+    clock: Callable[[], datetime] = _now  # recorded_at and signed_at; tests fix it
 
 
 async def append(conn: AsyncConnection, envelope: Envelope, chain: Chain) -> AuditEntry | None:
@@ -49,7 +61,7 @@ async def append_entry(conn: AsyncConnection, event_id: str, chain: Chain,
     if (await conn.execute(select(records.c.seq).where(
             records.c.event_id == UUID(event_id)).limit(1))).first() is not None:
         return None
-    entry = make(head.seq + 1, datetime.now(UTC))
+    entry = make(head.seq + 1, chain.clock())
     digest = chain_hash(head.hash, entry)
     values = {**entry.__dict__, "event_id": UUID(entry.event_id),
               "correlation_id": UUID(entry.correlation_id)}
@@ -103,7 +115,7 @@ async def _locked_head(conn: AsyncConnection) -> Row:
 async def checkpoint(conn: AsyncConnection, chain: Chain, seq: int, digest: str) -> bool:
     """Sign (seq, hash), store it and publish it on the audit topic (outbox, same
     transaction). False if that seq already has its checkpoint."""
-    signed_at = datetime.now(UTC)
+    signed_at = chain.clock()
     signature = chain.signer.sign_checkpoint(seq, digest, signed_at)
     stored = (await conn.execute(insert(checkpoints).values(
         seq=seq, hash=digest, region=chain.signer.region, signed_at=signed_at,

@@ -1,0 +1,185 @@
+"""Appending a consumed batch at once (services.audit.batch) against appending its events one
+by one (store.append): on the same input, two logs get the same records (hashes and
+signatures included), facts, units, reviews, checkpoints and outbox events; an event already
+recorded is skipped alone; a batch that fails is applied one event at a time by the inbox,
+and its poison event is dead-lettered alone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.audit_workflow import mix, workflow
+from services.audit import batch, store, tables
+from services.audit.handlers import make_batch_handler, make_handlers
+from services.audit.recording import Recording
+from services.audit.review import ReviewPolicy
+from services.audit.tables_stream import facts, record_units, reviews
+from shared.events import Actor, Envelope, new_event
+from shared.events.contracts import MessageOpened, PatientRegistered
+from shared.events.wiring import wire_name
+from shared.inbox import BATCH_FALLBACKS, EventConsumer
+from shared.kafka import encode, make_producer
+from tests.integration import audit_log as log
+from tests.integration.test_inbox import consume_until
+from tests.integration.test_outbox import read_all
+
+pytestmark = pytest.mark.integration
+NOW = datetime.now(UTC)  # one clock for both logs: recorded_at and signed_at are hashed
+
+
+def recording_chain(every: int = 4) -> store.Chain:
+    recording = Recording(outbox=log.chain().outbox, source=log.chain().source,
+                          policy=ReviewPolicy(sample_rate=0.3))
+    return replace(log.chain(every), after=recording.after_append,
+                   after_batch=recording.after_batch, clock=lambda: NOW)
+
+
+def legacy_open(of: Envelope, reader: str, basis: str | None) -> Envelope:
+    """A read as an older producer sends it: no patient (looked up from the conversation)."""
+    data = MessageOpened(conversation_id=of.subject, message_id=of.data["message_id"],
+                         care_unit_id="u-1", staff_id=reader, staff_role="clinician",
+                         access_basis=basis)
+    return new_event(data, source=of.source, subject=of.subject,
+                     actor=Actor(id=reader, role="staff"))
+
+
+async def contents(engine) -> dict[str, list]:
+    async with engine.connect() as conn:
+        def rows(table, order, leave_out=()):
+            return conn.execute(select(*[c for c in table.c if c.name not in leave_out])
+                                .order_by(*order))
+        found = {
+            "records": (await rows(tables.records, [tables.records.c.seq])).all(),
+            "facts": (await rows(facts, [facts.c.seq])).all(),
+            "units": (await rows(record_units, [record_units.c.seq, record_units.c.unit_id])).all(),
+            "reviews": (await rows(reviews, [reviews.c.seq], ["selected_at"])).all(),
+            "checkpoints": (await rows(tables.checkpoints, [tables.checkpoints.c.seq])).all(),
+            "outbox": [_event(row) for row in (await rows(
+                tables.outbox, [tables.outbox.c.id], ["id", "created_at"])).all()]}
+    return {name: [tuple(row) for row in value] for name, value in found.items()}
+
+
+def _event(row) -> tuple:
+    """An outbox row without what differs by the moment it was made (a checkpoint event's
+    new ids and both events' occurred_at); the stream records' ids are derived, kept."""
+    payload = json.loads(row.payload)
+    payload.pop("occurred_at")
+    if payload["type"] == "audit.checkpoint_signed":
+        payload.pop("event_id")
+        payload.pop("correlation_id")
+        return (row.topic, row.key, row.event_type, json.dumps(payload, sort_keys=True))
+    return (str(row.event_id), row.topic, row.key, row.event_type,
+            json.dumps(payload, sort_keys=True))
+
+
+@pytest.fixture
+async def two_logs(infra, fresh_schema):
+    logs = [await log.make_log(infra, fresh_schema, f"batch_{side}") for side in "ab"]
+    yield [runtime for _owner, runtime in logs]
+    for _owner, runtime in logs:
+        await runtime.dispose()
+
+
+async def test_a_batch_appends_what_one_by_one_appends(two_logs):
+    one_by_one, batched = two_logs
+    earlier = workflow(0)[:6]  # submitted .. assigned: in the log before the batch
+    stale = legacy_open(earlier[0], "s-clin-0", "assigned")  # patient from the stored facts
+    events = mix(30)
+    fresh = workflow(1)
+    events += [fresh[0], legacy_open(fresh[0], "s-other", None),  # patient from the batch
+               earlier[2], stale, events[3]]  # already recorded; twice in the batch
+    chain = recording_chain()
+    for engine in two_logs:
+        async with engine.begin() as conn:
+            for event in earlier:
+                await store.append(conn, event, chain)
+    async with one_by_one.begin() as conn:
+        singles = [await store.append(conn, event, chain) for event in events]
+    async with batched.begin() as conn:
+        appended = await batch.append_batch(conn, events, chain)
+
+    assert appended == [e for e in singles if e is not None]
+    assert len(appended) == len(events) - 2  # the recorded one and the repeat skipped
+    a, b = await contents(one_by_one), await contents(batched)
+    for name in a:
+        assert a[name] == b[name], name
+    assert len(a["checkpoints"]) == (6 + len(appended)) // 4 and a["reviews"]
+    patients = {row[0]: row[2] for row in a["facts"]}
+    legacy_seqs = [e.seq for e in appended if e.event_id in (str(stale.event_id),
+                                                             str(events[-4].event_id))]
+    assert [patients[s] for s in legacy_seqs] == [fresh[0].data["patient_id"],
+                                                  earlier[0].data["patient_id"]]
+    for engine in two_logs:
+        result = await log.verify(engine)
+        assert (result.ok, result.records) == (True, 6 + len(appended))
+
+
+async def test_a_batch_of_recorded_events_appends_nothing_and_the_next_continues(two_logs):
+    engine = two_logs[0]
+    chain = recording_chain()
+    events = workflow(2)
+    async with engine.begin() as conn:
+        assert len(await batch.append_batch(conn, events[:5], chain)) == 5
+    async with engine.begin() as conn:
+        assert await batch.append_batch(conn, events[:5], chain) == []
+        again = await batch.append_batch(conn, events[4:], chain)  # the head remembered
+        single = await store.append(conn, workflow(3)[0], chain)
+    assert [e.seq for e in again] == list(range(6, 12)) and single and single.seq == 12
+    assert (await log.verify(engine)).ok
+
+
+async def test_a_failing_batch_is_applied_one_event_at_a_time(infra, two_logs, topic):
+    """Through the inbox as the service runs it: a clean partition's batch goes through the
+    batch handler; a batch with a poison event (an actor id longer than the log's column)
+    fails whole, then its events are appended one by one and the poison one dead-lettered."""
+    engine, chain = two_logs[0], recording_chain(every=1000)
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-audit-batch", infra.cfg.kafka_auth())
+    await producer.start()
+    clean, poisoned = workflow(4), workflow(5)
+    poison = new_event(PatientRegistered(patient_id="p-x"), source=clean[0].source,
+                       subject="p-x", actor=Actor(id="a" * 150, role="patient"))
+    poisoned.insert(3, poison)
+    batches = 0
+    record_batch = make_batch_handler(chain)
+
+    async def counted(conn, items) -> None:
+        nonlocal batches
+        batches += 1
+        await record_batch(conn, items)
+    handlers = {wire_name(c): handler for c, handler in make_handlers(chain).items()}
+    consumers = []
+    for name, events in ((f"{topic}-clean", clean), (f"{topic}-poisoned", poisoned)):
+        for event in events:  # sent together: one record batch, fetched at once
+            await producer.send(name, encode(event), key=b"k")
+        consumers.append(EventConsumer(
+            name=f"audit-{name}", topics=[name], bootstrap=infra.cfg.kafka_bootstrap,
+            auth=infra.cfg.kafka_auth(), engine=engine, inbox=tables.inbox,
+            handlers=handlers, producer=producer, batch_handler=counted))
+    await producer.flush()
+    wanted = [uuid.UUID(str(e.event_id)) for e in clean + poisoned if e is not poison]
+
+    async def all_recorded() -> bool:
+        async with engine.connect() as conn:
+            return await conn.scalar(select(func.count()).select_from(tables.records).where(
+                tables.records.c.event_id.in_(wanted))) == len(wanted)
+    fallbacks = BATCH_FALLBACKS.labels(consumers[1].name)._value.get()
+    other = asyncio.create_task(consumers[1].run())
+    try:
+        await consume_until(consumers[0], all_recorded)
+    finally:
+        other.cancel()
+    letters = await read_all(infra.cfg, consumers[1].dead_letter_topic, expect=1)
+    await producer.stop()
+    assert [json.loads(r.value)["reason"] for r in letters] == [
+        "handler failed 3 times: DataError"]
+    assert BATCH_FALLBACKS.labels(consumers[1].name)._value.get() == fallbacks + 1
+    assert batches >= 2  # the clean batch, and the poisoned one before it failed
+    result = await log.verify(engine)
+    assert (result.ok, result.records) == (True, len(wanted))
