@@ -22,6 +22,11 @@ from services.audit.domain import AuditEntry, chain_hash, entry_from
 from services.audit.tables import chain_head, records
 from shared.events import Envelope
 
+# The multi-row inserts here and in services.audit.recording are executemany with RETURNING:
+# SQLAlchemy then sends the rows as one INSERT .. VALUES (..), (..) from a statement compiled
+# once ("insertmanyvalues"), where insert().values([...]) is compiled anew for every batch
+# (tens of milliseconds for 50 records) and a plain executemany is one INSERT per row.
+
 
 async def append_batch(conn: AsyncConnection, envelopes: Sequence[Envelope],
                        chain: store.Chain) -> list[AuditEntry]:
@@ -45,7 +50,7 @@ async def append_batch(conn: AsyncConnection, envelopes: Sequence[Envelope],
         entries.append(entry)
     if not entries:
         return []
-    await conn.execute(records.insert().values(rows))
+    await conn.execute(records.insert().returning(records.c.seq), rows)
     # One move of the head over the whole batch: its guard (migration 0005) lets it move
     # forward only onto a stored record.
     await conn.execute(update(chain_head).where(chain_head.c.id == 1)

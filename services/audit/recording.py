@@ -57,12 +57,13 @@ class Recording:
         records. The facts of all go in first, so each read's review selection sees the
         assignments earlier in the batch, as it would one by one."""
         found = await _with_patients(conn, [facts_of(entry) for entry in entries])
-        await conn.execute(facts_table.insert().values(
-            [_fact_row(entry, facts) for entry, facts in zip(entries, found, strict=True)]))
+        # One multi-row insert each (RETURNING: see services.audit.batch).
+        await conn.execute(facts_table.insert().returning(facts_table.c.seq), [
+            _fact_row(entry, facts) for entry, facts in zip(entries, found, strict=True)])
         units = [{"unit_id": unit, "seq": entry.seq}
                  for entry, facts in zip(entries, found, strict=True) for unit in facts.units]
         if units:
-            await conn.execute(record_units.insert().values(units))
+            await conn.execute(record_units.insert().returning(record_units.c.seq), units)
         for entry, facts in zip(entries, found, strict=True):
             if entry.event_type == OPENED:
                 await self._select_for_review(conn, entry, facts)
