@@ -13,7 +13,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from bench.audit_workflow import mix, workflow
 from services.audit import batch, store, tables
@@ -183,3 +184,21 @@ async def test_a_failing_batch_is_applied_one_event_at_a_time(infra, two_logs, t
     assert batches >= 2  # the clean batch, and the poisoned one before it failed
     result = await log.verify(engine)
     assert (result.ok, result.records) == (True, len(wanted))
+
+
+@pytest.mark.parametrize("move", ["past the log", "back", "in place", "onto another hash"])
+async def test_the_runtime_role_moves_the_head_only_forward_onto_a_stored_record(
+        two_logs, move):
+    """The guard of revision 0005: a batch moves the head by many, but never elsewhere."""
+    engine = two_logs[0]
+    async with engine.begin() as conn:
+        appended = await batch.append_batch(conn, workflow(6), recording_chain())
+    last = appended[-1].seq
+    target = {"past the log": "seq = seq + 1", "back": "seq = seq - 1", "in place": "seq = seq",
+              "onto another hash": "seq = seq + 1, hash = repeat('1', 64)"}[move]
+    with pytest.raises(DBAPIError, match="only moves forward, onto a stored record"):
+        async with engine.begin() as conn:
+            if move == "onto another hash":  # a record there, with its own hash (zeros)
+                await log.forge(conn, last + 1, template_seq=last)
+            await conn.execute(text(f"UPDATE audit_chain_head SET {target}"))
+    assert (await log.verify(engine)).ok
