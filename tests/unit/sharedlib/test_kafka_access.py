@@ -42,9 +42,9 @@ async def wiring(service: str, monkeypatch, tmp_path) -> dict[str, tuple[str, ..
     declared: dict[str, tuple[str, ...]] = {}
     original = EventRuntime.consume
 
-    def consume(self, name, topic_names, handlers, ignore=()):
+    def consume(self, name, topic_names, handlers, ignore=(), **options):
         declared[name] = tuple(topic_names)
-        return original(self, name, topic_names, handlers, ignore)
+        return original(self, name, topic_names, handlers, ignore, **options)
 
     async def start(self):
         raise Wired
