@@ -88,6 +88,13 @@ async def two_logs(infra, fresh_schema):
         await runtime.dispose()
 
 
+@pytest.fixture
+async def one_log(infra, fresh_schema):
+    _owner, runtime = await log.make_log(infra, fresh_schema, "batch")
+    yield runtime
+    await runtime.dispose()
+
+
 async def test_a_batch_appends_what_one_by_one_appends(two_logs):
     one_by_one, batched = two_logs
     earlier = workflow(0)[:6]  # submitted .. assigned: in the log before the batch
@@ -122,8 +129,8 @@ async def test_a_batch_appends_what_one_by_one_appends(two_logs):
         assert (result.ok, result.records) == (True, 6 + len(appended))
 
 
-async def test_a_batch_of_recorded_events_appends_nothing_and_the_next_continues(two_logs):
-    engine = two_logs[0]
+async def test_a_batch_of_recorded_events_appends_nothing_and_the_next_continues(one_log):
+    engine = one_log
     chain = recording_chain()
     events = workflow(2)
     async with engine.begin() as conn:
@@ -136,11 +143,11 @@ async def test_a_batch_of_recorded_events_appends_nothing_and_the_next_continues
     assert (await log.verify(engine)).ok
 
 
-async def test_a_failing_batch_is_applied_one_event_at_a_time(infra, two_logs, topic):
+async def test_a_failing_batch_is_applied_one_event_at_a_time(infra, one_log, topic):
     """Through the inbox as the service runs it: a clean partition's batch goes through the
     batch handler; a batch with a poison event (an actor id longer than the log's column)
     fails whole, then its events are appended one by one and the poison one dead-lettered."""
-    engine, chain = two_logs[0], recording_chain(every=1000)
+    engine, chain = one_log, recording_chain(every=1000)
     producer = make_producer(infra.cfg.kafka_bootstrap, "it-audit-batch", infra.cfg.kafka_auth())
     await producer.start()
     clean, poisoned = workflow(4), workflow(5)
@@ -188,9 +195,9 @@ async def test_a_failing_batch_is_applied_one_event_at_a_time(infra, two_logs, t
 
 @pytest.mark.parametrize("move", ["past the log", "back", "in place", "onto another hash"])
 async def test_the_runtime_role_moves_the_head_only_forward_onto_a_stored_record(
-        two_logs, move):
+        one_log, move):
     """The guard of revision 0005: a batch moves the head by many, but never elsewhere."""
-    engine = two_logs[0]
+    engine = one_log
     async with engine.begin() as conn:
         appended = await batch.append_batch(conn, workflow(6), recording_chain())
     last = appended[-1].seq
