@@ -23,6 +23,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
 
@@ -40,7 +41,7 @@ from services.audit.recording import Recording
 from services.audit.signing import Signer
 from shared.events import Source, decode_data
 from shared.events.wiring import wire_name
-from shared.inbox import EventConsumer, _Ready
+from shared.inbox import EventConsumer, Handler, _Ready
 from shared.outbox import Outbox
 
 SIZES = (1, 10, 50)
@@ -81,7 +82,7 @@ def consumers(engine: AsyncEngine, chain: store.Chain) -> tuple[EventConsumer, E
     return consumer("before", False), consumer("after", True)
 
 
-def batches(size: int, handlers: dict) -> list[list[_Ready]]:
+def batches(size: int, handlers: Mapping[str, Handler]) -> list[list[_Ready]]:
     """EVENTS_PER_SAMPLE events of workflows five at a time, cut into batches of `size`."""
     stream = [e for _ in range(EVENTS_PER_SAMPLE // 55 + 1) for e in mix(55)]
     ready = [_Ready(cast(Any, None), e, decode_data(e), handlers[e.wire_name])

@@ -11,6 +11,7 @@ import json
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Literal
 
 import pytest
 from sqlalchemy import func, select, text
@@ -42,7 +43,8 @@ def recording_chain(every: int = 4) -> store.Chain:
                    after_batch=recording.after_batch, clock=lambda: NOW)
 
 
-def legacy_open(of: Envelope, reader: str, basis: str | None) -> Envelope:
+def legacy_open(of: Envelope, reader: str,
+                basis: Literal["assigned"] | None) -> Envelope:
     """A read as an older producer sends it: no patient (looked up from the conversation)."""
     data = MessageOpened(conversation_id=of.subject, message_id=of.data["message_id"],
                          care_unit_id="u-1", staff_id=reader, staff_role="clinician",
