@@ -1,11 +1,14 @@
-"""Creates the services' SCRAM users and their ACLs (shared.kafka_access) on the broker, as the
-admin principal. Idempotent: run it at every start (devstack does, after the broker is up;
+"""Creates the services' SCRAM users and converges their ACLs to the declaration
+(shared.kafka_access) on the broker, as the admin principal: missing ACLs are created, then
+those the region's service users hold beyond the declaration are deleted (shared.kafka_acl_sync;
+no other principal's are touched). Idempotent: run it at every start (devstack does, after the broker is up;
 docker-compose.yml runs it as a one-shot container; Kubernetes as the Job `kafka-provision`
 at every deployment, deploy/k8s/base/jobs/kafka-provision.yaml).
 
 aiokafka has no ACL or SCRAM admin API; confluent-kafka's AdminClient (librdkafka) has both.
 
     python -m shared.kafka_provision      # settings from the environment, see ProvisionSettings
+    KAFKA_PROVISION_DRY_RUN=true python -m shared.kafka_provision   # print the ACL changes only
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from confluent_kafka.admin import (
     AclBinding,
@@ -32,6 +36,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.events.topics import REGION_PATTERN
 from shared.kafka import KafkaAuth
 from shared.kafka_access import SERVICES, Acl, principals, region_acls
+from shared.kafka_acl_sync import AclPlan, converge, describe
 
 log = logging.getLogger(__name__)
 
@@ -58,22 +63,44 @@ def admin_client(bootstrap: str, admin: KafkaAuth) -> AdminClient:
 
 def provision(bootstrap: str, admin: KafkaAuth, region: str, passwords: dict[str, str],
               usernames: dict[str, str] | None = None, timeout_s: float = 30.0) -> int:
-    """Upsert each service's SCRAM user (`passwords`: service -> password) and create the
-    region's ACLs; returns how many ACLs were requested. Raises on any refusal."""
+    """Upsert each service's SCRAM user (`passwords`: service -> password) and converge the
+    region's ACLs; returns how many ACLs are declared. Raises on any refusal."""
     names = usernames or principals(region)
     client = admin_client(bootstrap, admin)
-    mechanism = ScramMechanism[admin.sasl_mechanism.replace("-", "_")]
+    upsert_users(client, admin.sasl_mechanism, names, passwords, timeout_s)
+    return len(sync_acls(client, region, names, timeout_s).declared)
+
+
+def upsert_users(client: AdminClient, sasl_mechanism: str, names: dict[str, str],
+                 passwords: dict[str, str], timeout_s: float = 30.0) -> None:
+    mechanism = ScramMechanism[sasl_mechanism.replace("-", "_")]
     upserts: list[UserScramCredentialAlteration] = [
         UserScramCredentialUpsertion(names[s], ScramCredentialInfo(mechanism, ITERATIONS),
                                      passwords[s].encode())
         for s in SERVICES]
     _wait(client.alter_user_scram_credentials(upserts, request_timeout=timeout_s).values(),
           timeout_s)
-    bindings = [_binding(a) for a in region_acls(region, names)]
-    _wait(client.create_acls(bindings, request_timeout=timeout_s).values(), timeout_s)
-    log.info("kafka users and acls provisioned", extra={"region": region,
-                                                        "acls": len(bindings)})
-    return len(bindings)
+
+
+@dataclass(frozen=True)
+class AclSync:
+    """The region's declared bindings, and what converging to them did (or would do)."""
+
+    declared: tuple[AclBinding, ...]
+    changes: AclPlan
+
+
+def sync_acls(client: AdminClient, region: str, names: dict[str, str], timeout_s: float = 30.0,
+              dry_run: bool = False) -> AclSync:
+    """Converge the ACLs of the region's service users (`names`: service -> user name) to
+    `region_acls`; with `dry_run`, only say what would change."""
+    declared = tuple(_binding(a) for a in region_acls(region, names))
+    managed = {f"User:{names[s]}" for s in SERVICES}
+    changes = converge(client, declared, managed, timeout_s, dry_run)
+    log.info("kafka acls checked (dry run)" if dry_run else "kafka acls converged",
+             extra={"region": region, "acls": len(declared),
+                    "acls_created": len(changes.missing), "acls_removed": len(changes.stale)})
+    return AclSync(declared, changes)
 
 
 def _wait(futures: Iterable, timeout_s: float) -> None:
@@ -100,6 +127,8 @@ class ProvisionSettings(BaseSettings):
     admin_password: SecretStr
     ssl_cafile: str = ""  # SASL_SSL: the brokers' CA (PEM file); empty: the system's CAs
     passwords: dict[str, SecretStr] = {}
+    # Change nothing: print the ACLs that converging would create and remove.
+    dry_run: bool = False
 
 
 def env_name(service: str, what: str) -> str:
@@ -128,8 +157,17 @@ def main() -> None:
     usernames, passwords = logins(s, os.environ)
     admin = KafkaAuth(s.security_protocol, s.sasl_mechanism, s.admin_username,
                       s.admin_password.get_secret_value(), s.ssl_cafile)
-    count = provision(s.bootstrap_servers, admin, s.region, passwords, usernames)
-    print(f"kafka: {len(SERVICES)} users and {count} acls in region {s.region}")
+    client = admin_client(s.bootstrap_servers, admin)
+    if not s.dry_run:
+        upsert_users(client, s.sasl_mechanism, usernames, passwords)
+    done = sync_acls(client, s.region, usernames, dry_run=s.dry_run)
+    for verb, bindings in (("create", done.changes.missing), ("remove", done.changes.stale)):
+        for b in bindings:  # who may do what: no secret in it
+            print(f"kafka: {'would ' if s.dry_run else ''}{verb} {describe(b)}")
+    made, gone = len(done.changes.missing), len(done.changes.stale)
+    print(f"kafka: {len(SERVICES)} users and {len(done.declared)} acls in region {s.region}, "
+          + (f"dry run: {made} to create, {gone} to remove, nothing changed" if s.dry_run
+             else f"{made} created, {gone} removed"))
 
 
 if __name__ == "__main__":

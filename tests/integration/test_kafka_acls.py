@@ -27,7 +27,8 @@ from shared.events.topics import (
     group_id,
     on_broker,
 )
-from shared.kafka import KafkaAuth, encode, ensure_event_topics, make_consumer, make_producer
+from shared.kafka import KafkaAuth, encode, ensure_event_topics, make_producer
+from tests.integration.kafka_reads import read
 
 pytestmark = pytest.mark.integration
 
@@ -98,22 +99,7 @@ async def test_reading_needs_the_topic_and_the_own_group(topics_made) -> None:
             (group_id(cfg.region, "forms"), PATIENT_MAILBOX, TopicAuthorizationFailedError),
             (group_id(cfg.region, "patient-mailbox"), IDENTITY, GroupAuthorizationFailedError)):
         with pytest.raises(refused):
-            await _read(cfg, forms, topic, group=group, wait_ms=5000)
-
-
-async def _read(cfg, auth: KafkaAuth, *topics: str, group: str | None = None,
-                wait_ms: int = 1500) -> None:
-    """Fetch from every partition of `topics`, by default without a consumer group (so a
-    running routing worker's group is left alone): raises when the principal may not read
-    one. Joining a group takes longer than a plain fetch, hence `wait_ms`."""
-    consumer = make_consumer(cfg.kafka_bootstrap, group,
-                             [on_broker(cfg.region, x) for x in topics], auth)
-    try:
-        await consumer.start()
-        for _ in range(2):
-            await consumer.getmany(timeout_ms=wait_ms)
-    finally:
-        await consumer.stop()
+            await read(cfg, forms, topic, group=group, wait_ms=5000)
 
 
 @pytest.mark.parametrize("topic", [NOTIFIER, AUDIT])
@@ -122,10 +108,10 @@ async def test_routing_reads_no_topic_it_does_not_consume(topics_made, topic: st
     # of the region (shared.kafka_access._routing_extra): not the notifier's nor audit's.
     cfg = topics_made
     with pytest.raises(TopicAuthorizationFailedError):
-        await _read(cfg, cfg.kafka_auth(cfg.kafka_user("routing")), topic)
+        await read(cfg, cfg.kafka_auth(cfg.kafka_user("routing")), topic)
 
 
 async def test_routing_reads_what_it_consumes(topics_made) -> None:
     cfg = topics_made
-    await _read(cfg, cfg.kafka_auth(cfg.kafka_user("routing")),
+    await read(cfg, cfg.kafka_auth(cfg.kafka_user("routing")),
                 IDENTITY, FORMS, PATIENT_MAILBOX, CAREUNIT_MAILBOX)
