@@ -18,6 +18,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import Counter, Histogram, make_asgi_app
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import errors, logs, openapi_errors
 from shared.bodylimit import DEFAULT_MAX_BODY_BYTES, BodySizeLimit
@@ -64,27 +66,68 @@ def create_app(*, title: str, lifespan, readiness: list[ReadinessCheck] | None =
                   for e in exc.errors()]
         return JSONResponse({"detail": "invalid request", "errors": errors}, 422)
 
-    @app.middleware("http")
-    async def observe(request: Request, call_next):
-        cid = request.headers.get("x-correlation-id") or str(uuid.uuid4())
-        logs.correlation_id.set(cid)
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")  # template, no ids
-        elapsed = time.perf_counter() - started
-        REQUESTS.labels(route, request.method, response.status_code).inc()
-        LATENCY.labels(route, request.method).observe(elapsed)
-        response.headers["x-correlation-id"] = cid
-        level = _request_log_level(response.status_code, elapsed)
-        if log.isEnabledFor(level) and not route.startswith(("/healthz", "/readyz", "/metrics")):
-            log.log(level, "request", extra={"method": request.method, "path": route,
-                                             "status": response.status_code,
-                                             "duration_ms": round(elapsed * 1000, 1)})
-        return response
-
+    app.add_middleware(Observe)
     # Outermost: an oversized body is refused before any other middleware or route reads it.
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes, larger=larger_bodies)
     return app
+
+
+class Observe:
+    """Correlation id (taken from the request or made), the request's metrics labelled with
+    its route template (never the ids in the path), the x-correlation-id response header and
+    the request log line. Pure ASGI rather than `@app.middleware("http")`: Starlette's
+    BaseHTTPMiddleware runs the app in a task of its own and passes every message through
+    memory streams, a large share of a small request's CPU (bench/reqpath.py).
+
+    Status and latency are taken when the response starts, as before. A route that raises
+    (answered 500 by the outermost error handler) is counted and logged as a 500 too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cid = header(scope, b"x-correlation-id") or str(uuid.uuid4())
+        logs.correlation_id.set(cid)
+        started = time.perf_counter()
+        recorded = False
+
+        async def observed(message: Message) -> None:
+            nonlocal recorded
+            if message["type"] == "http.response.start":
+                recorded = True
+                _record(scope, message["status"], time.perf_counter() - started)
+                message.setdefault("headers", [])
+                MutableHeaders(scope=message)["x-correlation-id"] = cid
+            await send(message)
+
+        try:
+            await self.app(scope, receive, observed)
+        except Exception:
+            if not recorded:
+                _record(scope, 500, time.perf_counter() - started)
+            raise
+
+
+def header(scope: Scope, name: bytes) -> str | None:
+    """The first value of a request header (`name` in lower case), as Starlette reads it."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+def _record(scope: Scope, status: int, elapsed: float) -> None:
+    route = getattr(scope.get("route"), "path", "unmatched")  # template, no ids
+    method = scope["method"]
+    REQUESTS.labels(route, method, status).inc()
+    LATENCY.labels(route, method).observe(elapsed)
+    level = _request_log_level(status, elapsed)
+    if log.isEnabledFor(level) and not route.startswith(("/healthz", "/readyz", "/metrics")):
+        log.log(level, "request", extra={"method": method, "path": route, "status": status,
+                                         "duration_ms": round(elapsed * 1000, 1)})
 
 
 def _request_log_level(status: int, elapsed_s: float) -> int:

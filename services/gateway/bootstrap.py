@@ -9,8 +9,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.gateway import api, auth, session_rows
 from services.gateway.limits import BodyLimit, upload_routes
@@ -76,23 +78,53 @@ def create_app(settings: GatewaySettings | None = None, *,
     app.include_router(api.router)
     routes.include(app)
 
-    @app.middleware("http")
-    async def session_and_headers(request: Request, call_next):
-        if getattr(request.state, "body_too_large", False):
-            cap = getattr(request.state, "body_cap", settings.max_body_bytes)
-            response = error_page(request, 413, f"the request body is larger than {cap} bytes")
-        else:
-            i18n.current.set(i18n.language_of(request))  # for texts made outside templates
-            await _load_session(request)
-            response = await call_next(request)
-        if getattr(request.state, "session_status", "") in ("idle", "expired"):
-            response.delete_cookie(SESSION_COOKIE, path="/")
-        response.headers.update(SECURITY_HEADERS)
-        return response
-
+    app.add_middleware(SessionAndHeaders, settings=settings)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes,
                        larger=upload_routes(settings))
     return app
+
+
+class SessionAndHeaders:
+    """For every request: the 413 page when the body limit refused the body (BodyLimit marks
+    it), else the language and the session (loaded here, once); on every response the
+    session cookie's deletion when the session was idle or expired, and the security
+    headers. Pure ASGI (not `@app.middleware("http")`, whose extra task and stream wrapping
+    cost a large share of a small request's CPU), so streamed responses pass through as
+    they are and only their start message is touched."""
+
+    def __init__(self, app: ASGIApp, settings: GatewaySettings) -> None:
+        self.app, self.settings = app, settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                headers = MutableHeaders(scope=message)
+                if getattr(request.state, "session_status", "") in ("idle", "expired"):
+                    headers.append("set-cookie", _session_cookie_deletion())
+                headers.update(SECURITY_HEADERS)
+            await send(message)
+
+        if getattr(request.state, "body_too_large", False):
+            cap = getattr(request.state, "body_cap", self.settings.max_body_bytes)
+            response = error_page(request, 413, f"the request body is larger than {cap} bytes")
+            await response(scope, receive, with_headers)
+            return
+        i18n.current.set(i18n.language_of(request))  # for texts made outside templates
+        await _load_session(request)
+        await self.app(scope, receive, with_headers)
+
+
+def _session_cookie_deletion() -> str:
+    """The Set-Cookie value that deletes the session cookie (it carries the current date)."""
+    response = Response()
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response.headers["set-cookie"]
 
 
 def _store(settings: GatewaySettings, rows: session_rows.Rows) -> SessionStore:

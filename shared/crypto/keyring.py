@@ -23,8 +23,10 @@ from sqlalchemy import (
     String,
     Table,
     func,
+    literal,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -140,6 +142,21 @@ class Keyring:
             .where(self._own.c.state == "active").order_by(self._own.c.created_at.desc()).limit(1)
         )).first()
         return (row.key_id, row.public_key) if row else None
+
+    async def sealing_keys(self, conn: AsyncConnection, peer: str
+                           ) -> tuple[tuple[str, bytes] | None, tuple[str, bytes] | None]:
+        """The own active key and the peer mailbox's newest key (as `active` and `peer_key`),
+        read in one statement: every seal needs both."""
+        own, theirs = self._own.c, self._peer.c
+        rows = (await conn.execute(union_all(
+            select(literal("own").label("side"), own.key_id, own.public_key)
+            .where(own.state == "active").order_by(own.created_at.desc()).limit(1),
+            select(literal("peer").label("side"), theirs.key_id, theirs.public_key)
+            .where(theirs.mailbox == peer)
+            .order_by(theirs.version.desc().nulls_last(), theirs.published_at.desc())
+            .limit(1)))).all()
+        found = {row.side: (row.key_id, row.public_key) for row in rows}
+        return found.get("own"), found.get("peer")
 
     async def lock(self, conn: AsyncConnection) -> None:
         """Until this transaction ends, no other one (another replica starting, the rotate

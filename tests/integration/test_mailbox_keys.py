@@ -118,3 +118,31 @@ async def test_kek_rotation_reads_old_wraps_and_rewrap_moves_them(engine) -> Non
     async with engine.connect() as conn:
         assert await only_new.open(conn, sealed, BINDING) == b"sealed under KEK 1"
         assert await only_new.kek_versions(conn) == {"2": 1}
+
+
+async def test_sealing_keys_are_the_active_and_the_newest_peer_key_in_one_read(engine) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    ring = keyring(KeyWrapper(os.urandom(32)))
+    now = datetime.now(UTC)
+
+    async def both() -> tuple:
+        async with engine.connect() as conn:
+            return (await ring.sealing_keys(conn, "careunit"),
+                    (await ring.active(conn), await ring.peer_key(conn, "careunit")))
+
+    assert (await both())[0] == (None, None)
+    async with engine.begin() as conn:
+        first = await ring.rotate(conn)
+        # A legacy key without a version (newest by clock) loses to any announced version;
+        # another mailbox's key is never picked.
+        await ring.remember_peer_key(conn, "careunit", "c-old", b"old", now, version=None)
+        await ring.remember_peer_key(conn, "careunit", "c-2", b"two", now - timedelta(1), 2)
+        await ring.remember_peer_key(conn, "careunit", "c-1", b"one", now, version=1)
+        await ring.remember_peer_key(conn, "careunit@south", "s-9", b"nine", now, version=9)
+    one_read, two_reads = await both()
+    assert one_read == two_reads == (first, ("c-2", b"two"))
+    async with engine.begin() as conn:
+        second = await ring.rotate(conn)
+    one_read, two_reads = await both()
+    assert one_read == two_reads == (second, ("c-2", b"two")) and second != first

@@ -143,3 +143,49 @@ async def test_published_rows_are_purged_after_the_retention(infra, scratch_engi
         left = set((await conn.execute(select(outbox_table.c.event_id).where(
             outbox_table.c.event_id.in_([old.event_id, recent.event_id])))).scalars())
     assert left == {recent.event_id}
+
+
+async def test_one_statement_per_event_and_its_notify_comes_with_the_commit(
+        infra, scratch_engine, topic):
+    """The INSERT carries the NOTIFY: one round trip per event; a rolled-back savepoint
+    takes its notification away with its row; a commit delivers one (folded) notification."""
+    import psycopg
+    from sqlalchemy import event as sa_event
+
+    from shared.outbox import Outbox, _libpq_dsn
+
+    channel = f"it_{topic.replace('-', '_')}"
+    box = Outbox(outbox_table, channel=channel)
+    events = [new_event(PatientRegistered(patient_id=f"p-{i}"), source=SOURCE, subject="k")
+              for i in range(3)]
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    async with await psycopg.AsyncConnection.connect(_libpq_dsn(scratch_engine),
+                                                     autocommit=True) as listener:
+        await listener.execute(f'LISTEN "{channel}"')
+
+        async def heard(timeout: float) -> int:
+            return len([n async for n in listener.notifies(timeout=timeout)])
+
+        async with scratch_engine.begin() as conn:
+            savepoint = await conn.begin_nested()
+            await box.enqueue(conn, topic, "k", events[0])
+            await savepoint.rollback()
+        assert await heard(0.5) == 0
+        sa_event.listen(scratch_engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            async with scratch_engine.begin() as conn:
+                for e in events[1:]:
+                    await box.enqueue(conn, topic, "k", e)
+                assert await heard(0.3) == 0  # nothing before the commit
+        finally:
+            sa_event.remove(scratch_engine.sync_engine, "before_cursor_execute", seen)
+        assert await heard(2.0) == 1
+    assert len(statements) == 2, statements  # no SELECT pg_notify of its own
+    async with scratch_engine.connect() as conn:
+        kept = set((await conn.execute(select(outbox_table.c.event_id).where(
+            outbox_table.c.event_id.in_([e.event_id for e in events])))).scalars())
+    assert kept == {events[1].event_id, events[2].event_id}

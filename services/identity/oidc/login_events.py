@@ -5,16 +5,17 @@ routes run on authlib's synchronous side; the relay publishes it as any other ro
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, select
 
 from services.identity.tables import memberships, outbox, staff
 from shared.events import Actor, EventData, Source, new_event
 from shared.events.contracts import StaffLoggedIn, StaffLoginFailed
 from shared.events.envelope import SYSTEM
 from shared.events.topics import IDENTITY
-from shared.kafka import encode
+from shared.outbox import Outbox
 
 CHANNEL = "identity_outbox"  # services.identity.bootstrap's outbox
+OUTBOX = Outbox(outbox, channel=CHANNEL)
 
 
 def _staff(conn: Connection, hsa_id: str) -> tuple[str | None, list[str]]:
@@ -35,7 +36,4 @@ def record(conn: Connection, region: str, *, hsa_id: str, ok: bool, method: str,
     key = staff_id or "unknown-staff"
     event = new_event(data, source=Source(service="identity", region=region), subject=key,
                       actor=Actor(id=staff_id, role="staff") if staff_id else SYSTEM)
-    conn.execute(outbox.insert().values(
-        event_id=event.event_id, topic=IDENTITY, key=key, event_type=event.wire_name,
-        payload=encode(event)))
-    conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    OUTBOX.enqueue_sync(conn, IDENTITY, key, event)

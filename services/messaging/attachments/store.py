@@ -45,7 +45,7 @@ async def stage(box: MailboxContext, table: Table, owner_id: str, filename: str,
 
 async def attach(box: MailboxContext, conn: AsyncConnection, table: Table, owner_id: str,
                  attachment_ids: list[str], *, item_id: str, conversation_id: str,
-                 own_recipient: str, peer_recipient: str,
+                 own_recipient: str, peer_recipient: str, own_key: tuple[str, bytes],
                  peer_key: tuple[str, bytes]) -> list[AttachmentRef]:
     """Bind the owner's staged uploads to the message `item_id`: the sender's copy and the
     claim-checked copy for the other mailbox. Raises (nothing attached) if any is not theirs."""
@@ -53,8 +53,6 @@ async def attach(box: MailboxContext, conn: AsyncConnection, table: Table, owner
         raise CommandError(422, "an attachment is named twice")
     if len(attachment_ids) > box.attachments_per_message:
         raise CommandError(422, f"at most {box.attachments_per_message} attachments a message")
-    own = await box.keyring.active(conn)
-    assert own is not None  # the caller has sealed the body with it already
     refs = []
     for attachment_id in attachment_ids:
         row = (await conn.execute(select(table).where(
@@ -66,7 +64,7 @@ async def attach(box: MailboxContext, conn: AsyncConnection, table: Table, owner
         header, data = blobs.from_staged_plaintext(await box.keyring.open(
             conn, blobs.sealed_of(row.sealed_key_id, row.sealed_ciphertext),
             blobs.staged_binding(attachment_id, owner_id)))
-        mine = seal(data, public_key=own[1], key_id=own[0], binding=blobs.sent_binding(
+        mine = seal(data, public_key=own_key[1], key_id=own_key[0], binding=blobs.sent_binding(
             item_id, attachment_id, conversation_id, own_recipient))
         theirs = seal(data, public_key=peer_key[1], key_id=peer_key[0],
                       binding=blobs.sent_binding(item_id, attachment_id, conversation_id,

@@ -36,15 +36,16 @@ async def reply(box: MailboxContext, staff: Principal, message_id: str, content:
         if row is None or not access.clinician_sees(staff, unit, case_of(row), mine):
             raise CommandError(404, "no such message assigned to you")
         case = transition(lambda: case_of(row).reply(staff.subject, mine, action))
-        patient_key, own_key = await box.keyring.peer_key(conn, peer_name(
-            "patient", row.patient_region, box.source.region)), await box.keyring.active(conn)
+        own_key, patient_key = await box.keyring.sealing_keys(conn, peer_name(
+            "patient", row.patient_region, box.source.region))
         if patient_key is None or own_key is None:
             raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")
         if attachment_ids:
             refs = await attachment_store.attach(
                 box, conn, attachments, staff.subject, attachment_ids, item_id=reply_id,
                 conversation_id=row.conversation_id, own_recipient=unit_recipient(unit),
-                peer_recipient=patient_recipient(row.patient_id), peer_key=patient_key)
+                peer_recipient=patient_recipient(row.patient_id),
+                own_key=own_key, peer_key=patient_key)
             content = content.model_copy(update={"attachments": refs})
         to_patient = seal_content(content, public_key=patient_key[1], key_id=patient_key[0],
                                   item_id=reply_id, conversation_id=row.conversation_id,

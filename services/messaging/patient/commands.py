@@ -128,16 +128,15 @@ async def _sealed_both_ways(box: MailboxContext, conn, content: Content, *, item
     """The content sealed for the patient's own copy and for the unit, with the named
     uploads attached to it first (their names and types go inside the sealed content).
     Sealed to the mailbox of the unit's own region (another region's: docs/regions.md)."""
-    unit_key = await box.keyring.peer_key(conn, peer_name("careunit", unit_region,
-                                                          box.source.region))
-    own_key = await box.keyring.active(conn)
+    own_key, unit_key = await box.keyring.sealing_keys(conn, peer_name(
+        "careunit", unit_region, box.source.region))
     if unit_key is None or own_key is None:
         raise CommandError(503, "mailbox keys are not yet distributed; try again shortly")
     if attachment_ids:
         refs = await attachment_store.attach(
             box, conn, attachments, patient_id, attachment_ids, item_id=item_id,
             conversation_id=conversation_id, own_recipient=patient_recipient(patient_id),
-            peer_recipient=unit_recipient(unit_id), peer_key=unit_key)
+            peer_recipient=unit_recipient(unit_id), own_key=own_key, peer_key=unit_key)
         content = content.model_copy(update={"attachments": refs})
     own_copy = seal_content(content, public_key=own_key[1], key_id=own_key[0],
                             item_id=item_id, conversation_id=conversation_id,
