@@ -39,8 +39,11 @@ log = logging.getLogger(__name__)
 _RECOVERY = {"metadata_max_age_ms": 30_000, "retry_backoff_ms": 100}
 # The broker holds an idle fetch this long; request_timeout_ms (40 s by default for the
 # consumer) must stay above it. Heartbeats and offset commits use the coordinator's own
-# connection, so they never queue behind a held fetch.
-FETCH_MAX_WAIT_MS = 5000
+# connection, so they never queue behind a held fetch. It also bounds a delay under load:
+# aiokafka keeps one fetch in flight per broker, for the partitions with nothing buffered
+# when it was sent, so a partition drained meanwhile waits for that fetch to return (5 s
+# gave 4-5 s tails at 8 clients; docs/capacity.md). Longer saves idle CPU, shorter latency.
+FETCH_MAX_WAIT_MS = 1000
 CONSUMER_REQUEST_TIMEOUT_MS = 40_000
 
 
