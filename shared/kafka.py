@@ -42,8 +42,8 @@ _RECOVERY = {"metadata_max_age_ms": 30_000, "retry_backoff_ms": 100}
 # connection, so they never queue behind a held fetch. It also bounds a delay under load:
 # aiokafka keeps one fetch in flight per broker, for the partitions with nothing buffered
 # when it was sent, so a partition drained meanwhile waits for that fetch to return (5 s
-# gave 4-5 s tails at 8 clients; docs/capacity.md). Longer saves idle CPU, shorter latency.
-FETCH_MAX_WAIT_MS = 1000
+# gives 4-5 s tails at 8 clients; 1 s is measured in docs/capacity.md, not yet adopted).
+FETCH_MAX_WAIT_MS = 5000
 CONSUMER_REQUEST_TIMEOUT_MS = 40_000
 
 
