@@ -199,21 +199,21 @@ async def audit_pair(stack: Stack, rounds: int, calls: int) -> dict:
                                      staff_id="s", staff_role="clinician"),
                        source=Source(service="careunit-mailbox", region="bench"), subject="c",
                        actor=Actor(id="s", role="staff")) for _ in range(2)]
-    every_time = store._head_for_append
+    every_time = store.head_for_append
 
     async def locked_head(conn):  # before: the head read for every record
         return await store._locked_head(conn)
 
     def batch(head_read):
         async def one(_: int) -> None:
-            store._head_for_append = head_read
+            store.head_for_append = head_read
             try:
                 async with engine.begin() as conn:
                     for _ in range(AUDIT_BATCH):
                         event = cases[0].model_copy(update={"event_id": uuid.uuid4()})
                         await store.append(conn, event, chain)
             finally:
-                store._head_for_append = every_time
+                store.head_for_append = every_time
         return one
 
     try:

@@ -32,7 +32,7 @@ async def append_batch(conn: AsyncConnection, envelopes: Sequence[Envelope],
                        chain: store.Chain) -> list[AuditEntry]:
     """The records appended, in order; an event already recorded (or earlier in the batch)
     is skipped, as store.append would. The head stays locked until commit."""
-    head = await store._head_for_append(conn)
+    head = await store.head_for_append(conn)
     recorded = set((await conn.execute(select(records.c.event_id).where(
         records.c.event_id.in_([e.event_id for e in envelopes])))).scalars())
     entries: list[AuditEntry] = []
@@ -55,7 +55,7 @@ async def append_batch(conn: AsyncConnection, envelopes: Sequence[Envelope],
     # forward only onto a stored record.
     await conn.execute(update(chain_head).where(chain_head.c.id == 1)
                        .values(seq=seq, hash=digest))
-    store._remember_head(conn, store._Head(seq, digest))
+    store.remember_head(conn, store.Head(seq, digest))
     hashes = {row["seq"]: row["hash"] for row in rows}
 
     async def checkpoint_if_due(entry: AuditEntry) -> None:

@@ -57,7 +57,7 @@ async def append_entry(conn: AsyncConnection, event_id: str, chain: Chain,
     """Add one record at the end of the chain, unless the event is already recorded (then
     None). The head row is locked until commit, so appends happen one after another, the
     chain cannot fork and the event_id check cannot race."""
-    head = await _head_for_append(conn)
+    head = await head_for_append(conn)
     if (await conn.execute(select(records.c.seq).where(
             records.c.event_id == UUID(event_id)).limit(1))).first() is not None:
         return None
@@ -70,7 +70,7 @@ async def append_entry(conn: AsyncConnection, event_id: str, chain: Chain,
         signature=chain.signer.sign_record(entry.seq, digest)))
     await conn.execute(update(chain_head).where(chain_head.c.id == 1)
                        .values(seq=entry.seq, hash=digest))
-    _remember_head(conn, _Head(entry.seq, digest))
+    remember_head(conn, Head(entry.seq, digest))
     if chain.after is not None:
         await chain.after(conn, entry)
     if entry.seq % chain.checkpoint_every == 0:
@@ -78,7 +78,7 @@ async def append_entry(conn: AsyncConnection, event_id: str, chain: Chain,
     return entry
 
 
-class _Head(NamedTuple):
+class Head(NamedTuple):
     seq: int
     hash: str
 
@@ -86,7 +86,7 @@ class _Head(NamedTuple):
 _HEAD_KEY = "audit_chain_head"
 
 
-async def _head_for_append(conn: AsyncConnection) -> Row | _Head:
+async def head_for_append(conn: AsyncConnection) -> Row | Head:
     """The head, locked. Within one transaction (a consumed batch) only the first append
     reads it: the lock is held until commit, so nobody else can have moved it since, and
     this transaction's own appends are remembered below. Keyed on the transaction object, so
@@ -102,7 +102,7 @@ async def _head_for_append(conn: AsyncConnection) -> Row | _Head:
     return await _locked_head(conn)
 
 
-def _remember_head(conn: AsyncConnection, head: _Head) -> None:
+def remember_head(conn: AsyncConnection, head: Head) -> None:
     if conn.sync_connection is not None and not conn.in_nested_transaction():
         conn.sync_connection.info[_HEAD_KEY] = (conn.sync_connection.get_transaction(), head)
 

@@ -144,7 +144,7 @@ async def test_a_forged_checkpoint_is_refused(audit):
 
 
 async def test_appends_batched_in_one_transaction_chain_like_single_ones(audit):
-    """A consumed batch appends under one read of the head (store._head_for_append): the
+    """A consumed batch appends under one read of the head (store.head_for_append): the
     chain stays whole, a repeat in the batch is skipped, and after a rolled-back batch the
     next one starts from the stored head, not from what the failed one had appended."""
     _owner, runtime = audit
