@@ -41,9 +41,9 @@ _RECOVERY = {"metadata_max_age_ms": 30_000, "retry_backoff_ms": 100}
 # consumer) must stay above it. Heartbeats and offset commits use the coordinator's own
 # connection, so they never queue behind a held fetch. It also bounds a delay under load:
 # aiokafka keeps one fetch in flight per broker, for the partitions with nothing buffered
-# when it was sent, so a partition drained meanwhile waits for that fetch to return (5 s
-# gives 4-5 s tails at 8 clients; 1 s is measured in docs/capacity.md, not yet adopted).
-FETCH_MAX_WAIT_MS = 5000
+# when it was sent, so a partition drained meanwhile waits for that fetch to return: 5 s
+# gave 4-5 s tails at 8 clients, 1 s bounds them for ~17 ms/s of idle CPU (docs/capacity.md).
+FETCH_MAX_WAIT_MS = 1000
 CONSUMER_REQUEST_TIMEOUT_MS = 40_000
 
 
