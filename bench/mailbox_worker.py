@@ -1,7 +1,10 @@
 """One measuring process of bench.mailboxpaths: the mailboxes' own API functions (the care
-unit's list, meta, open, assign, answer; the patient's submit) called in this process on a
-real PostgreSQL, with whichever `services` package is first on PYTHONPATH (this branch's, or
-an older commit's extracted by the driver), so the old and the new code run alike.
+unit's list, meta, open, assign, answer; the patient's submit) and their consumers' handlers
+of arriving messages (the care unit's MessageRouted and PatientReplied, the patient's
+ReplySent, each in a transaction of its own as the inbox runs it, without the inbox row)
+called in this process on a real PostgreSQL, with whichever `services` package is first on
+PYTHONPATH (this branch's, or an older commit's extracted by the driver), so the old and the
+new code run alike.
 
 Per operation: SQL statements per call (SQLAlchemy `before_cursor_execute`), compiled-cache
 misses per call (`context.cache_hit` after warm-up), CPU of this process and of the
@@ -26,19 +29,29 @@ from sqlalchemy.engine.default import CACHE_MISS
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench import procstat
-from services.messaging.body import Content, seal_content, sealed_columns, unit_recipient
+from services.messaging.body import (
+    Content,
+    FormRef,
+    patient_recipient,
+    seal_content,
+    sealed_columns,
+    unit_recipient,
+)
 from services.messaging.careunit import api as unit_api
 from services.messaging.careunit import groups
 from services.messaging.careunit import tables as unit_tables
+from services.messaging.careunit.handlers import build_handlers as unit_handlers
 from services.messaging.careunit.migrations import MIGRATIONS as UNIT_MIGRATIONS
 from services.messaging.context import MailboxContext
 from services.messaging.patient import api as patient_api
 from services.messaging.patient import tables as patient_tables
+from services.messaging.patient.handlers import build_handlers as patient_handlers
 from services.messaging.patient.migrations import MIGRATIONS as PATIENT_MIGRATIONS
 from shared.auth import Principal
 from shared.crypto import sealing
 from shared.crypto.keyring import Keyring, KeyWrapper
-from shared.events import Source
+from shared.events import Source, new_event
+from shared.events.contracts import MessageRouted, PatientReplied, ReplySent
 from shared.outbox import Outbox
 
 UNIT, WARM = "SE-BENCH-UNIT", 5
@@ -82,11 +95,12 @@ async def peer_key(box: MailboxContext, conn, peer: str) -> None:
                                         datetime.now(UTC), version=1)
 
 
-async def unit_box(url: str, messages: int) -> tuple[MailboxContext, list[str]]:
+async def unit_box(url: str, messages: int
+                   ) -> tuple[MailboxContext, list[tuple[str, str]], tuple[str, bytes]]:
     box = context(await schema_engine(url, "careunit"), unit_tables, "careunit",
                   "careunit-mailbox")
     await UNIT_MIGRATIONS.upgrade(box.engine)
-    ids = [str(uuid.uuid4()) for _ in range(messages)]
+    ids = [(str(uuid.uuid4()), str(uuid.uuid4())) for _ in range(messages)]
     async with box.engine.begin() as conn:
         key_id, public = await box.keyring.rotate(conn)
         await peer_key(box, conn, "patient")
@@ -96,8 +110,7 @@ async def unit_box(url: str, messages: int) -> tuple[MailboxContext, list[str]]:
             await conn.execute(unit_tables.staff_members.insert().values(
                 staff_id=staff_id, care_unit_id=UNIT, profession=profession, roles=roles))
         now = datetime.now(UTC)
-        for message_id in ids:
-            conversation_id = str(uuid.uuid4())
+        for message_id, conversation_id in ids:
             sealed = seal_content(Content(subject="Förnya recept", text="Hej! " * 40),
                                   public_key=public, key_id=key_id, item_id=message_id,
                                   conversation_id=conversation_id,
@@ -107,19 +120,69 @@ async def unit_box(url: str, messages: int) -> tuple[MailboxContext, list[str]]:
                 patient_id=PATIENT.subject, service_type="renew_prescription",
                 status="unassigned", submitted_at=now, received_at=now, last_activity_at=now,
                 unread_from_patient=True, **sealed_columns(sealed)))
-    return box, ids
+    return box, ids, (key_id, public)
 
 
-async def patient_box(url: str) -> MailboxContext:
+async def patient_box(url: str) -> tuple[MailboxContext, tuple[str, bytes]]:
     box = context(await schema_engine(url, "patient"), patient_tables, "patient",
                   "patient-mailbox")
     await PATIENT_MIGRATIONS.upgrade(box.engine)
     async with box.engine.begin() as conn:
-        await box.keyring.rotate(conn)
+        key = await box.keyring.rotate(conn)
         await peer_key(box, conn, "careunit")
         await conn.execute(patient_tables.care_units.insert().values(
             unit_id=UNIT, name="Bench", services=["renew_prescription"]))
-    return box
+    return box, key
+
+
+ADVICE = Content(form=FormRef(form_id="advice", version=1), answers={"item": [
+    {"linkId": "recipient", "answer": [{"valueCoding": {"code": "nurse"}}]},
+    {"linkId": "question", "answer": [{"valueString": "Hej! " * 40}]}]})
+TEXT = Content(subject="Förnya recept", text="Hej! " * 40)
+
+
+def routed(key: tuple[str, bytes], service_type: str, content: Content) -> MessageRouted:
+    """A new message to the unit as routing hands it over, sealed to the unit's key."""
+    message_id, conversation_id = str(uuid.uuid4()), str(uuid.uuid4())
+    return MessageRouted(
+        conversation_id=conversation_id, message_id=message_id, patient_id=PATIENT.subject,
+        care_unit_id=UNIT, service_type=service_type, submitted_at=datetime.now(UTC),
+        sealed_body=seal_content(content, public_key=key[1], key_id=key[0],
+                                 item_id=message_id, conversation_id=conversation_id,
+                                 recipient=unit_recipient(UNIT)))
+
+
+def follow_up(key: tuple[str, bytes], conversation_id: str) -> PatientReplied:
+    message_id = str(uuid.uuid4())
+    return PatientReplied(
+        conversation_id=conversation_id, message_id=message_id, patient_id=PATIENT.subject,
+        care_unit_id=UNIT, sent_at=datetime.now(UTC), sealed_body=seal_content(
+            Content(text="Tack, en fråga till."), public_key=key[1], key_id=key[0],
+            item_id=message_id, conversation_id=conversation_id,
+            recipient=unit_recipient(UNIT)))
+
+
+def reply(key: tuple[str, bytes], conversation_id: str) -> ReplySent:
+    reply_id = str(uuid.uuid4())
+    return ReplySent(
+        conversation_id=conversation_id, message_id=str(uuid.uuid4()), reply_id=reply_id,
+        patient_id=PATIENT.subject, care_unit_id=UNIT, clinician_id="doc",
+        sent_at=datetime.now(UTC), sealed_body=seal_content(
+            Content(text="Receptet är förnyat."), public_key=key[1], key_id=key[0],
+            item_id=reply_id, conversation_id=conversation_id,
+            recipient=patient_recipient(PATIENT.subject)))
+
+
+def consumer(box: MailboxContext, handlers: dict, events: list):
+    """Applies events[i] with its handler in a transaction of its own."""
+    source = Source(service="bench", region="local")
+
+    async def one(i: int) -> None:
+        data = events[i]
+        envelope = new_event(data, source=source, subject=data.conversation_id)
+        async with box.engine.begin() as conn:
+            await handlers[type(data)](conn, envelope, data)
+    return one
 
 
 def request(box: MailboxContext) -> Any:  # what the API functions read of a request
@@ -141,8 +204,10 @@ async def timed(counter: Counter, pg_pid: int, calls: int, one) -> dict:
 
 
 async def measure(url: str, pg_pid: int, calls: int) -> dict:
-    unit, ids = await unit_box(url, WARM + calls)
-    patient = await patient_box(url)
+    n = WARM + calls
+    unit, convs, unit_key = await unit_box(url, n)
+    ids = [message_id for message_id, _ in convs]
+    patient, patient_key = await patient_box(url)
     u, p = Counter(unit.engine), Counter(patient.engine)
     ur, pr = request(unit), request(patient)
     limit, result = 50, {}
@@ -162,6 +227,14 @@ async def measure(url: str, pg_pid: int, calls: int) -> dict:
                                after=None))
     result["careunit answer"] = await timed(u, pg_pid, calls, lambda i:
         unit_api.answer(ur, ids[i], unit_api.Answer(text="Receptet är förnyat."), DOCTOR))
+    on_unit = unit_handlers(unit)
+    result["careunit arrival (MessageRouted)"] = await timed(u, pg_pid, calls, consumer(
+        unit, on_unit, [routed(unit_key, "renew_prescription", TEXT) for _ in range(n)]))
+    result["careunit arrival (MessageRouted, advice pooled)"] = await timed(
+        u, pg_pid, calls, consumer(unit, on_unit,
+                                   [routed(unit_key, "advice", ADVICE) for _ in range(n)]))
+    result["careunit follow-up arrival (PatientReplied)"] = await timed(u, pg_pid, calls, consumer(
+        unit, on_unit, [follow_up(unit_key, conversation_id) for _, conversation_id in convs]))
     submitted: list[str] = []
 
     async def submit(i: int) -> None:
@@ -172,6 +245,11 @@ async def measure(url: str, pg_pid: int, calls: int) -> dict:
     result["patient submit"] = await timed(p, pg_pid, calls, submit)
     result["patient read (a conversation)"] = await timed(p, pg_pid, calls, lambda i:
         patient_api.read(pr, submitted[i], PATIENT))
+    result["patient reply arrival (ReplySent)"] = await timed(p, pg_pid, calls, consumer(
+        patient, patient_handlers(patient), [reply(patient_key, c) for c in submitted]))
+    result["patient follow-up (write more)"] = await timed(p, pg_pid, calls, lambda i:
+        patient_api.write_more(pr, submitted[i], patient_api.WriteMore(text="En fråga till."),
+                               PATIENT))
     await unit.engine.dispose()
     await patient.engine.dispose()
     return result

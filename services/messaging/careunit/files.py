@@ -24,17 +24,25 @@ from shared.events.contracts import AttachmentOpened
 log = logging.getLogger(__name__)
 
 
-async def take_in(box: MailboxContext, conn: AsyncConnection, sealed: Sealed, *, item_id: str,
-                  conversation_id: str, unit_id: str, patient_id: str) -> None:
-    """Opened by the mailbox itself (no member of staff reads it, so no access record). A
-    body this mailbox cannot open is stored all the same (as before), without files."""
+async def open_arrived(box: MailboxContext, conn: AsyncConnection, sealed: Sealed, *,
+                       item_id: str, conversation_id: str, unit_id: str) -> Content | None:
+    """An arriving message or follow-up opened by the mailbox itself, once, for what the
+    mailbox must know of it (the advice pool, the attachments to take in); no member of staff
+    reads it, so no access record. None when this mailbox cannot open it: it is stored all
+    the same (as before), in the general pool and without files."""
     try:
-        content = Content.model_validate_json(await box.keyring.open(
+        return Content.model_validate_json(await box.keyring.open(
             conn, sealed, Binding(item_id, conversation_id, unit_recipient(unit_id))))
     except (SealError, ValidationError):
-        log.warning("message could not be opened to take in its attachments", exc_info=True)
-        return
-    if content.attachments:
+        log.warning("arrived message could not be opened: general pool, no attachments",
+                    exc_info=True)
+        return None
+
+
+async def take_in(box: MailboxContext, conn: AsyncConnection, content: Content | None, *,
+                  item_id: str, conversation_id: str, patient_id: str) -> None:
+    """The files named in an arrived message's content (open_arrived), fetched now."""
+    if content is not None and content.attachments:
         await attachment_store.receive(box, conn, attachments, content.attachments,
                                        item_id=item_id, conversation_id=conversation_id,
                                        owner_id=patient_id)

@@ -3,6 +3,8 @@ mailbox first hears of it; a clinician belongs to the groups of their profession
 
 from __future__ import annotations
 
+import weakref
+
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -24,10 +26,55 @@ ADVICE_RECIPIENT_GROUP = {"nurse": "nurses", "psychologist": "psychologists",
                           "psychiatrist": "psychologists", "doctor": "doctors"}
 
 
-async def ensure_groups(conn: AsyncConnection, unit_id: str) -> None:
-    await conn.execute(insert(unit_groups).values([
+# Per transaction, the units whose groups it inserted itself (weakly: gone with it).
+_inserted_by: weakref.WeakKeyDictionary[object, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _transaction(conn: AsyncConnection) -> object:
+    """The connection's root transaction (a savepoint belongs to it); one always exists
+    once a statement has run."""
+    assert conn.sync_connection is not None
+    transaction = conn.sync_connection.get_transaction()
+    assert transaction is not None
+    return transaction
+
+
+async def ensure_groups(conn: AsyncConnection, unit_id: str) -> int:
+    """Gives the unit its groups if it has none yet; returns how many rows were inserted."""
+    inserted = len((await conn.execute(insert(unit_groups).values([
         {"care_unit_id": unit_id, "group_id": g, "name": n, "profession": p}
-        for g, n, p in DEFAULT_GROUPS]).on_conflict_do_nothing())
+        for g, n, p in DEFAULT_GROUPS]).on_conflict_do_nothing()
+        .returning(unit_groups.c.group_id))).all())
+    if inserted:
+        _inserted_by.setdefault(_transaction(conn), set()).add(unit_id)
+    return inserted
+
+
+class KnownGroups:
+    """Units whose groups are known to be committed, so that `ensure` skips the insert for
+    them (it ran on every routed message). A unit is remembered only when the insert found
+    every row already there and none of them was inserted by the same transaction: an insert
+    that meets a row of a transaction still in progress waits for it to end, so "nothing
+    inserted" then means committed by someone (another transaction, process or replica), and
+    the only other way to find them is an earlier insert of this very transaction, which may
+    still roll back (a consumer's batch does) and is therefore not trusted. Nothing deletes
+    a group (no code, no migration), so a remembered unit stays right for the life of the
+    process, in every replica. One per mailbox (its handlers); bounded: past `limit` units
+    the insert simply runs as before."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._known: set[str] = set()
+        self._limit = limit
+
+    def __contains__(self, unit_id: str) -> bool:
+        return unit_id in self._known
+
+    async def ensure(self, conn: AsyncConnection, unit_id: str) -> None:
+        if unit_id in self._known:
+            return
+        if await ensure_groups(conn, unit_id) == 0 and len(self._known) < self._limit \
+                and unit_id not in _inserted_by.get(_transaction(conn), ()):
+            self._known.add(unit_id)
 
 
 async def list_groups(conn: AsyncConnection, unit_id: str) -> list[dict]:

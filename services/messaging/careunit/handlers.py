@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.messaging.body import Content, sealed_columns, unit_recipient
+from services.messaging.body import Content, sealed_columns
 from services.messaging.careunit import appointments, files, groups, tables
 from services.messaging.careunit.cases import case_of, store
 from services.messaging.careunit.promises import promised_days
@@ -18,7 +17,6 @@ from services.messaging.context import MailboxContext
 from services.messaging.domain import due_at
 from services.messaging.keys import remember_peer_key
 from shared import staff_access
-from shared.crypto.sealing import Binding
 from shared.events import Envelope, EventData, new_event, topics
 from shared.events.contracts import (
     AppointmentAnswered,
@@ -51,8 +49,6 @@ from shared.events.topics import CAREUNIT_MAILBOX
 from shared.ids import derived_uuid7
 from shared.inbox import Handler, RejectEvent
 
-log = logging.getLogger(__name__)
-
 
 def advice_recipient(answers: dict | None) -> str | None:
     """The advice form's choice of whom to ask (answer "recipient"), if any."""
@@ -64,6 +60,15 @@ def advice_recipient(answers: dict | None) -> str | None:
                 return (answer.get("valueCoding") or {}).get("code")
         stack.extend(item.get("item", []))
     return None
+
+
+def pool_for(service_type: str, content: Content | None) -> str | None:
+    """The advice e-service lands in the pool the patient chose (None: the general pool,
+    also when the mailbox could not open the message: unreadable here means unreadable for
+    staff too)."""
+    if service_type != "advice" or content is None:
+        return None
+    return groups.ADVICE_RECIPIENT_GROUP.get(advice_recipient(content.answers) or "")
 
 
 # What else arrives on the topics the care-unit mailbox reads (shared.events.wiring checks
@@ -81,26 +86,17 @@ NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated,
 
 
 def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
-    async def pool_for(conn: AsyncConnection, data: MessageRouted) -> str | None:
-        """The advice e-service lands in the pool the patient chose. The mailbox opens the
-        body for this alone (no member of staff reads it, so no access record)."""
-        if data.service_type != "advice":
-            return None
-        try:
-            content = Content.model_validate_json(await box.keyring.open(
-                conn, data.sealed_body, Binding(data.message_id, data.conversation_id,
-                                                unit_recipient(data.care_unit_id))))
-        except Exception:  # unreadable here means unreadable for staff too: general pool
-            log.warning("advice message could not be opened for pooling", exc_info=True)
-            return None
-        return groups.ADVICE_RECIPIENT_GROUP.get(advice_recipient(content.answers) or "")
+    known_groups = groups.KnownGroups()
 
     async def routed(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
         assert isinstance(data, MessageRouted)
         now = datetime.now(UTC)
-        await groups.ensure_groups(conn, data.care_unit_id)
+        await known_groups.ensure(conn, data.care_unit_id)
         days = await promised_days(conn, data.care_unit_id, data.service_type)
-        pool = await pool_for(conn, data)
+        content = await files.open_arrived(
+            box, conn, data.sealed_body, item_id=data.message_id,
+            conversation_id=data.conversation_id, unit_id=data.care_unit_id)
+        pool = pool_for(data.service_type, content)
         stored = (await conn.execute(insert(unit_messages).values(
             message_id=data.message_id, conversation_id=data.conversation_id,
             care_unit_id=data.care_unit_id, patient_id=data.patient_id,
@@ -111,9 +107,8 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
             .on_conflict_do_nothing().returning(unit_messages.c.message_id))).first()
         if stored is None:
             return  # the same message routed twice (e.g. routing re-processed its input)
-        await files.take_in(box, conn, data.sealed_body, item_id=data.message_id,
-                            conversation_id=data.conversation_id,
-                            unit_id=data.care_unit_id, patient_id=data.patient_id)
+        await files.take_in(box, conn, content, item_id=data.message_id,
+                            conversation_id=data.conversation_id, patient_id=data.patient_id)
         event = new_event(MessageReceived(
             conversation_id=data.conversation_id, message_id=data.message_id,
             care_unit_id=data.care_unit_id, service_type=data.service_type,
@@ -148,9 +143,11 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
             .on_conflict_do_nothing().returning(follow_ups.c.follow_up_id))).first()
         if stored is None:
             return
-        await files.take_in(box, conn, data.sealed_body, item_id=data.message_id,
-                            conversation_id=data.conversation_id,
-                            unit_id=data.care_unit_id, patient_id=data.patient_id)
+        await files.take_in(box, conn, await files.open_arrived(
+            box, conn, data.sealed_body, item_id=data.message_id,
+            conversation_id=data.conversation_id, unit_id=data.care_unit_id),
+            item_id=data.message_id, conversation_id=data.conversation_id,
+            patient_id=data.patient_id)
         away = row.assigned_to is not None and await groups.is_away(
             conn, row.care_unit_id, row.assigned_to)
         case = case_of(row).patient_wrote(holder_away=away)
@@ -180,7 +177,7 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
             await conn.execute(staff_members.insert().values(
                 staff_id=data.staff_id, care_unit_id=m.unit_id, profession=data.profession,
                 roles=list(m.roles)))
-            await groups.ensure_groups(conn, m.unit_id)
+            await known_groups.ensure(conn, m.unit_id)
         await staff_access.set_memberships(conn, tables.staff_access, data.staff_id,
                                            staff_access.units_of(data))
 

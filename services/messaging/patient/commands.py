@@ -107,13 +107,15 @@ async def _store_and_send(box: MailboxContext, patient: Principal, care_unit_id:
             box, conn, content, item_id=message_id, conversation_id=conversation_id,
             patient_id=patient.subject, unit_id=care_unit_id, unit_region=unit_region,
             attachment_ids=attachment_ids)
-        await conn.execute(conversations.insert().values(
-            conversation_id=conversation_id, patient_id=patient.subject,
-            care_unit_id=care_unit_id, service_type=service_type, status=SENT,
-            unread_reply=False, created_at=now, updated_at=now))
+        # The conversation and its first message in one statement (a data-modifying CTE;
+        # the message's foreign key is checked at the end of the statement).
         await conn.execute(messages.insert().values(
             message_id=message_id, conversation_id=conversation_id, direction="to_unit",
-            author_id=patient.subject, created_at=now, **sealed_columns(own_copy)))
+            author_id=patient.subject, created_at=now, **sealed_columns(own_copy))
+            .add_cte(conversations.insert().values(
+                conversation_id=conversation_id, patient_id=patient.subject,
+                care_unit_id=care_unit_id, service_type=service_type, status=SENT,
+                unread_reply=False, created_at=now, updated_at=now).cte("new_conversation")))
         event = new_event(MessageSubmitted(
             conversation_id=conversation_id, message_id=message_id, patient_id=patient.subject,
             care_unit_id=care_unit_id, service_type=service_type, sealed_body=for_unit,
@@ -152,9 +154,12 @@ async def write_more(box: MailboxContext, patient: Principal, conversation_id: s
     """The patient writes again in an open conversation; it travels sealed to the unit."""
     message_id, now = str(uuid7()), datetime.now(UTC)
     async with box.engine.begin() as conn:
-        conv = (await conn.execute(select(conversations).where(
+        # The unit's region with it (only the conversation row is locked).
+        conv = (await conn.execute(select(conversations, care_units.c.region).outerjoin(
+            care_units, care_units.c.unit_id == conversations.c.care_unit_id).where(
             conversations.c.conversation_id == conversation_id,
-            conversations.c.patient_id == patient.subject).with_for_update())).first()
+            conversations.c.patient_id == patient.subject)
+            .with_for_update(of=conversations))).first()
         if conv is None:
             raise CommandError(404, "no such conversation")
         try:
@@ -163,9 +168,7 @@ async def write_more(box: MailboxContext, patient: Principal, conversation_id: s
             raise CommandError(exc.status, exc.reason) from exc
         own_copy, for_unit = await _sealed_both_ways(
             box, conn, content, item_id=message_id, conversation_id=conversation_id,
-            patient_id=patient.subject, unit_id=conv.care_unit_id,
-            unit_region=(await conn.execute(select(care_units.c.region).where(
-                care_units.c.unit_id == conv.care_unit_id))).scalar_one_or_none(),
+            patient_id=patient.subject, unit_id=conv.care_unit_id, unit_region=conv.region,
             attachment_ids=attachment_ids or [])
         await conn.execute(messages.insert().values(
             message_id=message_id, conversation_id=conversation_id, direction="to_unit",

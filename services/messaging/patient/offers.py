@@ -48,19 +48,21 @@ class UnitOffers:
 
 
 async def unit_offers_at(conn: AsyncConnection, unit_id: str) -> UnitOffers | None:
-    """The unit's region and offered e-services by type, or None if the unit is unknown
-    (two statements: the unit with its snapshot, then its forms)."""
-    unit = (await conn.execute(select(
-        care_units.c.services, care_units.c.region,
-        unit_offers.c.services.label("snapshot")).outerjoin(
-        unit_offers, unit_offers.c.unit_id == care_units.c.unit_id).where(
-        care_units.c.unit_id == unit_id))).first()
-    if unit is None:
+    """The unit's region and offered e-services by type, or None if the unit is unknown. One
+    statement: the unit with its snapshot, once per active form (one form per service at
+    most) or once with no form."""
+    rows = (await conn.execute(select(
+        care_units.c.services, care_units.c.region, unit_offers.c.services.label("snapshot"),
+        unit_forms.c.service_type, unit_forms.c.form_id, unit_forms.c.version).outerjoin(
+        unit_offers, unit_offers.c.unit_id == care_units.c.unit_id).outerjoin(
+        unit_forms, (unit_forms.c.unit_id == care_units.c.unit_id)
+        & unit_forms.c.retired.is_(False)).where(care_units.c.unit_id == unit_id))).all()
+    if not rows:
         return None
+    unit = rows[0]
     offered = ({s["service_type"]: s["audience"] for s in unit.snapshot}
                if unit.snapshot is not None else dict.fromkeys(unit.services, ALL_RESIDENTS))
-    forms = {r.service_type: r for r in (await conn.execute(select(unit_forms).where(
-        unit_forms.c.unit_id == unit_id, unit_forms.c.retired.is_(False)))).all()}
+    forms = {r.service_type: r for r in rows if r.service_type is not None}
     return UnitOffers(unit.region, {
         s: Offer(s, forms[s].form_id if s in forms else None,
                  forms[s].version if s in forms else None, offered[s])

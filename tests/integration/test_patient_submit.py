@@ -1,0 +1,123 @@
+"""The patient's submission on a real PostgreSQL (the patient schema migrated into a private
+schema of the scratch database): the unit's offers read in one statement (snapshot, active
+forms, retired ones left out), the conversation and its first message written by one
+statement with the outbox event beside them, and a refused submission writes nothing."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from services.messaging.body import Content, patient_recipient, sealed_from_row
+from services.messaging.context import MailboxContext
+from services.messaging.patient import commands, tables
+from services.messaging.patient.migrations import MIGRATIONS
+from services.messaging.patient.offers import Offer, unit_offers_at
+from shared.auth import Principal
+from shared.crypto import sealing
+from shared.crypto.keyring import Keyring, KeyWrapper
+from shared.errors import CommandError
+from shared.events import Source
+from shared.outbox import Outbox
+
+pytestmark = pytest.mark.integration
+
+UNIT, FORMLESS = "SE-SUBMIT-UNIT", "SE-SUBMIT-FORMLESS"
+NO_FORMS: Any = None  # the e-service submitted below has no form: forms is never asked
+
+
+@pytest.fixture
+async def box(fresh_schema) -> MailboxContext:
+    box = MailboxContext(
+        engine=await fresh_schema("submit"),
+        keyring=Keyring("patient", tables.mailbox_keys, tables.peer_keys,
+                        KeyWrapper(os.urandom(32))),
+        outbox=Outbox(tables.outbox_table, channel="it_patient_outbox"),
+        source=Source(service="patient-mailbox", region="stockholm"))
+    await MIGRATIONS.upgrade(box.engine)
+    t = tables
+    async with box.engine.begin() as conn:
+        await box.keyring.rotate(conn)
+        await box.keyring.remember_peer_key(
+            conn, "careunit", "careunit-it", sealing.public_bytes(
+                sealing.generate_private_key()), datetime.now(UTC), version=1)
+        await conn.execute(t.care_units.insert().values([
+            {"unit_id": UNIT, "name": "Vårdcentralen", "services": ["advice"],
+             "region": "stockholm"},
+            {"unit_id": FORMLESS, "name": "Mottagningen", "services": ["advice"], "region": None}]))
+        await conn.execute(t.unit_offers.insert().values(
+            unit_id=UNIT, changed_at=datetime.now(UTC), services=[
+                {"service_type": "advice", "audience": "all_residents"},
+                {"service_type": "renew_prescription", "audience": "listed_patients"},
+                {"service_type": "order_record_copy", "audience": "all_residents"}]))
+        await conn.execute(t.unit_forms.insert().values([
+            {"unit_id": UNIT, "service_type": "advice", "form_id": "f-advice", "version": 3,
+             "retired": False},
+            {"unit_id": UNIT, "service_type": "order_record_copy", "form_id": "f-record",
+             "version": 1, "retired": True},
+            {"unit_id": "SE-SOMEWHERE-ELSE", "service_type": "renew_prescription",
+             "form_id": "f-other", "version": 1, "retired": False}]))
+    return box
+
+
+async def test_offers_come_from_one_statement(box) -> None:
+    statements: list[str] = []
+    event.listen(box.engine.sync_engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+    async with box.engine.connect() as conn:
+        found = await unit_offers_at(conn, UNIT)
+        formless = await unit_offers_at(conn, FORMLESS)
+        unknown = await unit_offers_at(conn, "SE-NOWHERE")
+    assert len(statements) == 3
+    assert found is not None and found.region == "stockholm"
+    assert found.offers == {
+        "advice": Offer("advice", "f-advice", 3, "all_residents"),
+        "order_record_copy": Offer("order_record_copy", None, None, "all_residents"),
+        "renew_prescription": Offer("renew_prescription", None, None, "listed_patients")}
+    assert formless is not None and formless.region is None
+    assert formless.offers == {"advice": Offer("advice", None, None, "all_residents")}
+    assert unknown is None
+
+
+async def rows(box: MailboxContext, table, **where) -> list:
+    async with box.engine.connect() as conn:
+        return list((await conn.execute(select(table).where(
+            *(table.c[k] == v for k, v in where.items())))).all())
+
+
+async def test_a_submission_writes_its_conversation_message_and_event_together(box) -> None:
+    patient = Principal(subject=str(uuid.uuid4()), kind="patient", loa=3)
+    conversation_id, message_id = await commands.submit_message(
+        box, NO_FORMS, patient, care_unit_id=FORMLESS, service_type="advice",
+        content=Content(subject="Fråga", text="Hej!"))
+    [conv] = await rows(box, tables.conversations, conversation_id=conversation_id)
+    assert (conv.patient_id, conv.care_unit_id, conv.service_type, conv.status) == (
+        patient.subject, FORMLESS, "advice", "sent")
+    [message] = await rows(box, tables.messages, conversation_id=conversation_id)
+    assert (message.message_id, message.direction, message.author_id) == (
+        message_id, "to_unit", patient.subject)
+    assert message.created_at == conv.created_at == conv.updated_at
+    async with box.engine.connect() as conn:  # the patient's own copy opens for them
+        own = Content.model_validate_json(await box.keyring.open(
+            conn, sealed_from_row(message), sealing.Binding(
+                message_id, conversation_id, patient_recipient(patient.subject))))
+    assert own.text == "Hej!"
+    assert len(await rows(box, tables.outbox_table, key=conversation_id)) == 1
+
+
+async def test_a_refused_submission_writes_nothing(box) -> None:
+    patient = Principal(subject=str(uuid.uuid4()), kind="patient", loa=3)
+    with pytest.raises(CommandError) as refused:  # listed patients only, and not listed
+        await commands.submit_message(
+            box, NO_FORMS, patient, care_unit_id=UNIT, service_type="renew_prescription",
+            content=Content(text="Förnya, tack."))
+    assert refused.value.status == 403
+    async with box.engine.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(
+            tables.conversations).where(tables.conversations.c.patient_id == patient.subject))
+        ).scalar_one() == 0
