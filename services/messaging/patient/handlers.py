@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -134,18 +134,22 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         conv = await conversation(conn, data.conversation_id)
         if conv.patient_id != data.patient_id or conv.care_unit_id != data.care_unit_id:
             raise RejectEvent(f"reply {data.reply_id} does not match a conversation here")
-        stored = (await conn.execute(insert(messages).values(
+        after = Conversation(conv.status).unit_replied(data.action)
+        # The answer's row and the conversation's new state in one statement: the update
+        # happens only if the insert did (not for an answer stored before).
+        new_message = insert(messages).values(
             message_id=data.reply_id, conversation_id=data.conversation_id,
             direction="to_patient", author_id=data.clinician_id, created_at=data.sent_at,
-            **sealed_columns(data.sealed_body)).on_conflict_do_nothing()
-            .returning(messages.c.message_id))).first()
+            **sealed_columns(data.sealed_body)).on_conflict_do_nothing().returning(
+            messages.c.message_id).cte("new_message")
+        stored = (await conn.execute(update(conversations).where(
+            conversations.c.conversation_id == data.conversation_id,
+            exists(select(new_message.c.message_id))).values(
+            status=after.status, unread_reply=True, updated_at=datetime.now(UTC))
+            .returning(conversations.c.conversation_id))).first()
         if stored is None:
             return
         await _take_in_attachments(conn, data)
-        after = Conversation(conv.status).unit_replied(data.action)
-        await conn.execute(update(conversations).where(
-            conversations.c.conversation_id == data.conversation_id).values(
-            status=after.status, unread_reply=True, updated_at=datetime.now(UTC)))
         event = new_event(ReplyDelivered(
             conversation_id=data.conversation_id, reply_id=data.reply_id,
             patient_id=data.patient_id, care_unit_id=data.care_unit_id),

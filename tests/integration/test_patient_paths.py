@@ -1,7 +1,9 @@
-"""The patient's submission on a real PostgreSQL (the patient schema migrated into a private
-schema of the scratch database): the unit's offers read in one statement (snapshot, active
-forms, retired ones left out), the conversation and its first message written by one
-statement with the outbox event beside them, and a refused submission writes nothing."""
+"""The patient mailbox's submission and answer arrival on a real PostgreSQL (the patient
+schema migrated into a private schema of the scratch database): the unit's offers read in
+one statement (snapshot, active forms, retired ones left out), the conversation and its first
+message written by one statement with the outbox event beside them, a refused submission
+writes nothing; an arriving answer is stored with the conversation's new state in one
+statement, and the same answer arriving again changes nothing."""
 
 from __future__ import annotations
 
@@ -13,16 +15,18 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from services.messaging.body import Content, patient_recipient, sealed_from_row
+from services.messaging.body import Content, patient_recipient, seal_content, sealed_from_row
 from services.messaging.context import MailboxContext
 from services.messaging.patient import commands, tables
+from services.messaging.patient.handlers import build_handlers
 from services.messaging.patient.migrations import MIGRATIONS
 from services.messaging.patient.offers import Offer, unit_offers_at
 from shared.auth import Principal
 from shared.crypto import sealing
 from shared.crypto.keyring import Keyring, KeyWrapper
 from shared.errors import CommandError
-from shared.events import Source
+from shared.events import Source, new_event
+from shared.events.contracts import ReplySent
 from shared.outbox import Outbox
 
 pytestmark = pytest.mark.integration
@@ -121,3 +125,38 @@ async def test_a_refused_submission_writes_nothing(box) -> None:
         assert (await conn.execute(select(func.count()).select_from(
             tables.conversations).where(tables.conversations.c.patient_id == patient.subject))
         ).scalar_one() == 0
+
+
+async def test_an_answer_arrives_once(box) -> None:
+    patient = Principal(subject=str(uuid.uuid4()), kind="patient", loa=3)
+    conversation_id, message_id = await commands.submit_message(
+        box, NO_FORMS, patient, care_unit_id=FORMLESS, service_type="advice",
+        content=Content(text="Hej!"))
+    reply_id = str(uuid.uuid4())
+    async with box.engine.connect() as conn:
+        key = await box.keyring.active(conn)
+    assert key is not None
+    data = ReplySent(
+        conversation_id=conversation_id, message_id=message_id, reply_id=reply_id,
+        patient_id=patient.subject, care_unit_id=FORMLESS, clinician_id="doc",
+        sent_at=datetime.now(UTC), action="close", sealed_body=seal_content(
+            Content(text="Svar."), public_key=key[1], key_id=key[0], item_id=reply_id,
+            conversation_id=conversation_id, recipient=patient_recipient(patient.subject)))
+    handler = build_handlers(box)[ReplySent]
+    source = Source(service="careunit-mailbox", region="stockholm")
+
+    async def arrive() -> None:  # each time under a new event id: the inbox cannot tell
+        async with box.engine.begin() as conn:
+            await handler(conn, new_event(data, source=source, subject=conversation_id), data)
+
+    await arrive()
+    [first] = await rows(box, tables.conversations, conversation_id=conversation_id)
+    await arrive()
+    [conv] = await rows(box, tables.conversations, conversation_id=conversation_id)
+    assert (conv.status, conv.unread_reply) == ("closed", True)
+    assert conv.updated_at == first.updated_at  # not touched again
+    [answer] = await rows(box, tables.messages, message_id=reply_id)
+    assert (answer.direction, answer.author_id) == ("to_patient", "doc")
+    delivered = [r for r in await rows(box, tables.outbox_table, key=conversation_id)
+                 if r.event_type.startswith("messaging.reply_delivered")]
+    assert len(delivered) == 1
