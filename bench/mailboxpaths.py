@@ -1,8 +1,9 @@
-"""Before/after of the mailboxes' request paths: SQL statements, compiled-statement cache
-misses, CPU (caller and PostgreSQL) and wall time per call of the care unit's list, meta,
-open, assign and answer and the patient's submit, each called through the mailbox's own API
-function on a real PostgreSQL (one server of a stack on port block 30800, fresh schemas per
-run).
+"""Before/after of the mailboxes' request and arrival paths: SQL statements, compiled-statement
+cache misses, CPU (caller and PostgreSQL) and wall time per call of the care unit's list,
+meta, open, assign and answer, the patient's submit, read and follow-up, each called through
+the mailbox's own API function, and of the consumers' handlers of arriving messages and
+answers (bench/mailbox_worker.py), on a real PostgreSQL (one server of a stack on port block
+30800, fresh schemas per run).
 
 The old code is an older commit's `services`, `shared`, `devstack` and `bench` extracted
 with `git archive` (default: `main`); the new one is this tree. Each round runs one worker
