@@ -104,10 +104,10 @@ class Sender:
     async def send_due(self) -> int:
         self._wake.clear()  # what this round claims needs no wake-up of its own
         async with self._engine.begin() as conn:
-            rows = await store.claim_due(conn, limit=self._settings.sender_batch_size,
-                                         lease_s=self._settings.sender_lease_s)
-            # Mail added from now on brings its own wake-up; retries lower it (below).
-            self._next_due = await store.next_due(conn)
+            # Mail added from now on brings its own wake-up; retries lower next_due (below).
+            rows, self._next_due = await store.claim(
+                conn, limit=self._settings.sender_batch_size,
+                lease_s=self._settings.sender_lease_s)
         for row in rows:
             await self._send_one(row)
         return len(rows)
