@@ -3,7 +3,6 @@ rows with a lease, then marks each sent, retried or given up."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
@@ -45,7 +44,8 @@ async def add_pending(conn: AsyncConnection, notification: NewNotification, *,
                       not_before: datetime | None = None) -> None:
     # The inbox already drops a redelivered event; the derived id makes this safe regardless.
     later = {"next_attempt_at": not_before} if not_before is not None else {}
-    await conn.execute(_ADD_PENDING, {**asdict(notification), "state": PENDING, **later})
+    # vars, not dataclasses.asdict: that deep-copies every value (ids included) per call.
+    await conn.execute(_ADD_PENDING, {**vars(notification), "state": PENDING, **later})
 
 
 async def cancel_pending(conn: AsyncConnection, conversation_id: str, reason: str) -> None:
