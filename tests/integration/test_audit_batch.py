@@ -211,3 +211,29 @@ async def test_the_runtime_role_moves_the_head_only_forward_onto_a_stored_record
                 await log.forge(conn, last + 1, template_seq=last)
             await conn.execute(text(f"UPDATE audit_chain_head SET {target}"))
     assert (await log.verify(engine)).ok
+
+
+@pytest.mark.parametrize("every", [1000, 4])
+async def test_a_batch_sends_its_stream_records_in_one_outbox_statement(one_log, every):
+    """One outbox INSERT for the batch's stream records, split only where a checkpoint's
+    event goes between them (as one by one, where the checkpoint follows its record)."""
+    from sqlalchemy import event as sa_event
+
+    engine, chain = one_log, recording_chain(every)
+    events = workflow(7)  # seqs 1..11: checkpoints at 4 and 8 when every 4
+    inserts: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO outbox"):
+            inserts.append(statement)
+    sa_event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with engine.begin() as conn:
+            appended = await batch.append_batch(conn, events, chain)
+    finally:
+        sa_event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert len(appended) == len(events)
+    assert len(inserts) == (1 if every == 1000 else 3 + 2)  # + each checkpoint's own event
+    stream = [row for row in (await contents(engine))["outbox"] if len(row) == 5]  # see _event
+    seqs = [json.loads(row[4])["data"]["seq"] for row in stream]
+    assert seqs == sorted(seqs) and set(seqs) == {e.seq for e in appended}
