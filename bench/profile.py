@@ -5,6 +5,7 @@ that is not allowed, run a service as its child instead (`py-spy record -- pytho
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sys
 from collections.abc import Awaitable, Callable
@@ -12,7 +13,7 @@ from pathlib import Path
 
 from bench import procstat
 
-PYTHON_SERVICES_TOP = 4
+PYTHON_SERVICES_TOP = int(os.environ.get("BENCH_PROFILE_TOP", "4"))  # how many services py-spy records
 
 
 def _py_spy() -> str:

@@ -84,13 +84,19 @@ async def _counters(stack: Stack, urls: dict[str, str]) -> tuple[dict, int, tupl
                                         stack.cfg.kafka_auth().client_options()))
 
 
+PG_STAT_LAG_S = 11.0
+
+
 async def calibrate(stack: Stack, people: workflow.People,
                     seconds: float) -> tuple[Counts, dict]:
     """What one workflow costs, net of what the system does when idle (relays' fallback
     polls, consumers' polls): an idle period of the same length is measured first."""
     urls = {n: s.url for n, s in stack.specs.items() if n in stack.services}
-    idle_s = min(5.0, seconds / 2)
-    await asyncio.sleep(1.5)  # pg_stat flushes about once a second
+    idle_s = 10.0
+    # An idle backend flushes its commit counts to pg_stat up to 10 s late
+    # (PGSTAT_IDLE_INTERVAL), so a shorter settle or window miscounts the idle rate (it made
+    # the commits per workflow come out negative, and the skeleton commit nothing).
+    await asyncio.sleep(PG_STAT_LAG_S)
     http0, commits0, kafka0 = await _counters(stack, urls)
     cpu0 = procstat.cpu_ms(service_roots(stack))
     await asyncio.sleep(idle_s)
@@ -99,7 +105,7 @@ async def calibrate(stack: Stack, people: workflow.People,
     idle_rate = (commits_idle - commits0) / idle_s
     t0 = time.monotonic()
     result = await workflow.run_step(people, 2, seconds)
-    await asyncio.sleep(3.0)  # asynchronous tail, and pg_stat's once-a-second flush
+    await asyncio.sleep(PG_STAT_LAG_S)  # asynchronous tail, and pg_stat's late flush
     busy_s = time.monotonic() - t0
     http1, commits1, kafka1 = await _counters(stack, urls)
     if not result.completed:

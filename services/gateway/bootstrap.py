@@ -5,6 +5,7 @@ response, readiness = identity reachable."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -22,7 +23,9 @@ from services.gateway.session import SESSION_COOKIE, SessionStore
 from services.gateway.settings import GatewaySettings
 from services.gateway.ui import i18n, routes
 from services.gateway.ui.pages import error_page
-from shared import db, web
+from shared import db, logs, web
+
+log = logging.getLogger(__name__)
 
 SERVICE = "gateway"
 
@@ -90,7 +93,11 @@ class SessionAndHeaders:
     session cookie's deletion when the session was idle or expired, and the security
     headers. Pure ASGI (not `@app.middleware("http")`, whose extra task and stream wrapping
     cost a large share of a small request's CPU), so streamed responses pass through as
-    they are and only their start message is touched."""
+    they are and only their start message is touched.
+
+    A route that raises gets its 500 page here, with the security headers and the request's
+    correlation id: Starlette's own last-resort handler sits outside every middleware, so
+    its page had neither."""
 
     def __init__(self, app: ASGIApp, settings: GatewaySettings) -> None:
         self.app, self.settings = app, settings
@@ -117,7 +124,23 @@ class SessionAndHeaders:
             return
         i18n.current.set(i18n.language_of(request))  # for texts made outside templates
         await _load_session(request)
-        await self.app(scope, receive, with_headers)
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await with_headers(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            if started:  # part of the response is out: nothing sane to add; the server logs it
+                raise
+            log.exception("unhandled error")
+            page = error_page(request, 500)
+            if cid := logs.correlation_id.get():  # set by the request observer, further in
+                page.headers["x-correlation-id"] = cid
+            await page(scope, receive, with_headers)
 
 
 def _session_cookie_deletion() -> str:

@@ -2,7 +2,7 @@
 stack: the body limit outermost, then session and headers, then the shared body cap and the
 request observer. It answers 413 with a page when the body was refused, deletes the cookie
 of an idle session, puts the security headers on pages and streamed files alike, and leaves
-a crashing route to the 500 page (still counted as a 500)."""
+gives a crashing route its 500 page with the same headers (still counted as a 500)."""
 
 from __future__ import annotations
 
@@ -76,3 +76,15 @@ def test_a_crashing_route_is_the_500_page_and_counted() -> None:
         page = c.get("/crash-for-test")
     assert page.status_code == 500 and "<html" in page.text
     assert REGISTRY.get_sample_value("http_requests_total", labels) == before + 1
+    # The page comes from this middleware, not Starlette's outermost handler: the security
+    # headers and the correlation id (for the operator the user reports it to) are on it.
+    assert has_security_headers(page) and page.headers["x-correlation-id"]
+
+
+def test_a_crash_under_a_client_correlation_id_reports_that_id() -> None:
+    with gateway() as c:
+        page = c.get("/crash-for-test",
+                     headers={"x-correlation-id": "0192f0aa-0000-7000-8000-000000000001"})
+    assert page.status_code == 500
+    assert page.headers["x-correlation-id"] == "0192f0aa-0000-7000-8000-000000000001"
+
