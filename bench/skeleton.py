@@ -6,7 +6,7 @@ libraries (FastAPI on uvicorn, httpx, SQLAlchemy + psycopg, aiokafka):
   backend  POST /work?commits=C&events=E&calls=I makes C one-row commits, produces E Kafka
            records (acks=all, idempotent) and I internal HTTP calls; a consumer in the same
            process reads the records and commits one row per record (an inbox) before it
-           commits the offsets.
+           commits the offsets (as often as the real consumers do).
 The benchmark spreads the real workflow's measured counts over the same number of requests.
 
     python -m bench.skeleton proxy --port P --backend http://127.0.0.1:Q
@@ -27,6 +27,7 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 
 from shared.db import make_engine
+from shared.inbox import COMMIT_EVERY_S
 from shared.kafka import KafkaAuth, ensure_topics, make_consumer, make_producer
 
 TOPIC, GROUP = "bench.skeleton", "bench-skeleton"
@@ -69,13 +70,21 @@ def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
     async def consume() -> None:
         consumer = make_consumer(kafka, GROUP, [TOPIC], auth)
         await consumer.start()
+        pending: dict = {}
+        last_commit = time.monotonic()
         try:
             while True:
-                for tp, records in (await consumer.getmany(timeout_ms=500,
-                                                           max_records=200)).items():
+                batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                for tp, records in batches.items():
                     # Side by side, as the real system's several consumer groups are.
                     await asyncio.gather(*(receive(r.timestamp) for r in records))
-                    await consumer.commit({tp: records[-1].offset + 1})
+                    pending[tp] = records[-1].offset + 1
+                # Offsets as the real consumers commit them (shared.inbox): at most once a
+                # second while records come, and at the first idle round after them.
+                if pending and (not batches
+                                or time.monotonic() - last_commit >= COMMIT_EVERY_S):
+                    await consumer.commit(pending)
+                    pending, last_commit = {}, time.monotonic()
         finally:
             await consumer.stop()
 

@@ -16,13 +16,20 @@ any redelivery)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord
+from aiokafka import (
+    AIOKafkaConsumer,
+    AIOKafkaProducer,
+    ConsumerRebalanceListener,
+    ConsumerRecord,
+    TopicPartition,
+)
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from prometheus_client import Counter
 from pydantic import ValidationError
@@ -49,6 +56,14 @@ COMMITS_REFUSED = Counter("consumer_commits_refused_total",
 
 
 IDLE_ROUND_MS = FETCH_MAX_WAIT_MS
+# Offsets of applied records are committed at most this often while records keep coming, and
+# at the first idle round after them. An offset commit costs the broker about as much as the
+# record itself (bench/offsetcommits.py); committing after every fetched batch made it one
+# commit per event at light load. What a crash leaves uncommitted is redelivered, and the
+# inbox drops it: the same as before, for at most this much more.
+COMMIT_EVERY_S = 1.0
+FINAL_COMMIT_S = 5.0
+OFFSET_COMMITS = Counter("consumer_offset_commits_total", "Offset commits sent", ["consumer"])
 
 BATCH_FALLBACKS = Counter("consumer_batch_fallbacks_total",
                           "Batches whose transaction failed, then applied one event at a time",
@@ -107,22 +122,29 @@ class EventConsumer:
 
     async def run(self) -> None:
         consumer = make_consumer(self._bootstrap, self._broker_name(self.name, group=True),
-                                 [self._broker_name(t) for t in self._topics], self._auth)
+                                 [], self._auth)
+        offsets = _PendingOffsets(consumer, lambda chosen: self._commit(consumer, chosen))
+        consumer.subscribe([self._broker_name(t) for t in self._topics], listener=offsets)
         await consumer.start()
         self.running = True
         try:
             while True:
                 # Records end the wait at once; the timeout only paces the idle rounds (the
-                # purge), so it need not be shorter than the broker's fetch wait.
+                # purge, the commit after a burst), so it need not be shorter than the
+                # broker's fetch wait.
                 batches = await consumer.getmany(timeout_ms=IDLE_ROUND_MS, max_records=200)
-                for records in batches.values():
+                for tp, records in batches.items():
                     await self.process_batch(records)
-                if batches:  # one offset commit for every partition of the batch
-                    await self._commit(consumer, {tp: records[-1].offset + 1
-                                                  for tp, records in batches.items()})
+                    offsets.applied(tp, records[-1].offset + 1)
+                if not batches or offsets.due():
+                    await offsets.commit()
                 await self._purge_now_and_then()
         finally:
             self.running = False
+            # Spares the next owner a redelivery where it can, but never holds up a stop (a
+            # broker away would make the commit wait its whole request timeout).
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(offsets.commit(), timeout=FINAL_COMMIT_S)
             await consumer.stop()
 
     def _broker_name(self, name: str, group: bool = False) -> str:
@@ -140,6 +162,7 @@ class EventConsumer:
         return self._broker_name(dead_letter(self.name))
 
     async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict) -> None:
+        OFFSET_COMMITS.labels(self.name).inc()
         try:
             await consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError) as exc:
@@ -284,3 +307,38 @@ class EventConsumer:
                     "consumer": self.name, "error": type(exc).__name__})
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
+
+
+class _PendingOffsets(ConsumerRebalanceListener):
+    """The next offset of each partition's last applied record, until it is committed. Only
+    applied records get here, so a commit never passes a record whose effect is not in the
+    database. A partition taken away in a rebalance gets its offset committed first (the
+    consumer waits for this before rejoining) and is then forgotten, so a later commit can
+    never move its offset back behind what its new owner committed."""
+
+    def __init__(self, consumer: AIOKafkaConsumer,
+                 send: Callable[[dict[TopicPartition, int]], Awaitable[None]]) -> None:
+        self._consumer, self._send = consumer, send
+        self._pending: dict[TopicPartition, int] = {}
+        self._last_commit = time.monotonic()
+
+    def applied(self, tp: TopicPartition, next_offset: int) -> None:
+        self._pending[tp] = next_offset
+
+    def due(self) -> bool:
+        return time.monotonic() - self._last_commit >= COMMIT_EVERY_S
+
+    async def commit(self, only: frozenset[TopicPartition] | None = None) -> None:
+        picked = [tp for tp in self._pending if only is None or tp in only]
+        taken = {tp: self._pending.pop(tp) for tp in picked}
+        if only is None:
+            self._last_commit = time.monotonic()
+        owned = self._consumer.assignment()
+        if chosen := {tp: offset for tp, offset in taken.items() if tp in owned}:
+            await self._send(chosen)  # every partition in one commit
+
+    async def on_partitions_revoked(self, revoked) -> None:
+        await self.commit(only=frozenset(revoked))
+
+    async def on_partitions_assigned(self, assigned) -> None:
+        pass

@@ -10,6 +10,7 @@ are capped (shared.bodylimit): 413 with the limit, before the application reads 
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -31,6 +32,9 @@ ReadinessCheck = Callable[[], Awaitable[bool]]
 
 REQUESTS = Counter("http_requests_total", "HTTP requests", ["route", "method", "status"])
 SLOW_REQUEST_S = 1.0
+# A caller's correlation id is taken as given only if it is short and plain: it goes into
+# every log line of the request and on to the next hop.
+_CORRELATION_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 LATENCY = Histogram("http_request_duration_seconds", "HTTP request latency", ["route", "method"])
 
 
@@ -89,7 +93,8 @@ class Observe:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        cid = header(scope, b"x-correlation-id") or str(uuid.uuid4())
+        given = header(scope, b"x-correlation-id")
+        cid = given if given and _CORRELATION_ID.fullmatch(given) else str(uuid.uuid4())
         logs.correlation_id.set(cid)
         started = time.perf_counter()
         recorded = False

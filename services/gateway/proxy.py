@@ -63,9 +63,9 @@ async def forward(client: httpx.AsyncClient, request: Request, service: str, url
                if (value := request.headers.get(name)) is not None}
     if bearer is not None:
         headers["authorization"] = f"Bearer {bearer}"
-    # The same correlation id on both hops, generated here if the caller sent none.
-    headers["x-correlation-id"] = (request.headers.get("x-correlation-id")
-                                   or logs.correlation_id.get() or "")
+    # The same correlation id on both hops: the caller's if it was acceptable, else the one
+    # the request observer made (shared.web.Observe).
+    headers["x-correlation-id"] = logs.correlation_id.get() or ""
     headers["x-forwarded-for"] = forwarded_for(request)
     if request.url.query:
         url = f"{url}?{request.url.query}"

@@ -33,6 +33,7 @@ from shared.outbox import listen_channel
 CHANNEL = "notifier_contact_changed"  # payload: the patient id
 LOOKUPS = Counter("notifier_contact_cache_lookups_total",
                   "Patient contact look-ups by the notifier, by cache result", ["result"])
+HITS, MISSES = LOOKUPS.labels("hit"), LOOKUPS.labels("miss")  # bound once, not per look-up
 
 
 async def announce_change(conn: AsyncConnection, patient_id: str) -> None:
@@ -52,9 +53,9 @@ class PatientContactCache:
     def get(self, patient_id: str) -> PatientContact | None:
         hit = self._entries.get(patient_id) if self.live else None
         if hit is not None and self._clock() - hit[0] < self._ttl:
-            LOOKUPS.labels("hit").inc()
+            HITS.inc()
             return hit[1]
-        LOOKUPS.labels("miss").inc()
+        MISSES.inc()
         return None
 
     def put(self, patient_id: str, contact: PatientContact, epoch: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
@@ -29,6 +30,16 @@ class RenderedMail:
     subject: str
     text: str
     html: str
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """A mail composed to bytes (services.notifier.compose): envelope sender, recipient, and
+    its bytes for the transfer encoding the server takes ("8bit" with 8BITMIME, else
+    "7bit"), as aiosmtplib would flatten the same EmailMessage."""
+    sender: str
+    to: str
+    data: Callable[[str], bytes]  # cte_type -> the mail
 
 
 def template_env() -> jinja2.Environment:
@@ -57,12 +68,13 @@ def render(env: jinja2.Environment, kind: RecipientKind, *, login_url: str,
 
 
 def build_message(mail: RenderedMail, *, notification_id: UUID, sender: str, to: str,
-                  domain: str = "mina-vardkontakter.example") -> EmailMessage:
+                  domain: str = "mina-vardkontakter.example",
+                  date: str | None = None) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = mail.subject
     message["From"] = sender
     message["To"] = to
-    message["Date"] = formatdate(localtime=False)
+    message["Date"] = date or formatdate(localtime=False)
     # Stable per notification: a resend after a crash is recognisable as the same mail.
     message["Message-ID"] = f"<{notification_id}@{domain}>"
     message["Auto-Submitted"] = "auto-generated"
@@ -88,7 +100,7 @@ class SmtpMailer:
         self._last_used = 0.0
         self._lock = asyncio.Lock()  # one mail at a time on the connection
 
-    async def send(self, message: EmailMessage) -> None:
+    async def send(self, message: EmailMessage | OutgoingMail) -> None:
         async with self._lock:
             reused = await self._drop_if_stale()
             try:
@@ -99,16 +111,35 @@ class SmtpMailer:
                 RECONNECTS.inc()
                 await self._send(message)  # the kept connection had gone: once, fresh
 
-    async def _send(self, message: EmailMessage) -> None:
+    async def _send(self, message: EmailMessage | OutgoingMail) -> None:
         try:
             if self._smtp is None:
                 self._smtp = self._client()
                 await self._smtp.connect()
-            await self._smtp.send_message(message)
+            if isinstance(message, EmailMessage):
+                await self._smtp.send_message(message)
+            else:
+                await self._send_bytes(self._smtp, message)
         except BaseException:
             self.close()
             raise
         self._last_used = time.monotonic()
+
+    @staticmethod
+    async def _send_bytes(smtp: aiosmtplib.SMTP, mail: OutgoingMail) -> None:
+        """What send_message does after flattening: greet if not yet done (the extensions
+        decide the transfer encoding), then MAIL/RCPT/DATA. The addresses are ASCII (see
+        compose), so no SMTPUTF8."""
+        if smtp.is_ehlo_or_helo_needed:
+            try:
+                await smtp.ehlo()
+            except aiosmtplib.SMTPHeloError:
+                if not smtp.is_connected:
+                    raise
+                await smtp.helo()
+        eight_bit = smtp.supports_extension("8BITMIME")
+        await smtp.sendmail(mail.sender, [mail.to], mail.data("8bit" if eight_bit else "7bit"),
+                            mail_options=["BODY=8BITMIME"] if eight_bit else [])
 
     async def _drop_if_stale(self) -> bool:
         """Whether the mail goes on a connection kept from an earlier one."""

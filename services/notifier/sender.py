@@ -22,6 +22,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.notifier import store
+from services.notifier.compose import Composer
 from services.notifier.contacts import PatientContact
 from services.notifier.domain import (
     NO_ADDRESS,
@@ -33,7 +34,7 @@ from services.notifier.domain import (
     retry_delay_s,
     state_after_failure,
 )
-from services.notifier.mail import build_message, render, verify_url
+from services.notifier.mail import OutgoingMail, RenderedMail, build_message, render, verify_url
 from services.notifier.settings import NotifierSettings
 from shared import db
 from shared.events import Source, new_event
@@ -60,7 +61,7 @@ class _OptedOut(Exception):
 
 
 class Mailer(Protocol):
-    async def send(self, message: EmailMessage) -> None: ...
+    async def send(self, message: EmailMessage | OutgoingMail) -> None: ...
 
 
 class Sender:
@@ -72,6 +73,8 @@ class Sender:
         self._source = Source(service="notifier", region=settings.region)
         self._wake = asyncio.Event()
         self._next_due: datetime | None = None
+        self._composer = Composer(sender=settings.mail_from)
+        self._rendered: dict[tuple[str, str], RenderedMail] = {}
 
     async def run(self) -> None:
         listener = asyncio.create_task(listen(self._engine, store.DUE_CHANNEL, self._wake))
@@ -104,10 +107,10 @@ class Sender:
     async def send_due(self) -> int:
         self._wake.clear()  # what this round claims needs no wake-up of its own
         async with self._engine.begin() as conn:
-            rows = await store.claim_due(conn, limit=self._settings.sender_batch_size,
-                                         lease_s=self._settings.sender_lease_s)
-            # Mail added from now on brings its own wake-up; retries lower it (below).
-            self._next_due = await store.next_due(conn)
+            # Mail added from now on brings its own wake-up; retries lower next_due (below).
+            rows, self._next_due = await store.claim(
+                conn, limit=self._settings.sender_batch_size,
+                lease_s=self._settings.sender_lease_s)
         for row in rows:
             await self._send_one(row)
         return len(rows)
@@ -117,12 +120,7 @@ class Sender:
         try:
             address = await self._address(row)
             if address is not None:
-                mail = render(self._templates, row.recipient_kind,
-                              login_url=self._settings.login_url, reason=row.reason,
-                              verify_url=verify_url(self._settings.login_url, row.link_token))
-                await self._mailer.send(build_message(
-                    mail, notification_id=row.notification_id,
-                    sender=self._settings.mail_from, to=address))
+                await self._mailer.send(self._message(row, address))
         except _OptedOut:
             return await self._finish_without_address(row, OPTED_OUT)
         except Exception as exc:  # noqa: BLE001 - identity/SMTP failed: retry
@@ -132,6 +130,21 @@ class Sender:
         await self._mark_sent(row)
         OUTCOMES.labels("sent").inc()
         log.debug("notification sent", extra=ids)  # per event; counted in OUTCOMES
+
+    def _message(self, row: Row, address: str) -> EmailMessage | OutgoingMail:
+        if row.link_token is not None:  # a verification link: this mail's own text
+            mail = render(self._templates, row.recipient_kind,
+                          login_url=self._settings.login_url, reason=row.reason,
+                          verify_url=verify_url(self._settings.login_url, row.link_token))
+            return build_message(mail, notification_id=row.notification_id,
+                                 sender=self._settings.mail_from, to=address)
+        key = (row.recipient_kind, row.reason)  # bounded: the templates' reasons
+        cached = self._rendered.get(key)
+        if cached is None:
+            cached = self._rendered[key] = render(
+                self._templates, row.recipient_kind, login_url=self._settings.login_url,
+                reason=row.reason)
+        return self._composer.compose(cached, notification_id=row.notification_id, to=address)
 
     async def _mark_sent(self, row: Row) -> None:
         """The mail is out: record it, retrying while the database is away. Leaving it to

@@ -3,11 +3,21 @@ rows with a lease, then marks each sent, retried or given up."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import (
+    DateTime,
+    Row,
+    String,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -21,14 +31,21 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+# One statement per pending mail: the row's INSERT wakes the senders itself (delivered at
+# commit; a rolled-back transaction takes both away), as shared.outbox.Outbox does. A row
+# that already exists (the same event again: its id derives from the event's) inserts
+# nothing and so returns, and NOTIFYs, nothing: nothing new is due. Built once: only the
+# values change per call.
+_ADD_PENDING = (insert(n).on_conflict_do_nothing(index_elements=[n.c.notification_id])
+                .returning(func.pg_notify(literal(DUE_CHANNEL, String), literal("", String))))
+
+
 async def add_pending(conn: AsyncConnection, notification: NewNotification, *,
                       not_before: datetime | None = None) -> None:
     # The inbox already drops a redelivered event; the derived id makes this safe regardless.
     later = {"next_attempt_at": not_before} if not_before is not None else {}
-    await conn.execute(insert(n).values(**asdict(notification), state=PENDING, **later)
-                       .on_conflict_do_nothing(index_elements=[n.c.notification_id]))
-    # Wakes the senders (delivered at commit) instead of their polling for due mail.
-    await conn.execute(text(f"SELECT pg_notify('{DUE_CHANNEL}', '')"))
+    # vars, not dataclasses.asdict: that deep-copies every value (ids included) per call.
+    await conn.execute(_ADD_PENDING, {**vars(notification), "state": PENDING, **later})
 
 
 async def cancel_pending(conn: AsyncConnection, conversation_id: str, reason: str) -> None:
@@ -38,20 +55,51 @@ async def cancel_pending(conn: AsyncConnection, conversation_id: str, reason: st
                        .values(state=CANCELLED))
 
 
+def _claim_statement():
+    """One statement for what were two (claim, then the earliest due time): the due rows
+    locked and leased (`claimed`), and beside them when the next pending mail comes due. All
+    parts of a statement see one snapshot, so the minimum cannot see the leases just set: it
+    takes the pending rows other than those claimed, and the lease's end if any was."""
+    now = bindparam("now", type_=DateTime(timezone=True))
+    until = bindparam("lease_until", type_=DateTime(timezone=True))
+    due = (select(n.c.notification_id).where(n.c.state == PENDING, n.c.next_attempt_at <= now)
+           .order_by(n.c.next_attempt_at).limit(bindparam("limit"))
+           .with_for_update(skip_locked=True).cte("due"))
+    claimed = (update(n).where(n.c.notification_id == due.c.notification_id)
+               .values(next_attempt_at=until).returning(*n.c).cte("claimed"))
+    others = (select(func.min(n.c.next_attempt_at))
+              .where(n.c.state == PENDING,
+                     ~exists().where(due.c.notification_id == n.c.notification_id))
+              .scalar_subquery())
+    lease_end = select(until).where(exists(select(claimed.c.notification_id))).scalar_subquery()
+    head = select(func.least(others, lease_end).label("next_due")).subquery("head")
+    return (select(head.c.next_due, *claimed.c)
+            .select_from(head.outerjoin(claimed, true())))
+
+
+_CLAIM = _claim_statement()
+
+
+async def claim(conn: AsyncConnection, *, limit: int,
+                lease_s: float) -> tuple[list[Row], datetime | None]:
+    """Take due pending rows for `lease_s` (other senders skip them meanwhile, and if this one
+    dies before finishing they come due again when the lease runs out), and say when the
+    earliest pending notification then comes due (a retry, a reminder, a lease that runs
+    out), so the sender sleeps until then rather than polling."""
+    now = _now()
+    result = (await conn.execute(_CLAIM, {"now": now, "limit": limit,
+                                          "lease_until": now + timedelta(seconds=lease_s)}))
+    rows = list(result.all())
+    claimed = [r for r in rows if r.notification_id is not None]
+    return claimed, rows[0].next_due if rows else None
+
+
 async def claim_due(conn: AsyncConnection, *, limit: int, lease_s: float) -> list[Row]:
-    """Take due pending rows for `lease_s`: other senders skip them meanwhile, and if this one
-    dies before finishing they come due again when the lease runs out."""
-    due = (select(n.c.notification_id).where(n.c.state == PENDING, n.c.next_attempt_at <= _now())
-           .order_by(n.c.next_attempt_at).limit(limit).with_for_update(skip_locked=True))
-    result = await conn.execute(
-        update(n).where(n.c.notification_id.in_(due.scalar_subquery()))
-        .values(next_attempt_at=_now() + timedelta(seconds=lease_s)).returning(*n.c))
-    return list(result.all())
+    return (await claim(conn, limit=limit, lease_s=lease_s))[0]
 
 
 async def next_due(conn: AsyncConnection) -> datetime | None:
-    """When the earliest pending notification comes due (a retry, a reminder, a lease that
-    runs out), so the sender sleeps until then rather than polling."""
+    """When the earliest pending notification comes due (on its own; `claim` says it too)."""
     return await conn.scalar(select(func.min(n.c.next_attempt_at)).where(n.c.state == PENDING))
 
 

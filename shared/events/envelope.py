@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.ids import uuid7
 
+ACTOR_ID_MAX = 100  # services/audit/tables.py: records.actor_id
+
 
 class Contract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
@@ -24,9 +26,11 @@ class Source(Contract):
 
 
 class Actor(Contract):
-    """Who caused the event, by pseudonymous id only (never a personnummer or a name)."""
+    """Who caused the event, by pseudonymous id only (never a personnummer or a name). The
+    bound is the audit log's column: a longer id is refused where the event is made, instead
+    of being dead-lettered by the audit consumer."""
 
-    id: str
+    id: str = Field(min_length=1, max_length=ACTOR_ID_MAX)
     role: Literal["patient", "staff", "system"]
 
 

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
+from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
 
 from shared.events import Source, new_event
 from shared.events.contracts import CareUnitRegistered, PatientActivated, PatientRegistered
 from shared.events.topics import dead_letter
-from shared.inbox import BATCH_FALLBACKS, EventConsumer, RejectEvent
-from shared.kafka import encode, make_producer
+from shared.inbox import BATCH_FALLBACKS, COMMIT_EVERY_S, EventConsumer, RejectEvent
+from shared.kafka import encode, make_admin, make_producer
 from tests.integration.conftest import effects, inbox_table
 from tests.integration.test_outbox import read_all
 
@@ -170,3 +172,62 @@ async def test_a_fetched_batch_is_one_transaction_and_a_poison_event_is_dead_let
     await producer.stop()
     assert [json.loads(r.value)["reason"] for r in letters] == [
         "handler failed 3 times: DataError"]
+
+
+async def test_offsets_are_committed_at_most_once_a_second_and_at_the_first_idle_round(
+        infra, scratch_engine, topic):
+    """A stream of events spaced apart is applied event by event, but its offsets are
+    committed at most once a second (one commit per fetched batch was one per event at light
+    load); once the stream stops, the first idle round commits the last applied offset, so a
+    restarted consumer would not see them again."""
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-commits", infra.cfg.kafka_auth())
+    await producer.start()
+    name = f"commits-{topic}"
+    consumer = EventConsumer(
+        name=name, topics=[topic], bootstrap=infra.cfg.kafka_bootstrap,
+        auth=infra.cfg.kafka_auth(), engine=scratch_engine, inbox=inbox_table,
+        handlers={"identity.patient_registered.v1": apply_effect}, producer=producer)
+    events = [new_event(PatientRegistered(patient_id=f"p-c{i}"), source=SOURCE, subject="s")
+              for i in range(21)]
+
+    async def applied(n: int) -> bool:
+        async with scratch_engine.connect() as conn:
+            return (await conn.execute(select(func.count()).select_from(effects).where(
+                effects.c.event_id.in_([str(e.event_id) for e in events[:n]])))).scalar_one() == n
+
+    def commits() -> float:
+        return REGISTRY.get_sample_value("consumer_offset_commits_total",
+                                         {"consumer": name}) or 0.0
+
+    admin = make_admin(infra.cfg.kafka_bootstrap, infra.cfg.kafka_auth())
+    await admin.start()
+    task = asyncio.create_task(consumer.run())
+    try:
+        await producer.send_and_wait(topic, encode(events[0]), key=b"k")
+        await wait_for(lambda: applied(1))  # joined the group and caught up
+        before, started = commits(), time.monotonic()
+        for event in events[1:]:  # one at a time, so each is its own fetched batch
+            await producer.send_and_wait(topic, encode(event), key=b"k")
+            await asyncio.sleep(0.03)
+        await wait_for(lambda: applied(len(events)))
+        streamed_s = time.monotonic() - started
+
+        async def all_committed() -> bool:
+            committed = await admin.list_consumer_group_offsets(name)
+            return sum(m.offset for m in committed.values()) == len(events)
+        await wait_for(all_committed)
+        assert not task.done()
+    finally:
+        task.cancel()
+        await admin.close()
+        await producer.stop()
+    sent = commits() - before
+    assert sent < len(events) - 1  # not one per event
+    assert sent <= streamed_s / COMMIT_EVERY_S + 2  # once a second, and the idle round's
+
+
+async def wait_for(done, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not await done():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)

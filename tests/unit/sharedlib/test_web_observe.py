@@ -90,3 +90,11 @@ async def test_the_body_limit_stays_outermost_and_unmatched_paths_are_one_label(
     before = count("unmatched", "GET", 404)
     assert (await client.get("/no/such/path")).status_code == 404
     assert count("unmatched", "GET", 404) == before + 1
+
+
+@pytest.mark.parametrize("given", ["x" * 65, "a b", "<script>"])
+async def test_an_overlong_or_odd_correlation_id_is_replaced(client, given) -> None:
+    answer = await client.post("/things/abc-3", headers={"x-correlation-id": given})
+    assert answer.status_code == 200
+    assert answer.headers["x-correlation-id"] != given
+    assert len(answer.headers["x-correlation-id"]) == 36  # a fresh uuid instead
