@@ -24,7 +24,8 @@ from shared.events import EventData, topics, wiring
 from shared.inbox import BatchHandler, EventConsumer, Handler
 from shared.kafka import KafkaAuth, TopicPolicy, ensure_event_topics, make_producer
 from shared.migrations import Migrations
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox
+from shared.outbox_relay import OutboxRelay
 from shared.settings import ServiceSettings
 from shared.supervise import Supervised
 

@@ -1,8 +1,8 @@
 """Appending a consumed batch of events to the audit log in a few statements: one look-up of
 the event ids already recorded, the chain (hashes, signatures) computed here for every new
 record, one insert of all records and one move of the head; then what follows them (the
-chain's `after_batch`: facts, reviews, the auditors' stream) and the checkpoints that fall in
-the batch.
+chain's `after_batch`: facts, reviews, the auditors' stream in one outbox statement) and the
+checkpoints that fall in the batch, each after the stream records of the records up to it.
 
 The records, hashes, signatures and checkpoints are those that store.append would make one
 by one in the same order (tests/integration/test_audit_batch.py compares both). The shared
@@ -12,6 +12,7 @@ when a batch fails and is applied one event at a time."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from uuid import UUID
 
 from sqlalchemy import select, update
@@ -56,17 +57,15 @@ async def append_batch(conn: AsyncConnection, envelopes: Sequence[Envelope],
     await conn.execute(update(chain_head).where(chain_head.c.id == 1)
                        .values(seq=seq, hash=digest))
     store.remember_head(conn, store.Head(seq, digest))
-    hashes = {row["seq"]: row["hash"] for row in rows}
-
-    async def checkpoint_if_due(entry: AuditEntry) -> None:
-        if entry.seq % chain.checkpoint_every == 0:
-            await store.checkpoint(conn, chain, entry.seq, hashes[entry.seq])
-
+    checkpoints: store.Then = {
+        row["seq"]: partial(store.checkpoint, conn, chain, row["seq"], row["hash"])
+        for row in rows if row["seq"] % chain.checkpoint_every == 0}
     if chain.after_batch is not None:
-        await chain.after_batch(conn, entries, checkpoint_if_due)
+        await chain.after_batch(conn, entries, checkpoints)
     else:
         for entry in entries:
             if chain.after is not None:
                 await chain.after(conn, entry)
-            await checkpoint_if_due(entry)
+            if (checkpoint := checkpoints.get(entry.seq)) is not None:
+                await checkpoint()
     return entries

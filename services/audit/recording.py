@@ -2,13 +2,14 @@
 patient, staff member) for the auditors' searches, its selection for review, and its
 publication on the auditors' stream through the outbox (no loss, no duplicates: the stream
 record's event id is derived from the record's, one per care unit). For a consumed batch
-(services.audit.batch) the facts and units of all its records go in one insert each, with
-the same rows and stream records as one by one."""
+(services.audit.batch) the facts and units of all its records go in one insert each, and
+its stream records in one outbox statement (split only where a checkpoint's event falls
+between them), with the same rows and stream records, in the same order, as one by one."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +25,7 @@ from services.audit.tables_stream import record_units, reviews
 from shared.events import Source, new_event
 from shared.events.contracts import AuditEventRecorded
 from shared.events.topics import AUDIT
-from shared.outbox import Outbox
+from shared.outbox import Item, Outbox
 
 STREAM_NAMESPACE = uuid.UUID("6f1b8a52-7f0e-4b8e-9a51-2f0b6a0c4d11")
 NO_UNIT = "-"  # the stream's key for records that concern no care unit
@@ -52,10 +53,11 @@ class Recording:
         return facts
 
     async def after_batch(self, conn: AsyncConnection, entries: list[AuditEntry],
-                          then: Callable[[AuditEntry], Awaitable[Any]]) -> list[Facts]:
-        """after_append for consecutive records, `then` called after each one's stream
-        records. The facts of all go in first, so each read's review selection sees the
-        assignments earlier in the batch, as it would one by one."""
+                          then: Mapping[int, Callable[[], Awaitable[Any]]]) -> list[Facts]:
+        """after_append for consecutive records; `then[seq]` (a checkpoint) is called right
+        after that record's stream records, as one by one. The facts of all go in first, so
+        each read's review selection sees the assignments earlier in the batch, as it would
+        one by one."""
         found = await _with_patients(conn, [facts_of(entry) for entry in entries])
         # One multi-row insert each (RETURNING: see services.audit.batch).
         await conn.execute(facts_table.insert().returning(facts_table.c.seq), [
@@ -67,11 +69,20 @@ class Recording:
         for entry, facts in zip(entries, found, strict=True):
             if entry.event_type == OPENED:
                 await self._select_for_review(conn, entry, facts)
+        stream: list[Item] = []
         for entry, facts in zip(entries, found, strict=True):
             if self.outbox is not None:
-                await self.publish(conn, entry, facts)
-            await then(entry)
+                stream += self.stream_records(entry, facts)
+            if (follow := then.get(entry.seq)) is not None:
+                await self._enqueue(conn, stream)  # what comes before its event, first
+                stream = []
+                await follow()
+        await self._enqueue(conn, stream)
         return found
+
+    async def _enqueue(self, conn: AsyncConnection, stream: list[Item]) -> None:
+        if self.outbox is not None:
+            await self.outbox.enqueue_many(conn, stream)
 
     async def _select_for_review(self, conn: AsyncConnection, entry: AuditEntry,
                                  facts: Facts) -> None:
@@ -94,6 +105,11 @@ class Recording:
 
     async def publish(self, conn: AsyncConnection, entry: AuditEntry, facts: Facts) -> None:
         assert self.outbox is not None
+        await self.outbox.enqueue_many(conn, self.stream_records(entry, facts))
+
+    def stream_records(self, entry: AuditEntry, facts: Facts) -> list[Item]:
+        """The record's events on the auditors' stream: one per care unit it concerns."""
+        items: list[Item] = []
         units: list[str | None] = list(facts.units) or [None]
         for unit in units:
             event_id = uuid.uuid5(STREAM_NAMESPACE, f"{entry.event_id}/{unit or NO_UNIT}")
@@ -101,9 +117,10 @@ class Recording:
                 seq=entry.seq, record_event_id=entry.event_id, unit_id=unit,
                 resource=balp.audit_event(entry, facts, unit, resource_id=str(event_id)))
             key = unit or NO_UNIT
-            event = new_event(data, source=self.source, subject=key, event_id=event_id,
-                              correlation_id=uuid.UUID(entry.correlation_id))
-            await self.outbox.enqueue(conn, AUDIT, key, event)
+            items.append((AUDIT, key, new_event(data, source=self.source, subject=key,
+                                                event_id=event_id, correlation_id=uuid.UUID(
+                                                    entry.correlation_id))))
+        return items
 
 
 async def _patient_of(conn: AsyncConnection, conversation_id: str) -> str | None:

@@ -4,7 +4,7 @@ chain."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
@@ -22,7 +22,8 @@ from shared.events.contracts import AuditCheckpointSigned
 from shared.events.topics import AUDIT
 from shared.outbox import Outbox
 
-After = Callable[[AuditEntry], Awaitable[Any]]
+# What follows given records of a batch, by seq (their checkpoints): see Chain.after_batch.
+Then = Mapping[int, Callable[[], Awaitable[Any]]]
 
 
 def _now() -> datetime:
@@ -41,8 +42,8 @@ class Chain:
     # review selection, the auditors' stream), for consumed and reconciled records alike.
     after: Callable[[AsyncConnection, AuditEntry], Awaitable[Any]] | None = None
     # The same for a batch of records (services.audit.batch), in a few statements; it calls
-    # the given function after each record's own work (its checkpoint, if due, follows it).
-    after_batch: Callable[[AsyncConnection, list[AuditEntry], After], Awaitable[Any]] | None \
+    # then[seq] right after that record's own work (its checkpoint, if due, follows it).
+    after_batch: Callable[[AsyncConnection, list[AuditEntry], Then], Awaitable[Any]] | None \
         = None
     clock: Callable[[], datetime] = _now  # recorded_at and signed_at; tests fix it
 

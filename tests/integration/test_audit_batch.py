@@ -23,7 +23,7 @@ from services.audit.handlers import make_batch_handler, make_handlers
 from services.audit.recording import Recording
 from services.audit.review import ReviewPolicy
 from services.audit.tables_stream import facts, record_units, reviews
-from shared.events import Actor, Envelope, new_event
+from shared.events import Actor, Envelope, Source, new_event
 from shared.events.contracts import MessageOpened, PatientRegistered
 from shared.events.wiring import wire_name
 from shared.inbox import BATCH_FALLBACKS, EventConsumer
@@ -147,14 +147,15 @@ async def test_a_batch_of_recorded_events_appends_nothing_and_the_next_continues
 
 async def test_a_failing_batch_is_applied_one_event_at_a_time(infra, one_log, topic):
     """Through the inbox as the service runs it: a clean partition's batch goes through the
-    batch handler; a batch with a poison event (an actor id longer than the log's column)
-    fails whole, then its events are appended one by one and the poison one dead-lettered."""
+    batch handler; a batch with a poison event (a source service name longer than the log's
+    column: valid as an event, refused by the database) fails whole, then its events are
+    appended one by one and the poison one dead-lettered."""
     engine, chain = one_log, recording_chain(every=1000)
     producer = make_producer(infra.cfg.kafka_bootstrap, "it-audit-batch", infra.cfg.kafka_auth())
     await producer.start()
     clean, poisoned = workflow(4), workflow(5)
-    poison = new_event(PatientRegistered(patient_id="p-x"), source=clean[0].source,
-                       subject="p-x", actor=Actor(id="a" * 150, role="patient"))
+    poison = new_event(PatientRegistered(patient_id="p-x"), subject="p-x",
+                       source=Source(service="s" * 150, region=clean[0].source.region))
     poisoned.insert(3, poison)
     batches = 0
     record_batch = make_batch_handler(chain)
@@ -211,3 +212,29 @@ async def test_the_runtime_role_moves_the_head_only_forward_onto_a_stored_record
                 await log.forge(conn, last + 1, template_seq=last)
             await conn.execute(text(f"UPDATE audit_chain_head SET {target}"))
     assert (await log.verify(engine)).ok
+
+
+@pytest.mark.parametrize("every", [1000, 4])
+async def test_a_batch_sends_its_stream_records_in_one_outbox_statement(one_log, every):
+    """One outbox INSERT for the batch's stream records, split only where a checkpoint's
+    event goes between them (as one by one, where the checkpoint follows its record)."""
+    from sqlalchemy import event as sa_event
+
+    engine, chain = one_log, recording_chain(every)
+    events = workflow(7)  # seqs 1..11: checkpoints at 4 and 8 when every 4
+    inserts: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO outbox"):
+            inserts.append(statement)
+    sa_event.listen(engine.sync_engine, "before_cursor_execute", seen)
+    try:
+        async with engine.begin() as conn:
+            appended = await batch.append_batch(conn, events, chain)
+    finally:
+        sa_event.remove(engine.sync_engine, "before_cursor_execute", seen)
+    assert len(appended) == len(events)
+    assert len(inserts) == (1 if every == 1000 else 3 + 2)  # + each checkpoint's own event
+    stream = [row for row in (await contents(engine))["outbox"] if len(row) == 5]  # see _event
+    seqs = [json.loads(row[4])["data"]["seq"] for row in stream]
+    assert seqs == sorted(seqs) and set(seqs) == {e.seq for e in appended}

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from shared.events import Source, new_event
 from shared.events.contracts import PatientRegistered
 from shared.kafka import make_producer
-from shared.outbox import OutboxRelay
+from shared.outbox_relay import OutboxRelay
 from tests.integration.conftest import outbox_table
 
 pytestmark = pytest.mark.integration
@@ -189,3 +189,61 @@ async def test_one_statement_per_event_and_its_notify_comes_with_the_commit(
         kept = set((await conn.execute(select(outbox_table.c.event_id).where(
             outbox_table.c.event_id.in_([e.event_id for e in events])))).scalars())
     assert kept == {events[1].event_id, events[2].event_id}
+
+
+async def test_enqueue_many_is_one_statement_in_order_with_its_notify_at_commit(
+        infra, scratch_engine, topic):
+    """A batch of events: one INSERT (compiled once, whatever the batch's size), the outbox
+    ids in the order given (the relay publishes in id order), one notification at commit
+    and none before, and a rolled-back savepoint takes its rows and notification away."""
+    import psycopg
+    from sqlalchemy import event as sa_event
+    from sqlalchemy.engine.default import CACHE_MISS
+
+    from shared.outbox import Outbox, _libpq_dsn
+
+    channel = f"it_{topic.replace('-', '_')}_many"
+    box = Outbox(outbox_table, channel=channel)
+
+    def batch(n: int, key: str) -> list:
+        return [(topic, f"{key}-{i % 3}", new_event(PatientRegistered(patient_id=f"p-{i}"),
+                                                    source=SOURCE, subject=key))
+                for i in range(n)]
+    dropped, sizes = batch(4, "dropped"), [batch(n, f"kept{n}") for n in (2, 7, 40)]
+    statements: list[tuple[str, bool]] = []
+
+    def seen(_conn, _cursor, statement, _params, context, _many) -> None:
+        statements.append((statement, context.cache_hit is CACHE_MISS))
+
+    async with await psycopg.AsyncConnection.connect(_libpq_dsn(scratch_engine),
+                                                     autocommit=True) as listener:
+        await listener.execute(f'LISTEN "{channel}"')
+
+        async def heard(timeout: float) -> int:
+            return len([n async for n in listener.notifies(timeout=timeout)])
+
+        async with scratch_engine.begin() as conn:
+            savepoint = await conn.begin_nested()
+            await box.enqueue_many(conn, dropped)
+            await savepoint.rollback()
+        assert await heard(0.5) == 0
+        sa_event.listen(scratch_engine.sync_engine, "before_cursor_execute", seen)
+        try:
+            async with scratch_engine.begin() as conn:
+                for items in sizes:
+                    await box.enqueue_many(conn, items)
+                await box.enqueue_many(conn, [])
+                assert await heard(0.3) == 0  # nothing before the commit
+        finally:
+            sa_event.remove(scratch_engine.sync_engine, "before_cursor_execute", seen)
+        assert await heard(2.0) == 1
+    assert len(statements) == 3, statements  # one per batch, none for an empty one
+    assert [miss for _, miss in statements[1:]] == [False, False]  # compiled once
+    kept = [e for items in sizes for _, _, e in items]
+    async with scratch_engine.connect() as conn:
+        stored = (await conn.execute(
+            select(outbox_table.c.event_id, outbox_table.c.key)
+            .where(outbox_table.c.event_id.in_([e.event_id for e in kept + [
+                e for _, _, e in dropped]])).order_by(outbox_table.c.id))).all()
+    assert [row.event_id for row in stored] == [e.event_id for e in kept]
+    assert [row.key for row in stored] == [key for items in sizes for _, key, _ in items]

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from shared.events import Source, new_event
 from shared.events.contracts import PatientRegistered
 from shared.kafka import make_producer
-from shared.outbox import OutboxRelay
+from shared.outbox_relay import OutboxRelay
 from tests.integration.conftest import outbox_table
 from tests.integration.test_outbox import read_all
 

@@ -16,7 +16,8 @@ import pytest
 from services.messaging.patient import resend
 from services.messaging.patient.tables import conversations, messages, metadata, outbox_table
 from shared.kafka import make_producer
-from shared.outbox import Outbox, OutboxRelay
+from shared.outbox import Outbox
+from shared.outbox_relay import OutboxRelay
 from tests.integration.test_outbox import read_all
 
 pytestmark = pytest.mark.integration

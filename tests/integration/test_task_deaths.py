@@ -20,7 +20,7 @@ from shared.events.contracts import PatientRegistered
 from shared.events.topics import dead_letter
 from shared.inbox import EventConsumer
 from shared.kafka import encode, make_producer
-from shared.outbox import OutboxRelay
+from shared.outbox_relay import OutboxRelay
 from tests.integration.conftest import effects, inbox_table
 from tests.integration.test_inbox import apply_effect, consume_until
 from tests.integration.test_outbox import read_all
