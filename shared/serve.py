@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import uvicorn
 
 from shared import logs
@@ -13,9 +15,9 @@ from shared.settings import ServiceSettings
 # instant and get "server disconnected" (the gateway answered such a request 502).
 KEEP_ALIVE_S = 75
 
-
 # uvicorn's options for every service (also what tests start servers with).
-UVICORN_OPTIONS = {"log_config": None, "access_log": False, "timeout_keep_alive": KEEP_ALIVE_S}
+UVICORN_OPTIONS: dict[str, Any] = {"log_config": None, "access_log": False,
+                                   "timeout_keep_alive": KEEP_ALIVE_S}
 
 
 def serve(app_factory, settings: ServiceSettings, service: str) -> None:
