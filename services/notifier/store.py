@@ -94,15 +94,6 @@ async def claim(conn: AsyncConnection, *, limit: int,
     return claimed, rows[0].next_due if rows else None
 
 
-async def claim_due(conn: AsyncConnection, *, limit: int, lease_s: float) -> list[Row]:
-    return (await claim(conn, limit=limit, lease_s=lease_s))[0]
-
-
-async def next_due(conn: AsyncConnection) -> datetime | None:
-    """When the earliest pending notification comes due (on its own; `claim` says it too)."""
-    return await conn.scalar(select(func.min(n.c.next_attempt_at)).where(n.c.state == PENDING))
-
-
 async def mark_sent(conn: AsyncConnection, notification_id: UUID) -> bool:
     done = await conn.execute(
         update(n).where(n.c.notification_id == notification_id, n.c.state == PENDING)

@@ -55,7 +55,7 @@ async def test_a_reminder_is_cancelled_by_reading_and_comes_due_once_when_unread
     assert await states(engine, read_one) == {"messaging.reply_delivered.v1": PENDING,
                                               REMINDER: PENDING}
     async with engine.begin() as conn:  # now: only the immediate mails are due
-        due = await store.claim_due(conn, limit=10, lease_s=60)
+        due, _ = await store.claim(conn, limit=10, lease_s=60)
     assert sorted(r.reason for r in due) == ["messaging.reply_delivered.v1"] * 2
 
     await apply(engine, handlers, new_event(MessageRead(
@@ -64,7 +64,7 @@ async def test_a_reminder_is_cancelled_by_reading_and_comes_due_once_when_unread
     assert (await states(engine, read_one))[REMINDER] == CANCELLED
     await asyncio.sleep(max(0.0, scheduled + REMINDER_AFTER_S + 0.5 - time.monotonic()))
     async with engine.begin() as conn:
-        due = await store.claim_due(conn, limit=10, lease_s=60)
+        due, _ = await store.claim(conn, limit=10, lease_s=60)
     assert [(r.conversation_id, r.reason, r.recipient_ref) for r in due] == [
         (unread, REMINDER, "pat-1")]
 
