@@ -91,6 +91,14 @@ async def http_requests(urls: dict[str, str]) -> dict[str, float]:
 async def kafka_records(bootstrap: str, login: dict | None = None) -> tuple[int, int]:
     """(records produced, records consumed and committed) so far, over every topic and
     every consumer group. `login`: aiokafka's SASL options (the stack's admin)."""
+    by_topic, by_group = await kafka_records_by_name(bootstrap, login)
+    return sum(by_topic.values()), sum(by_group.values())
+
+
+async def kafka_records_by_name(bootstrap: str, login: dict | None = None
+                                ) -> tuple[dict[str, int], dict[str, int]]:
+    """Records produced so far per topic (end offsets) and consumed per consumer group
+    (committed offsets): where a workflow's records go and who reads them."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, **(login or {}))
     # no group: only reads offsets
     reader = AIOKafkaConsumer(bootstrap_servers=bootstrap, **(login or {}))
@@ -100,10 +108,13 @@ async def kafka_records(bootstrap: str, login: dict | None = None) -> tuple[int,
         topics = [t for t in await admin.list_topics() if not t.startswith("__")]
         tps = [TopicPartition(d["topic"], p["partition"])
                for d in await admin.describe_topics(topics) for p in d["partitions"]]
-        produced = sum((await reader.end_offsets(tps)).values())
+        produced: dict[str, int] = {}
+        for tp, end in (await reader.end_offsets(tps)).items():
+            produced[tp.topic] = produced.get(tp.topic, 0) + end
         groups = [g[0] for g in await admin.list_consumer_groups()]
         offsets = await asyncio.gather(*(admin.list_consumer_group_offsets(g) for g in groups))
-        consumed = sum(max(m.offset, 0) for o in offsets for m in o.values())
+        consumed = {g: sum(max(m.offset, 0) for m in o.values())
+                    for g, o in zip(groups, offsets, strict=True)}
     finally:
         await reader.stop()
         await admin.close()

@@ -78,10 +78,17 @@ def add_replicas(stack: Stack, names: list[str]) -> list[str]:
     return added
 
 
-async def _counters(stack: Stack, urls: dict[str, str]) -> tuple[dict, int, tuple[int, int]]:
+async def _counters(stack: Stack, urls: dict[str, str]
+                    ) -> tuple[dict, int, tuple[dict[str, int], dict[str, int]]]:
     return (await measure.http_requests(urls), await measure.pg_commits(stack.cfg),
-            await measure.kafka_records(stack.cfg.kafka_bootstrap,
-                                        stack.cfg.kafka_auth().client_options()))
+            await measure.kafka_records_by_name(stack.cfg.kafka_bootstrap,
+                                                stack.cfg.kafka_auth().client_options()))
+
+
+def _per_workflow(after: dict[str, int], before: dict[str, int], n: int) -> dict[str, float]:
+    """What each topic or group gained during the run, per workflow (zeros left out)."""
+    gained = {k: (v - before.get(k, 0)) / n for k, v in sorted(after.items())}
+    return {k: round(v, 2) for k, v in gained.items() if v}
 
 
 PG_STAT_LAG_S = 11.0
@@ -118,8 +125,10 @@ async def calibrate(stack: Stack, people: workflow.People,
            "pg_commits": (commits1 - commits_idle - idle_rate * busy_s) / n,
            "pg_commits_idle_per_s": idle_rate,
            "idle_cpu_ms_per_s": {k: round(v / idle_s, 1) for k, v in sorted(idle_cpu.items())},
-           "kafka_produced": (kafka1[0] - kafka0[0]) / n,
-           "kafka_consumed": (kafka1[1] - kafka0[1]) / n}
+           "kafka_produced": (sum(kafka1[0].values()) - sum(kafka0[0].values())) / n,
+           "kafka_consumed": (sum(kafka1[1].values()) - sum(kafka0[1].values())) / n,
+           "kafka_produced_by_topic": _per_workflow(kafka1[0], kafka0[0], n),
+           "kafka_consumed_by_group": _per_workflow(kafka1[1], kafka0[1], n)}
     # Served upstream beyond what the gateway forwarded = service-to-service calls.
     internal = sum(served.values()) - 2 * raw["gateway_requests"]
     counts = Counts(round(raw["gateway_requests"]), max(round(internal), 0),
