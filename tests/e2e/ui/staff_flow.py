@@ -1,6 +1,6 @@
 """Helpers of the staff pages' browser tests: a fresh care unit with its own staff (through
 the staff catalogue import), logging a member of staff in through identity's login page
-(HSA-id, password, TOTP), axe on a page that answered a POST, and waiting for a row."""
+(HSA-id, password, TOTP), a screenshot and axe of the page as shown, and waiting for a row."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from playwright.async_api import Page, expect
 
 from tests.e2e import oidc_flow
 from tests.e2e.staffing import Staff, Unit, hsa_id, import_catalogue, write_ldif
-from tests.e2e.ui.harness import AXE, WCAG_TAGS, Ui
+from tests.e2e.ui.harness import Ui, assert_accessible
 
 ADMIN, CLINICIAN = "message_administrator", "clinician"
 
@@ -58,23 +58,9 @@ async def login_staff(ui: Ui, page: Page, staff_hsa_id: str, next_path: str) -> 
 
 
 async def check_here(ui: Ui, page: Page, name: str, *, docs: bool = False) -> None:
-    """Screenshot and axe of the page as shown, also when it answered a POST (which a second
-    browser could not load again): its HTML is put into a page at the gateway's origin, so
-    the stylesheets load and contrast is judged as the person sees it."""
+    """Screenshot and axe of the page as shown, also when it answered a POST."""
     await ui.shot(page, name, docs=docs)
-    context = await ui.browser.new_context(bypass_csp=True)
-    try:
-        probe = await context.new_page()
-        await probe.goto(ui.gateway + "/no-such-page-axe-probe")
-        await probe.set_content(await page.content(), wait_until="load")
-        await probe.add_script_tag(path=str(AXE))
-        result = await probe.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    finally:
-        await context.close()
-    bad = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
-           for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, f"{name}: {bad}"
+    await assert_accessible(page, name)
 
 
 async def reload_until(page: Page, url: str, selector: str, timeout: float = 90) -> None:

@@ -18,7 +18,7 @@ from playwright.async_api import expect
 
 from devstack.services import service_specs
 from tests.e2e.support import SEED
-from tests.e2e.ui.harness import REPO, assert_accessible
+from tests.e2e.ui.harness import REPO, assert_accessible, serious_violations
 
 pytestmark = pytest.mark.e2e
 PATIENT = SEED["patients"][0]["personnummer"]
@@ -47,6 +47,26 @@ async def test_start_page_in_both_languages_is_accessible_and_has_no_inline_code
     assert await page.title() == "Welcome – Mina vårdkontakter"
     await ui.shot(page, "start-anonymous-en")
     await assert_accessible(page)
+
+
+async def test_the_accessibility_check_finds_what_it_is_there_to_find(ui) -> None:
+    """The axe check (one probe page kept for the session) judges each page anew: a page
+    with an unlabelled image and grey-on-white text fails, and the same page without them
+    passes afterwards."""
+    page = await ui.page()
+    await page.goto(ui.gateway + "/")
+    await page.evaluate("""() => {
+        const main = document.querySelector('main');
+        main.insertAdjacentHTML('beforeend', '<img src="/static/none.png">');
+        const faint = document.createElement('p');
+        faint.textContent = 'Knappt synlig text';
+        faint.setAttribute('style', 'color: #ddd; background: #fff');
+        main.appendChild(faint);
+    }""")
+    found = {v["id"] for v in await serious_violations(page)}
+    assert {"image-alt", "color-contrast"} <= found, found
+    await page.goto(ui.gateway + "/")
+    assert await serious_violations(page) == []
 
 
 @pytest.mark.parametrize("lang, title", [("sv", "Sidan hittades inte"),

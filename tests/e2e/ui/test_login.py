@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from tests.e2e.support import SEED
-from tests.e2e.ui.harness import AXE, WCAG_TAGS
+from tests.e2e.ui.harness import assert_accessible
 from tests.unit.identity.test_login_i18n import foreign_phrases
 
 pytestmark = pytest.mark.e2e
@@ -38,27 +38,7 @@ async def check(ui, page: Page, lang: str, name: str) -> None:
     leaked = [p for p in foreign_phrases(lang) if p in text]
     assert not leaked, f"{name} ({lang}) shows untranslated: {leaked}"
     await expect(page.locator("a.govuk-skip-link")).to_have_attribute("href", "#main-content")
-    await axe_here(ui, page, name)
-
-
-async def axe_here(ui, page: Page, name: str) -> None:
-    """axe on the page as shown, also when it answered a POST (which a second browser could
-    not load again): its HTML is put into a page at identity's origin, so the stylesheets
-    load and contrast is judged as the person sees it (see staff_flow.check_here)."""
-    context = await ui.browser.new_context(bypass_csp=True)
-    try:
-        probe = await context.new_page()
-        origin = re.match(r"https?://[^/]+", page.url).group(0)
-        await probe.goto(origin + "/no-such-page-axe-probe")
-        await probe.set_content(await page.content(), wait_until="load")
-        await probe.add_script_tag(path=str(AXE))
-        result = await probe.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_TAGS)
-    finally:
-        await context.close()
-    bad = [(v["id"], v["help"], [n["target"] for n in v["nodes"][:3]])
-           for v in result["violations"] if v["impact"] in ("serious", "critical")]
-    assert not bad, f"{name}: {bad}"
+    await assert_accessible(page, name)
 
 
 async def identity_login_page(ui, lang: str) -> Page:
