@@ -133,8 +133,14 @@ class EventConsumer:
                 # purge, the commit after a burst), so it need not be shorter than the
                 # broker's fetch wait.
                 batches = await consumer.getmany(timeout_ms=IDLE_ROUND_MS, max_records=200)
+                if batches:
+                    # One transaction for the whole fetch, whichever partitions its records
+                    # came from: under load a fetch brings a record or two from each of many
+                    # partitions, and a transaction per partition was then one per event.
+                    # Each partition's records stay in their order.
+                    await self.process_batch(
+                        [record for records in batches.values() for record in records])
                 for tp, records in batches.items():
-                    await self.process_batch(records)
                     offsets.applied(tp, records[-1].offset + 1)
                 if not batches or offsets.due():
                     await offsets.commit()
@@ -197,11 +203,12 @@ class EventConsumer:
             await self._apply_with_retry(*ready)
 
     async def process_batch(self, records: list[ConsumerRecord]) -> None:
-        """One partition's fetched records, applied in one transaction: one commit and one
-        inbox insert for the batch instead of one per event. If that transaction fails, they
-        are applied one at a time with the per-event handlers, batch handler or not (the
-        inbox skips none twice: the batch rolled back whole), so a poison event is retried
-        and dead-lettered alone and the others still apply."""
+        """A fetch's records (from one partition or several, each partition's in order),
+        applied in one transaction: one commit and one inbox insert for the batch instead of
+        one per event. If that transaction fails, they are applied one at a time with the
+        per-event handlers, batch handler or not (the inbox skips none twice: the batch
+        rolled back whole), so a poison event is retried and dead-lettered alone and the
+        others still apply."""
         ready = [item for record in records if (item := await self._prepare(record))]
         if len(ready) > 1:
             try:

@@ -1,6 +1,7 @@
-"""One partition's fetched events applied in one transaction (shared.inbox.EventConsumer
-.process_batch): the inbox rows in one insert, then the fresh events, in their order, either
-all at once through the consumer's batch handler or one by one through their own handlers.
+"""A fetch's events (from one partition or several) applied in one transaction
+(shared.inbox.EventConsumer.process_batch): the inbox rows in one insert, then the fresh
+events, in their order, either all at once through the consumer's batch handler or one by one
+through their own handlers.
 
 A batch handler is for a consumer whose per-event work has a cheaper form for many events
 (the audit log appends a batch in a few statements instead of several per event). It must

@@ -9,6 +9,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
+from aiokafka.admin import NewTopic
 from prometheus_client import REGISTRY
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -172,6 +173,54 @@ async def test_a_fetched_batch_is_one_transaction_and_a_poison_event_is_dead_let
     await producer.stop()
     assert [json.loads(r.value)["reason"] for r in letters] == [
         "handler failed 3 times: DataError"]
+
+
+async def test_records_fetched_from_several_partitions_are_applied_in_one_transaction(
+        infra, scratch_engine, topic):
+    """Under load a fetch brings a record or two from each of many partitions. They are
+    applied together in one transaction, not one transaction per partition, and each
+    partition's records keep their order."""
+    admin = make_admin(infra.cfg.kafka_bootstrap, infra.cfg.kafka_auth())
+    await admin.start()
+    try:
+        await admin.create_topics([NewTopic(topic, num_partitions=3, replication_factor=1)])
+    finally:
+        await admin.close()
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-partitions",
+                             infra.cfg.kafka_auth())
+    await producer.start()
+    txids: dict[str, int] = {}
+    applied_order: list[str] = []
+
+    async def effect_in_txid(conn, envelope, data: PatientRegistered) -> None:
+        txids[data.patient_id] = await conn.scalar(text("SELECT txid_current()"))
+        applied_order.append(data.patient_id)
+        await apply_effect(conn, envelope, data)
+
+    events = {partition: [new_event(PatientRegistered(patient_id=f"p{partition}-{i}"),
+                                    source=SOURCE, subject="s") for i in range(4)]
+              for partition in range(3)}
+    for i in range(4):  # interleaved over the partitions, all before the consumer starts
+        for partition, chain in events.items():
+            await producer.send(topic, encode(chain[i]), key=b"k", partition=partition)
+    await producer.flush()
+    consumer = EventConsumer(
+        name=f"partitions-{topic}", topics=[topic], bootstrap=infra.cfg.kafka_bootstrap,
+        auth=infra.cfg.kafka_auth(), engine=scratch_engine, inbox=inbox_table,
+        handlers={"identity.patient_registered.v1": effect_in_txid}, producer=producer)
+
+    async def all_applied() -> bool:
+        return len(applied_order) == 12
+    try:
+        await consume_until(consumer, all_applied)
+    finally:
+        await producer.stop()
+    for partition in range(3):  # each partition's records in their order
+        ids = [f"p{partition}-{i}" for i in range(4)]
+        assert [p for p in applied_order if p in ids] == ids
+    shared = [tx for tx in set(txids.values())
+              if len({p.split("-")[0] for p, t in txids.items() if t == tx}) > 1]
+    assert shared, f"every transaction held one partition's records: {txids}"
 
 
 async def test_offsets_are_committed_at_most_once_a_second_and_at_the_first_idle_round(
