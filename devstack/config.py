@@ -38,6 +38,9 @@ class StackConfig:
     # Databases that also get a runtime role "<db>_app" (the owner role only migrates): the
     # audit service runs as a role that can only insert and read its log.
     runtime_roles: tuple[str, ...] = ("audit",)
+    # Extra postgresql.conf lines for every server, e.g. a benchmark's
+    # "shared_preload_libraries = 'pg_stat_statements'" (bench/statements.py).
+    pg_settings: tuple[str, ...] = ()
     pg_servers: tuple[PgServer, ...] = field(
         default_factory=lambda: (
             PgServer("patient", 5433, ("patient_mailbox",)),

@@ -116,6 +116,7 @@ class PostgresServer:
             # buys nothing there, and skipping fsync makes commits and DDL much faster on a
             # small machine. Never in the dev stack, whose data must survive a crash.
             lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"]
+        lines += list(self.cfg.pg_settings)
         path = self.datadir / "devstack.conf"
         path.write_text("\n".join(lines) + "\n")
         chown(path)

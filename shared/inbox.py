@@ -56,6 +56,7 @@ COMMITS_REFUSED = Counter("consumer_commits_refused_total",
 
 
 IDLE_ROUND_MS = FETCH_MAX_WAIT_MS
+MAX_BATCH_RECORDS = 200
 # Offsets of applied records are committed at most this often while records keep coming, and
 # at the first idle round after them. An offset commit costs the broker about as much as the
 # record itself (bench/offsetcommits.py); committing after every fetched batch made it one
@@ -100,8 +101,13 @@ class EventConsumer:
                  retention: timedelta = timedelta(days=7), purge_every_s: float = 3600,
                  owned: Mapping[str, frozenset[str]] | None = None,
                  region: str | None = None, auth: KafkaAuth = NO_AUTH,
-                 batch_handler: BatchHandler | None = None) -> None:
+                 batch_handler: BatchHandler | None = None, gather_s: float = 0.0) -> None:
         self.name, self._topics, self._bootstrap = name, topics, bootstrap
+        # How long a fetch that brought records waits for more before they are applied
+        # (0: at once). A consumer whose every batch costs a dozen statements whatever its
+        # size (the audit log's chain head, its outbox and relay) trades that much latency
+        # for batches several times larger under load; see _gather.
+        self._gather_s = gather_s
         self._auth = auth
         # Topics and the handlers' wiring use logical names; the broker's names, the group id
         # and the dead-letter topic carry the region's prefix (None: names are the broker's,
@@ -132,7 +138,10 @@ class EventConsumer:
                 # Records end the wait at once; the timeout only paces the idle rounds (the
                 # purge, the commit after a burst), so it need not be shorter than the
                 # broker's fetch wait.
-                batches = await consumer.getmany(timeout_ms=IDLE_ROUND_MS, max_records=200)
+                batches = await consumer.getmany(timeout_ms=IDLE_ROUND_MS,
+                                                 max_records=MAX_BATCH_RECORDS)
+                if batches and self._gather_s > 0:
+                    batches = await self._gather(consumer, batches)
                 if batches:
                     # One transaction for the whole fetch, whichever partitions its records
                     # came from: under load a fetch brings a record or two from each of many
@@ -152,6 +161,22 @@ class EventConsumer:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(offsets.commit(), timeout=FINAL_COMMIT_S)
             await consumer.stop()
+
+    async def _gather(self, consumer: AIOKafkaConsumer,
+                      batches: dict[TopicPartition, list[ConsumerRecord]]
+                      ) -> dict[TopicPartition, list[ConsumerRecord]]:
+        """Adds what arrives within gather_s of the first records, up to MAX_BATCH_RECORDS;
+        each partition's records stay in their order (a later fetch of a partition only
+        brings records after the ones already here)."""
+        count = sum(len(records) for records in batches.values())
+        deadline = time.monotonic() + self._gather_s
+        while count < MAX_BATCH_RECORDS and (left := deadline - time.monotonic()) > 0:
+            more = await consumer.getmany(timeout_ms=max(int(left * 1000), 1),
+                                          max_records=MAX_BATCH_RECORDS - count)
+            for tp, records in more.items():
+                batches.setdefault(tp, []).extend(records)
+                count += len(records)
+        return batches
 
     def _broker_name(self, name: str, group: bool = False) -> str:
         if self._region is None:

@@ -223,6 +223,53 @@ async def test_records_fetched_from_several_partitions_are_applied_in_one_transa
     assert shared, f"every transaction held one partition's records: {txids}"
 
 
+@pytest.mark.parametrize("gather_s", [1.0, 0.0])
+async def test_a_gathering_consumer_applies_events_arriving_apart_in_one_transaction(
+        infra, scratch_engine, topic, gather_s):
+    """With gather_s, the events that arrive within that long of a fetch's first record are
+    applied with it, in one transaction (the audit log's consumer: a batch costs the same
+    statements whatever its size); without, events 150 ms apart are applied apart."""
+    producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-gather", infra.cfg.kafka_auth())
+    await producer.start()
+    txids: dict[str, int] = {}
+
+    async def effect_in_txid(conn, envelope, data: PatientRegistered) -> None:
+        txids[data.patient_id] = await conn.scalar(text("SELECT txid_current()"))
+        await apply_effect(conn, envelope, data)
+
+    async def send(patient_id: str) -> None:
+        await producer.send_and_wait(topic, encode(new_event(
+            PatientRegistered(patient_id=patient_id), source=SOURCE, subject="s")), key=b"k")
+
+    async def applied(*ids: str) -> None:
+        deadline = time.monotonic() + 60
+        while not all(i in txids for i in ids):
+            assert time.monotonic() < deadline and not task.done(), "not applied"
+            await asyncio.sleep(0.05)
+
+    consumer = EventConsumer(
+        name=f"gather-{topic}", topics=[topic], bootstrap=infra.cfg.kafka_bootstrap,
+        auth=infra.cfg.kafka_auth(), engine=scratch_engine, inbox=inbox_table,
+        handlers={"identity.patient_registered.v1": effect_in_txid}, producer=producer,
+        gather_s=gather_s)
+    task = asyncio.create_task(consumer.run())
+    try:
+        await send("warm-up")  # the consumer has its partition and is waiting
+        await applied("warm-up")
+        for i in range(3):
+            await send(f"p{i}")
+            await asyncio.sleep(0.15)
+        await applied("p0", "p1", "p2")
+    finally:
+        task.cancel()
+        await producer.stop()
+    transactions = {txids[f"p{i}"] for i in range(3)}
+    if gather_s:
+        assert len(transactions) == 1, txids
+    else:
+        assert len(transactions) > 1, txids
+
+
 async def test_offsets_are_committed_at_most_once_a_second_and_at_the_first_idle_round(
         infra, scratch_engine, topic):
     """A stream of events spaced apart is applied event by event, but its offsets are
