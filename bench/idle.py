@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import fcntl
 import json
-import os
 import tempfile
 import time
 from pathlib import Path
 
 from bench import measure, procstat
 from bench.throughput import service_roots
+from devstack import ports
 from devstack.config import test_config
 from devstack.supervisor import Stack
 
@@ -27,9 +26,8 @@ BASE_PORT = 30500
 
 
 def claim_port_block() -> int:
-    fd = os.open(Path(tempfile.gettempdir()) / f"devstack-ports-{BASE_PORT}.lock",
-                 os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if another idle run is going
+    if not ports.claim_block(BASE_PORT):
+        raise RuntimeError(f"another idle run holds port block {BASE_PORT}")
     return BASE_PORT
 
 

@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import fcntl
-import os
 import socket
 import tempfile
 import time
@@ -35,6 +33,7 @@ from bench.listing import listing
 from bench.profile import flame_graphs
 from bench.skeleton_load import Counts
 from bench.skeleton_load import run_step as skeleton_step
+from devstack import ports
 from devstack.component import ProcessComponent, http_ready, python_process
 from devstack.config import REPO_ROOT, StackConfig, test_config
 from devstack.services import ServiceSpec
@@ -248,9 +247,8 @@ async def system(stack: Stack, args, counts_out: dict, restart: bool) -> dict:
 
 
 def claim_port_block() -> int:
-    fd = os.open(Path(tempfile.gettempdir()) / f"devstack-ports-{BASE_PORT}.lock",
-                 os.O_RDWR | os.O_CREAT, 0o644)
-    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if another benchmark runs
+    if not ports.claim_block(BASE_PORT):
+        raise RuntimeError(f"another benchmark holds port block {BASE_PORT}")
     return BASE_PORT
 
 

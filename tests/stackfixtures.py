@@ -21,7 +21,6 @@ images: tests/deploy/test_compose.py."""
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import os
 import tempfile
 import time
@@ -31,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from devstack import ports
 from devstack.config import StackConfig, test_config
 from devstack.leftovers import reap_stale_stacks
 from devstack.supervisor import Stack
@@ -52,7 +52,6 @@ def _new_session_dir() -> Path:
 # Port blocks for concurrent test sessions on one machine (several developers, or a developer
 # and a benchmark): each block is every default port plus the offset; blocks don't overlap.
 PORT_BLOCKS = (20000, 10000, 40000, 50000)
-_held_port_locks: list[int] = []
 
 
 def _claim_port_block() -> int:
@@ -60,15 +59,8 @@ def _claim_port_block() -> int:
     if override := os.environ.get("DEVSTACK_TEST_BASE_PORT"):
         return int(override)
     for base in PORT_BLOCKS:
-        fd = os.open(Path(tempfile.gettempdir()) / f"devstack-ports-{base}.lock",
-                     os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            continue
-        _held_port_locks.append(fd)
-        return base
+        if ports.claim_block(base):  # also out of the ephemeral range (devstack/ports.py)
+            return base
     raise RuntimeError(f"every test port block {PORT_BLOCKS} is in use by another session")
 
 
