@@ -58,9 +58,9 @@ class EventRuntime:
 
     def consume(self, name: str, topic_names: list[str], handlers: wiring.Handlers[Handler],
                 ignore: Iterable[type[EventData]] = (),
-                batch_handler: BatchHandler | None = None, gather_s: float = 0.0) -> None:
+                batch_handler: BatchHandler | None = None) -> None:
         """Raises WiringError (the service does not start) when handlers and contracts differ.
-        `batch_handler`: see shared.inbox_batch; `gather_s`: see EventConsumer."""
+        `batch_handler`: see shared.inbox_batch. The settings' consume_gather_s applies."""
         assert self.inbox is not None, "a consuming service needs an inbox table"
         binding = wiring.bind(name, topic_names, handlers, ignore)
         assert self.settings is not None
@@ -70,7 +70,7 @@ class EventRuntime:
             producer=self.producer, owned=binding.owned,
             retention=timedelta(days=self.settings.inbox_retention_days),
             region=self.settings.region, auth=self.auth, batch_handler=batch_handler,
-            gather_s=gather_s))
+            gather_s=self.settings.consume_gather_s))
 
     async def start(self) -> None:
         """Migrates the database (needed to serve anything), then returns; Kafka comes up in

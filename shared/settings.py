@@ -51,6 +51,13 @@ class ServiceSettings(BaseSettings):
     # Processed-event rows are kept this long to recognise a redelivery; outbox rows that
     # were published, this long for operators tracing an event.
     inbox_retention_days: float = Field(default=7.0, gt=0)
+    # How long a consumer lets a fetch that brought events wait for more before applying
+    # them (shared.inbox.EventConsumer.gather_s). Every batch costs a transaction and what
+    # follows it (an outbox row, a relay round) whatever its size, so under load a short
+    # wait makes batches several times larger; the events take effect that much later.
+    # 0 for the services people wait on (the mailboxes); the audit log and the notifier
+    # gather (docs/capacity.md, "Gathered batches").
+    consume_gather_s: float = Field(default=0.0, ge=0, le=2.0)
     outbox_retention_days: float = Field(default=7.0, gt=0)
     # A background task failing again and again this long fails /healthz (process restart).
     task_unhealthy_after_s: float = Field(default=180.0, gt=0)

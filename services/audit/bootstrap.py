@@ -79,8 +79,7 @@ def create_app(settings: AuditSettings) -> FastAPI:
                                        settings.partition_months_ahead),
             outbox=chain.outbox, inbox=tables.inbox, settings=settings)
         runtime.consume(CONSUMER, AUDITED_TOPICS, make_handlers(chain),
-                        batch_handler=make_batch_handler(chain),
-                        gather_s=settings.consume_gather_s)
+                        batch_handler=make_batch_handler(chain))
         # Its own consumer group: auditors are authorized against the current catalogue.
         runtime.consume(STAFF_CONSUMER, [topics.IDENTITY],
                         staff_access.build_handlers(tables.staff_access),

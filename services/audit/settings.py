@@ -44,10 +44,8 @@ class AuditSettings(DatabaseSettings):
     # An access younger than this is left to the consumer (which normally records it in
     # well under a second); older and still missing, it is recovered.
     reconcile_grace_s: float = Field(default=120.0, ge=0, le=86_400)
-    # How long the log's consumer lets a fetch wait for more events before appending them:
-    # every append costs about a dozen statements and a relay round whatever its size, so
-    # under load larger batches are most of the audit's CPU (docs/capacity.md). An event is
-    # in the log this much later; 0 appends each fetch at once.
+    # Every append costs about a dozen statements and a relay round whatever its size:
+    # an event is in the log up to this much later, in batches several times larger.
     consume_gather_s: float = Field(default=0.1, ge=0, le=2.0)
     reconcile_page_size: int = Field(default=500, ge=1, le=1000)
     # Access records are kept at least five years (HSLF-FS 2016:40); nothing shortens it.
