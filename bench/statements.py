@@ -53,6 +53,17 @@ def snapshot(stack: Stack) -> dict[tuple[str, str, str], int]:
     return calls
 
 
+def sessions(stack: Stack) -> dict[str, int]:
+    """Connections opened so far, per server (a pool that closes and reopens connections
+    under load shows here: each is a backend started and a SCRAM login)."""
+    opened = {}
+    for name, server in stack.pg.items():
+        with server.admin_connect() as conn:
+            opened[name] = int(conn.execute(
+                "SELECT sum(sessions) FROM pg_stat_database").fetchone()[0])
+    return opened
+
+
 def reset(stack: Stack) -> None:
     for server in stack.pg.values():
         with server.admin_connect() as conn:
@@ -96,16 +107,22 @@ async def measure(stack: Stack, seconds: float, concurrency: int, top: int) -> d
         await asyncio.sleep(seconds)
         idle = snapshot(stack)
         reset(stack)
+        opened0 = sessions(stack)
         t0 = time.monotonic()
         result = await workflow.run_step(people, concurrency, seconds)
         await asyncio.sleep(TAIL_S)
         busy_s = time.monotonic() - t0
         busy = snapshot(stack)
+        opened = {k: v - opened0[k] for k, v in sessions(stack).items()}
     if not result.completed:
         raise RuntimeError(f"no workflow completed: {result.error_kinds}")
     net = per_workflow(busy, idle, busy_s, seconds, result.completed)
     return {"workflows": result.completed, "errors": result.errors,
-            "concurrency": concurrency, **summarize(net, top)}
+            "concurrency": concurrency,
+            # Our own admin connections (two per server per snapshot) are in these counts.
+            "connections_opened_per_workflow": {
+                k: round(v / result.completed, 3) for k, v in opened.items()},
+            **summarize(net, top)}
 
 
 def main(argv: list[str] | None = None) -> None:
