@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from datetime import datetime
 
 import httpx
 import psycopg
@@ -68,6 +69,29 @@ async def pg_commits(cfg: StackConfig) -> int:
         async with await psycopg.AsyncConnection.connect(_dsn(cfg, server.name, database)) as c:
             total += (await (await c.execute(
                 "SELECT sum(xact_commit) FROM pg_stat_database")).fetchone())[0]
+    return int(total)
+
+
+# Where the consumers keep their inbox (shared.inbox): one row per applied event, written in
+# the transaction that applied it.
+INBOXES = (("patient", "patient_mailbox"), ("careunit", "careunit_mailbox"),
+           ("platform", "audit"), ("platform", "notifier"), ("platform", "identity"))
+
+
+async def db_now(cfg: StackConfig) -> datetime:
+    async with await psycopg.AsyncConnection.connect(_dsn(cfg, "platform", "audit")) as conn:
+        return (await (await conn.execute("SELECT now()")).fetchone())[0]
+
+
+async def consumer_transactions(cfg: StackConfig, since: datetime) -> int:
+    """Transactions in which the consumers applied events since `since`: the distinct
+    `xmin` of the inbox rows written since then (a batch's rows share their transaction's)."""
+    total = 0
+    for server, database in INBOXES:
+        async with await psycopg.AsyncConnection.connect(_dsn(cfg, server, database)) as conn:
+            total += (await (await conn.execute(
+                "SELECT count(DISTINCT xmin::text) FROM inbox WHERE processed_at >= %s",
+                (since,))).fetchone())[0]
     return int(total)
 
 

@@ -5,9 +5,12 @@ libraries (FastAPI on uvicorn, httpx, SQLAlchemy + psycopg, aiokafka):
   proxy    forwards every request to the backend (as the gateway does for the API)
   backend  POST /work?commits=C&events=E&calls=I makes C one-row commits, produces E Kafka
            records (acks=all, idempotent) and I internal HTTP calls; a consumer in the same
-           process reads the records and commits one row per record (an inbox) before it
-           commits the offsets (as often as the real consumers do).
-The benchmark spreads the real workflow's measured counts over the same number of requests.
+           process reads the records and writes a row per record (an inbox), in one
+           transaction per --records-per-commit records (what the real consumers applied
+           per transaction in the calibration), before it commits the offsets (as often as
+           the real consumers do).
+The benchmark spreads the real workflow's measured counts over the same number of requests:
+the commits the consumer does not make are the requests'.
 
     python -m bench.skeleton proxy --port P --backend http://127.0.0.1:Q
     python -m bench.skeleton backend --port Q --dsn postgresql+psycopg://... --kafka HOST:PORT
@@ -59,7 +62,7 @@ def proxy_app(backend: str) -> FastAPI:
 POOL_SIZE = int(os.environ.get("SKELETON_POOL_SIZE", "60"))
 
 
-def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
+def backend_app(dsn: str, kafka: str, port: int, records_per_commit: int = 1) -> FastAPI:
     engine = make_engine(dsn, pool_size=POOL_SIZE)
     producers = []  # made in the lifespan: aiokafka wants the running loop
     # The stack's broker lets in only known users (SKELETON_KAFKA_USERNAME / _PASSWORD).
@@ -72,9 +75,13 @@ def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
         async with engine.begin() as conn:
             await conn.execute(text(statement), params)
 
-    async def receive(timestamp_ms: int) -> None:
-        await commit_one("INSERT INTO skel_inbox (produced_at) VALUES (to_timestamp(:t))",
-                         t=timestamp_ms / 1000)
+    async def receive(timestamps_ms: list[int]) -> None:
+        """One transaction for these records, a row each (the real inbox's batch)."""
+        async with engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO skel_inbox (produced_at) "
+                "SELECT to_timestamp(t) FROM unnest(CAST(:ts AS float8[])) AS t"),
+                {"ts": [t / 1000 for t in timestamps_ms]})
 
     async def consume() -> None:
         consumer = make_consumer(kafka, GROUP, [TOPIC], auth)
@@ -84,9 +91,13 @@ def backend_app(dsn: str, kafka: str, port: int) -> FastAPI:
         try:
             while True:
                 batches = await consumer.getmany(timeout_ms=500, max_records=200)
+                # As many records per transaction as the real consumers applied in the
+                # calibration (at most a fetch's, whichever partitions they came from), the
+                # transactions side by side as the real system's consumer groups run.
+                stamps = [r.timestamp for records in batches.values() for r in records]
+                await asyncio.gather(*(receive(stamps[i:i + records_per_commit])
+                                       for i in range(0, len(stamps), records_per_commit)))
                 for tp, records in batches.items():
-                    # Side by side, as the real system's several consumer groups are.
-                    await asyncio.gather(*(receive(r.timestamp) for r in records))
                     pending[tp] = records[-1].offset + 1
                 # Offsets as the real consumers commit them (shared.inbox): at most once a
                 # second while records come, and at the first idle round after them.
@@ -139,9 +150,10 @@ def main() -> None:
     parser.add_argument("--backend")
     parser.add_argument("--dsn")
     parser.add_argument("--kafka")
+    parser.add_argument("--records-per-commit", type=int, default=1)
     args = parser.parse_args()
     app = (proxy_app(args.backend) if args.role == "proxy"
-           else backend_app(args.dsn, args.kafka, args.port))
+           else backend_app(args.dsn, args.kafka, args.port, args.records_per_commit))
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)
 
 

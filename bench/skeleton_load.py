@@ -22,13 +22,24 @@ class Counts:
 
     requests: int  # through the gateway
     internal_calls: int  # service-to-service HTTP beyond those
-    commits: int  # PostgreSQL commits made while handling requests
-    round_trips: int  # Kafka records produced and consumed (each consumption commits)
+    commits: int  # PostgreSQL commits in all, the consumers' among them
+    round_trips: int  # Kafka records produced and consumed
+    # The consumers' share of the commits (they apply several records per transaction);
+    # 0: one per record consumed, as before the calibration counted them.
+    consumer_commits: int = 0
+
+    def records_per_commit(self) -> int:
+        """How many consumed records the skeleton's consumer applies per transaction."""
+        if not self.consumer_commits:
+            return 1
+        return max(round(self.round_trips / self.consumer_commits), 1)
 
     def spread(self) -> list[dict[str, int]]:
-        """Per request: how many commits, events and calls it makes."""
+        """Per request: how many commits, events and calls it makes (the commits the
+        consumer does not make)."""
         n = max(self.requests, 1)
-        http_commits = max(self.commits - self.round_trips, 0)
+        consumed = -(-self.round_trips // self.records_per_commit())  # ceiling
+        http_commits = max(self.commits - consumed, 0)
 
         def share(total: int, i: int) -> int:
             return total // n + (1 if i < total % n else 0)

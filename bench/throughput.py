@@ -109,11 +109,12 @@ async def calibrate(stack: Stack, people: workflow.People, seconds: float,
     idle_cpu = procstat.delta(procstat.cpu_ms(service_roots(stack)), cpu0)
     _, commits_idle, _ = await _counters(stack, urls)
     idle_rate = (commits_idle - commits0) / idle_s
-    t0 = time.monotonic()
+    t0, since = time.monotonic(), await measure.db_now(stack.cfg)
     result = await workflow.run_step(people, 2, seconds)
     await asyncio.sleep(settle_s)  # asynchronous tail, and pg_stat's late flush
     busy_s = time.monotonic() - t0
     http1, commits1, kafka1 = await _counters(stack, urls)
+    consumer_commits = await measure.consumer_transactions(stack.cfg, since)
     if not result.completed:
         raise RuntimeError(f"no workflow completed: {result.error_kinds}")
     n = result.completed
@@ -123,6 +124,8 @@ async def calibrate(stack: Stack, people: workflow.People, seconds: float,
            "http_served_per_service": {k: round(v, 2) for k, v in served.items()},
            "pg_commits": (commits1 - commits_idle - idle_rate * busy_s) / n,
            "pg_commits_idle_per_s": idle_rate,
+           # Of those, the consumers' (the rest: requests, relays, senders).
+           "pg_commits_consumers": consumer_commits / n,
            "idle_cpu_ms_per_s": {k: round(v / idle_s, 1) for k, v in sorted(idle_cpu.items())},
            "kafka_produced": (sum(kafka1[0].values()) - sum(kafka0[0].values())) / n,
            "kafka_consumed": (sum(kafka1[1].values()) - sum(kafka0[1].values())) / n,
@@ -131,16 +134,18 @@ async def calibrate(stack: Stack, people: workflow.People, seconds: float,
     # Served upstream beyond what the gateway forwarded = service-to-service calls.
     internal = sum(served.values()) - 2 * raw["gateway_requests"]
     counts = Counts(round(raw["gateway_requests"]), max(round(internal), 0),
-                    max(round(raw["pg_commits"]), 0), round(raw["kafka_consumed"]))
+                    max(round(raw["pg_commits"]), 0), round(raw["kafka_consumed"]),
+                    max(round(raw["pg_commits_consumers"]), 1))
     return counts, raw | {"skeleton": dataclasses.asdict(counts)}
 
 
-def skeleton_processes(stack: Stack) -> dict[str, ProcessComponent]:
+def skeleton_processes(stack: Stack, counts: Counts) -> dict[str, ProcessComponent]:
     cfg, logs = stack.cfg, stack.cfg.data_dir / "logs"
     backend_port, proxy_port = cfg.port(8090), cfg.port(8091)
     dsn = cfg.database_url("platform", "scratch")
     roles = {"skeleton-backend": ["backend", "--port", str(backend_port), "--dsn", dsn,
-                                  "--kafka", cfg.kafka_bootstrap],
+                                  "--kafka", cfg.kafka_bootstrap, "--records-per-commit",
+                                  str(counts.records_per_commit())],
              "skeleton-proxy": ["proxy", "--port", str(proxy_port), "--backend",
                                 f"http://127.0.0.1:{backend_port}"]}
     ports = {"skeleton-backend": backend_port, "skeleton-proxy": proxy_port}
@@ -154,7 +159,7 @@ def skeleton_processes(stack: Stack) -> dict[str, ProcessComponent]:
 
 
 async def baseline(stack: Stack, counts: Counts, levels: list[int], step_s: float) -> list[dict]:
-    procs = skeleton_processes(stack)
+    procs = skeleton_processes(stack, counts)
     for p in procs.values():
         p.launch()
     for p in procs.values():
