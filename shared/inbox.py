@@ -101,13 +101,18 @@ class EventConsumer:
                  retention: timedelta = timedelta(days=7), purge_every_s: float = 3600,
                  owned: Mapping[str, frozenset[str]] | None = None,
                  region: str | None = None, auth: KafkaAuth = NO_AUTH,
-                 batch_handler: BatchHandler | None = None, gather_s: float = 0.0) -> None:
+                 batch_handler: BatchHandler | None = None, gather_s: float = 0.0,
+                 fetch_min_bytes: int = 1) -> None:
         self.name, self._topics, self._bootstrap = name, topics, bootstrap
         # How long a fetch that brought records waits for more before they are applied
         # (0: at once). A consumer whose every batch costs a dozen statements whatever its
         # size (the audit log's chain head, its outbox and relay) trades that much latency
         # for batches several times larger under load; see _gather.
         self._gather_s = gather_s
+        # The broker's side of the same trade: it holds a fetch until this much has arrived
+        # (or its fetch wait, 1 s, has passed), so a busy topic comes in a few large fetches
+        # instead of one per record (1: answered as soon as anything is there).
+        self._fetch_min_bytes = fetch_min_bytes
         self._auth = auth
         # Topics and the handlers' wiring use logical names; the broker's names, the group id
         # and the dead-letter topic carry the region's prefix (None: names are the broker's,
@@ -128,7 +133,7 @@ class EventConsumer:
 
     async def run(self) -> None:
         consumer = make_consumer(self._bootstrap, self._broker_name(self.name, group=True),
-                                 [], self._auth)
+                                 [], self._auth, fetch_min_bytes=self._fetch_min_bytes)
         offsets = _PendingOffsets(consumer, lambda chosen: self._commit(consumer, chosen))
         consumer.subscribe([self._broker_name(t) for t in self._topics], listener=offsets)
         await consumer.start()

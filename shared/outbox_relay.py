@@ -72,8 +72,14 @@ def claim_statement(t: Table, batch_size: int):
 class OutboxRelay:
     def __init__(self, engine: AsyncEngine, outbox: Outbox, producer: AIOKafkaProducer, *,
                  name: str, batch_size: int = 200, fallback_poll_s: float = 5.0,
-                 retention: timedelta = timedelta(days=7), region: str | None = None) -> None:
+                 retention: timedelta = timedelta(days=7), region: str | None = None,
+                 linger_s: float = 0.0) -> None:
         self._engine, self._outbox, self._producer = engine, outbox, producer
+        # After a wake, how long to let more rows come before claiming: a relay woken by
+        # every commit claims a row or two each time (a transaction and a produce request
+        # each); where no one waits on the events (the notifier's sent mails, the audit's
+        # stream), a short linger makes one claim of several. 0 for the mailboxes.
+        self._linger = linger_s
         # Rows hold logical topic names; the region's prefix is added on the way out (None:
         # the rows already hold broker names, as in the library's own tests).
         self._broker_name: Callable[[str], str] = (
@@ -119,6 +125,8 @@ class OutboxRelay:
             self._woken = True
         except TimeoutError:
             self._woken = False
+        if self._woken and self._linger > 0:
+            await asyncio.sleep(self._linger)
         self._wake.clear()
 
     async def publish_batch(self) -> int:

@@ -58,9 +58,11 @@ class EventRuntime:
 
     def consume(self, name: str, topic_names: list[str], handlers: wiring.Handlers[Handler],
                 ignore: Iterable[type[EventData]] = (),
-                batch_handler: BatchHandler | None = None) -> None:
+                batch_handler: BatchHandler | None = None, batching: bool = True) -> None:
         """Raises WiringError (the service does not start) when handlers and contracts differ.
-        `batch_handler`: see shared.inbox_batch. The settings' consume_gather_s applies."""
+        `batch_handler`: see shared.inbox_batch. `batching`: the settings' consume_gather_s
+        and consume_fetch_min_bytes apply (False: every event at once, e.g. an access
+        revocation)."""
         assert self.inbox is not None, "a consuming service needs an inbox table"
         binding = wiring.bind(name, topic_names, handlers, ignore)
         assert self.settings is not None
@@ -70,7 +72,8 @@ class EventRuntime:
             producer=self.producer, owned=binding.owned,
             retention=timedelta(days=self.settings.inbox_retention_days),
             region=self.settings.region, auth=self.auth, batch_handler=batch_handler,
-            gather_s=self.settings.consume_gather_s))
+            gather_s=self.settings.consume_gather_s if batching else 0.0,
+            fetch_min_bytes=self.settings.consume_fetch_min_bytes if batching else 1))
 
     async def start(self) -> None:
         """Migrates the database (needed to serve anything), then returns; Kafka comes up in
@@ -102,7 +105,7 @@ class EventRuntime:
         if self.outbox is not None:
             relay = OutboxRelay(self.engine, self.outbox, self.producer, name=self.service,
                                 retention=timedelta(days=self.settings.outbox_retention_days),
-                                region=region)
+                                region=region, linger_s=self.settings.outbox_linger_s)
             self._spawn("outbox-relay", relay.run)
         for consumer in self.consumers:
             self._spawn(f"consumer-{consumer.name}", consumer.run)

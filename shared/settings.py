@@ -58,6 +58,14 @@ class ServiceSettings(BaseSettings):
     # 0 for the services people wait on (the mailboxes); the audit log and the notifier
     # gather (docs/capacity.md, "Gathered batches").
     consume_gather_s: float = Field(default=0.0, ge=0, le=2.0)
+    # The broker's side of it: a fetch is answered once this many bytes have arrived or the
+    # fetch wait (1 s) has passed; 1: at once. Fewer, larger fetches for the broker and the
+    # consumer, for up to a second's delay at light load.
+    consume_fetch_min_bytes: int = Field(default=1, ge=1, le=1024 * 1024)
+    # How long the outbox relay, woken by a commit, lets more rows come before it claims
+    # them (shared.outbox_relay): 0 where people wait on the events, 0.1 s for the audit's
+    # stream and the notifier's sent mails.
+    outbox_linger_s: float = Field(default=0.0, ge=0, le=2.0)
     outbox_retention_days: float = Field(default=7.0, gt=0)
     # A background task failing again and again this long fails /healthz (process restart).
     task_unhealthy_after_s: float = Field(default=180.0, gt=0)

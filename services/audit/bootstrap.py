@@ -83,7 +83,7 @@ def create_app(settings: AuditSettings) -> FastAPI:
         # Its own consumer group: auditors are authorized against the current catalogue.
         runtime.consume(STAFF_CONSUMER, [topics.IDENTITY],
                         staff_access.build_handlers(tables.staff_access),
-                        ignore=staff_access.NOT_INTERESTED)
+                        ignore=staff_access.NOT_INTERESTED, batching=False)
         app.state.staff_access = StaffAccess(engine, projection_loader(tables.staff_access))
         await runtime.start()
         app.state.engine = engine

@@ -47,6 +47,9 @@ class AuditSettings(DatabaseSettings):
     # Every append costs about a dozen statements and a relay round whatever its size:
     # an event is in the log up to this much later, in batches several times larger.
     consume_gather_s: float = Field(default=0.1, ge=0, le=2.0)
+    # About twenty audited events: a busy region's events come in a few fetches a second.
+    consume_fetch_min_bytes: int = Field(default=16 * 1024, ge=1, le=1024 * 1024)
+    outbox_linger_s: float = Field(default=0.1, ge=0, le=2.0)
     reconcile_page_size: int = Field(default=500, ge=1, le=1000)
     # Access records are kept at least five years (HSLF-FS 2016:40); nothing shortens it.
     retention_years: int = Field(default=5, ge=5, le=100)

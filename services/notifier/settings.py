@@ -18,6 +18,7 @@ class NotifierSettings(DatabaseSettings):
     # A mail that goes out up to this much later costs no one anything; batches several
     # times larger under load save a transaction, a relay round and a send claim each.
     consume_gather_s: float = Field(default=0.1, ge=0, le=2.0)
+    outbox_linger_s: float = Field(default=0.1, ge=0, le=2.0)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_username: str | None = None

@@ -223,12 +223,16 @@ async def test_records_fetched_from_several_partitions_are_applied_in_one_transa
     assert shared, f"every transaction held one partition's records: {txids}"
 
 
-@pytest.mark.parametrize("gather_s", [1.0, 0.0])
-async def test_a_gathering_consumer_applies_events_arriving_apart_in_one_transaction(
-        infra, scratch_engine, topic, gather_s):
-    """With gather_s, the events that arrive within that long of a fetch's first record are
-    applied with it, in one transaction (the audit log's consumer: a batch costs the same
-    statements whatever its size); without, events 150 ms apart are applied apart."""
+@pytest.mark.parametrize(("gather_s", "fetch_min_bytes", "most_transactions"),
+                         [(1.0, 1, 1), (0.0, 64 * 1024, 2), (0.0, 1, None)],
+                         ids=["gathered", "held-by-the-broker", "at-once"])
+async def test_a_batching_consumer_applies_events_arriving_apart_together(
+        infra, scratch_engine, topic, gather_s, fetch_min_bytes, most_transactions):
+    """Six events 150 ms apart. With gather_s (1 s), those that arrive within that long of a
+    fetch's first record are applied with it, in one transaction. With fetch_min_bytes
+    above what they weigh, the broker holds each fetch for its whole wait (1 s), so the
+    750 ms they span fall into at most two fetches. With neither, they are applied apart.
+    (The audit log's consumer batches: an append costs the same whatever its size.)"""
     producer = make_producer(infra.cfg.kafka_bootstrap, "it-inbox-gather", infra.cfg.kafka_auth())
     await producer.start()
     txids: dict[str, int] = {}
@@ -251,23 +255,24 @@ async def test_a_gathering_consumer_applies_events_arriving_apart_in_one_transac
         name=f"gather-{topic}", topics=[topic], bootstrap=infra.cfg.kafka_bootstrap,
         auth=infra.cfg.kafka_auth(), engine=scratch_engine, inbox=inbox_table,
         handlers={"identity.patient_registered.v1": effect_in_txid}, producer=producer,
-        gather_s=gather_s)
+        gather_s=gather_s, fetch_min_bytes=fetch_min_bytes)
     task = asyncio.create_task(consumer.run())
+    ids = [f"p{i}" for i in range(6)]
     try:
         await send("warm-up")  # the consumer has its partition and is waiting
         await applied("warm-up")
-        for i in range(3):
-            await send(f"p{i}")
+        for patient_id in ids:
+            await send(patient_id)
             await asyncio.sleep(0.15)
-        await applied("p0", "p1", "p2")
+        await applied(*ids)
     finally:
         task.cancel()
         await producer.stop()
-    transactions = {txids[f"p{i}"] for i in range(3)}
-    if gather_s:
-        assert len(transactions) == 1, txids
+    transactions = {txids[i] for i in ids}
+    if most_transactions is None:
+        assert len(transactions) > 2, txids
     else:
-        assert len(transactions) > 1, txids
+        assert len(transactions) <= most_transactions, txids
 
 
 async def test_offsets_are_committed_at_most_once_a_second_and_at_the_first_idle_round(

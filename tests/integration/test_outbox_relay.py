@@ -173,3 +173,42 @@ async def test_a_batch_is_one_statement_and_a_failed_one_keeps_its_rows(own_outb
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+@pytest.mark.parametrize("linger_s", [0.5, 0.0])
+async def test_a_lingering_relay_claims_rows_committed_apart_at_once(own_outbox, linger_s):
+    """Three rows committed 100 ms apart, each waking the relay. With a linger (the
+    notifier's sent mails, the audit's stream) it lets the later ones come and claims them
+    in one transaction (one `published_at`, the claim's transaction time); without, it
+    claims each as it comes."""
+    engine, outbox = own_outbox
+    relay = OutboxRelay(engine, outbox, Acknowledging(), name=f"it-linger-{uuid.uuid4().hex[:6]}",
+                        fallback_poll_s=60, linger_s=linger_s)
+    task = asyncio.create_task(relay.run())
+    t = outbox.table
+
+    async def published_at() -> list:
+        async with engine.connect() as conn:
+            return list((await conn.execute(select(t.c.published_at))).scalars())
+
+    async def all_published(n: int) -> None:
+        async with asyncio.timeout(10):  # well inside the 60 s fallback poll: by NOTIFY
+            while len([p for p in await published_at() if p is not None]) < n:
+                await asyncio.sleep(0.05)
+    try:
+        await asyncio.sleep(0.5)  # listening
+        await enqueue(engine, outbox, 1)
+        await all_published(1)
+        first = set(await published_at())
+        for _ in range(3):
+            await enqueue(engine, outbox, 1)
+            await asyncio.sleep(0.1)
+        await all_published(4)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    claims = set(await published_at()) - first
+    if linger_s:
+        assert len(claims) == 1, claims
+    else:
+        assert len(claims) > 1, claims
