@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from bench import cli
 from devstack.config import test_config
 from devstack.supervisor import Stack
 
@@ -62,8 +63,7 @@ def postgres_run(base_port: int, worker: Path, args: list[str], rounds: int,
                  before: Path) -> dict:
     """`alternate` with a PostgreSQL server of its own (no Kafka), whose URL and postmaster
     pid go to the worker before `args`."""
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-pg-"))
-    data_dir.chmod(0o755)  # the postgres user needs to reach pg/ inside it
+    data_dir = cli.stack_dir("pg")
     cfg = test_config(data_dir, base_port=base_port)
     with Stack(cfg) as stack:
         stack.start_service("pg-platform")

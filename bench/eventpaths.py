@@ -11,10 +11,8 @@ of the PostgreSQL server (all its backends), and wall time:
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -24,7 +22,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench import procstat
+from bench import cli, procstat
 from devstack.config import test_config
 from devstack.supervisor import Stack
 from shared import db
@@ -110,12 +108,10 @@ async def measure(url: str, pg_pid: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-eventpaths-"))
-    data_dir.chmod(0o755)  # the postgres user needs to reach pg/ inside it
+    data_dir = cli.stack_dir("eventpaths")
     cfg = test_config(data_dir, base_port=30700)
     with Stack(cfg) as stack:
         stack.start_infrastructure()

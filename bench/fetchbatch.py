@@ -24,7 +24,6 @@ import logging
 import multiprocessing
 import statistics
 import sys
-import tempfile
 import time
 from itertools import groupby
 from multiprocessing.connection import Connection
@@ -36,7 +35,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench import alternate, procstat
+from bench import alternate, cli, procstat
 from devstack.config import test_config
 from devstack.supervisor import Stack
 from shared import db
@@ -228,15 +227,13 @@ def report(samples: dict[str, list[dict[str, float]]], args: argparse.Namespace)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--records", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--partitions", type=int, default=6)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-fetchbatch-"))
-    data_dir.chmod(0o755)  # the postgres user needs to reach pg/ inside it
+    data_dir = cli.stack_dir("fetchbatch")
     with Stack(test_config(data_dir, base_port=BASE_PORT)) as stack:
         stack.start_service("pg-platform")
         stack.start_service("kafka")

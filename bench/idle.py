@@ -9,14 +9,12 @@ lets it settle (topics created, consumers joined), then measures. Not part of th
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import tempfile
 import time
 from pathlib import Path
 
-from bench import measure, procstat
+from bench import cli, measure, procstat
 from bench.throughput import service_roots
 from devstack import ports
 from devstack.config import test_config
@@ -46,14 +44,12 @@ async def measure_idle(stack: Stack, seconds: float) -> dict:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--settle-s", type=float, default=15.0)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-idle-"))
-    data_dir.chmod(0o755)  # the postgres user needs to reach pg/ inside it
+    data_dir = cli.stack_dir("idle")
     with Stack(test_config(data_dir, base_port=claim_port_block())) as stack:
         stack.start_infrastructure()
         stack.start_services()

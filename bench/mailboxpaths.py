@@ -14,17 +14,15 @@ the medians of the rounds.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from bench import alternate
+from bench import alternate, cli
 
 WORKER = alternate.ROOT / "bench" / "mailbox_worker.py"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--before", default="main")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=50)

@@ -13,17 +13,16 @@ machine hits both alike; the figures are the medians of the rounds.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.mailboxpaths import extract, median
+from bench import cli
+from bench.alternate import extract, median
 from devstack.config import test_config
 from devstack.supervisor import Stack
 
@@ -61,8 +60,7 @@ def smtp_sink(port: int) -> subprocess.Popen:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--before", default=None, help="default: git merge-base HEAD main")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=100)
@@ -71,9 +69,8 @@ def main() -> None:
     before_rev = args.before or subprocess.run(
         ["git", "-C", str(ROOT), "merge-base", "HEAD", "main"], check=True,
         capture_output=True, text=True).stdout.strip()
-    old = extract(before_rev)
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-notifierpaths-"))
-    data_dir.chmod(0o755)  # the postgres user needs to reach pg/ inside it
+    old = extract(before_rev, ("services", "shared", "devstack", "bench"))
+    data_dir = cli.stack_dir("notifierpaths")
     cfg = test_config(data_dir, base_port=31400)
     samples: dict[str, list[dict]] = {"before": [], "after": []}
     smtp_port = free_port()

@@ -13,11 +13,10 @@ import asyncio
 import json
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench import procstat
+from bench import cli, procstat
 from devstack.config import StackConfig, test_config
 from devstack.supervisor import Stack
 from shared.kafka import make_consumer, make_producer
@@ -67,8 +66,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-offsetcommits-"))
-    data_dir.chmod(0o755)
+    data_dir = cli.stack_dir("offsetcommits")
     cfg = test_config(data_dir, base_port=31800)
     samples: dict[str, list[dict]] = {way: [] for way in WAYS}
     with Stack(cfg) as stack:

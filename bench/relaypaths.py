@@ -11,17 +11,15 @@ bench/relay_worker.py process per side and round). Medians over the rounds.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from bench import alternate
+from bench import alternate, cli
 
 WORKER = alternate.ROOT / "bench" / "relay_worker.py"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--before", default="main")
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--base-port", type=int, default=31800,

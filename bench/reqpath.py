@@ -12,17 +12,15 @@ rounds.
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from bench import alternate
+from bench import alternate, cli
 
 WORKER = alternate.ROOT / "bench" / "reqpath_worker.py"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--before", default="main")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--calls", type=int, default=2000)

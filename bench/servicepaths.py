@@ -25,12 +25,10 @@ summed over this process (the caller's side) and every process that serves the c
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import base64
 import json
 import random
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -41,7 +39,7 @@ import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from bench import procstat
+from bench import cli, procstat
 from bench.throughput import service_roots
 from devstack.config import test_config
 from devstack.form_samples import SAMPLES
@@ -288,15 +286,13 @@ async def measure(stack: Stack, rounds: int, calls: int, only: list[str]) -> dic
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=100)
     parser.add_argument("--only", default="", help=f"comma-separated, of {sorted(PAIRS)}")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-servicepaths-"))
-    data_dir.chmod(0o755)  # the postgres user needs to reach pg/ inside it
+    data_dir = cli.stack_dir("servicepaths")
     with Stack(test_config(data_dir, base_port=31000)) as stack:
         stack.start_infrastructure()
         stack.start_services()

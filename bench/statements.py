@@ -13,10 +13,8 @@ a round trip of its own with psycopg, a statement inside a trigger is not."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
-import tempfile
 import time
 from collections import defaultdict
 from dataclasses import replace
@@ -24,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import workflow
+from bench import cli, workflow
 from bench.throughput import claim_port_block, long_tokens
 from devstack.config import StackConfig, test_config
 from devstack.supervisor import Stack
@@ -126,15 +124,13 @@ async def measure(stack: Stack, seconds: float, concurrency: int, top: int) -> d
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--top", type=int, default=60)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-statements-"))
-    data_dir.chmod(0o755)  # the postgres user needs to reach pg/ inside it
+    data_dir = cli.stack_dir("statements")
     cfg: StackConfig = replace(test_config(data_dir, base_port=claim_port_block()),
                                pg_settings=SETTINGS)
     with Stack(cfg) as stack:

@@ -22,13 +22,12 @@ import argparse
 import asyncio
 import dataclasses
 import socket
-import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from bench import measure, procstat, report, runner, workflow
+from bench import cli, measure, procstat, report, runner, workflow
 from bench.listing import listing
 from bench.profile import flame_graphs
 from bench.skeleton_load import Counts
@@ -258,8 +257,7 @@ def claim_port_block() -> int:
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser(__doc__)
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")],
                         default=[2, 4, 8, 16, 32])
     parser.add_argument("--step-s", type=float, default=20.0)
@@ -292,8 +290,7 @@ def run(stack: Stack, args: argparse.Namespace, restart: bool = True) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
-    data_dir = Path(tempfile.mkdtemp(prefix="bench-"))
-    data_dir.chmod(0o755)  # the postgres user needs to reach pg/ inside it
+    data_dir = cli.stack_dir("")
     cfg: StackConfig = test_config(data_dir, base_port=claim_port_block())
     with Stack(cfg) as stack:
         stack.start_infrastructure()
