@@ -15,6 +15,6 @@ def parser(doc: str | None) -> argparse.ArgumentParser:
 
 def stack_dir(name: str) -> Path:
     """A fresh /tmp/bench-<name>-* directory for a benchmark's own stack."""
-    data_dir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-" if name else "bench-"))
+    data_dir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     data_dir.chmod(0o755)  # the postgres user needs to reach pg/ inside it
     return data_dir

@@ -72,12 +72,6 @@ async def pg_commits(cfg: StackConfig) -> int:
     return int(total)
 
 
-# Where the consumers keep their inbox (shared.inbox): one row per applied event, written in
-# the transaction that applied it.
-INBOXES = (("patient", "patient_mailbox"), ("careunit", "careunit_mailbox"),
-           ("platform", "audit"), ("platform", "notifier"), ("platform", "identity"))
-
-
 async def db_now(cfg: StackConfig) -> datetime:
     async with await psycopg.AsyncConnection.connect(_dsn(cfg, "platform", "audit")) as conn:
         return (await (await conn.execute("SELECT now()")).fetchone())[0]
@@ -85,13 +79,19 @@ async def db_now(cfg: StackConfig) -> datetime:
 
 async def consumer_transactions(cfg: StackConfig, since: datetime) -> int:
     """Transactions in which the consumers applied events since `since`: the distinct
-    `xmin` of the inbox rows written since then (a batch's rows share their transaction's)."""
+    `xmin` of the inbox rows (shared.inbox: one per applied event, written in the transaction
+    that applied it) written since then, in every database that has an inbox."""
     total = 0
-    for server, database in INBOXES:
-        async with await psycopg.AsyncConnection.connect(_dsn(cfg, server, database)) as conn:
-            total += (await (await conn.execute(
-                "SELECT count(DISTINCT xmin::text) FROM inbox WHERE processed_at >= %s",
-                (since,))).fetchone())[0]
+    for server in cfg.pg_servers:
+        for database in server.databases:
+            async with await psycopg.AsyncConnection.connect(
+                    _dsn(cfg, server.name, database)) as conn:
+                if (await (await conn.execute(
+                        "SELECT to_regclass('inbox')")).fetchone())[0] is None:
+                    continue
+                total += (await (await conn.execute(
+                    "SELECT count(DISTINCT xmin::text) FROM inbox WHERE processed_at >= %s",
+                    (since,))).fetchone())[0]
     return int(total)
 
 

@@ -59,7 +59,7 @@ def proxy_app(backend: str) -> FastAPI:
 # login each time, which made the skeleton at 4 clients slower than at 2 and its database
 # CPU per workflow ten times larger. The services apply a fetch in one transaction and do
 # not burst like this.
-POOL_SIZE = int(os.environ.get("SKELETON_POOL_SIZE", "60"))
+POOL_SIZE = 60
 
 
 def backend_app(dsn: str, kafka: str, port: int, records_per_commit: int = 1) -> FastAPI:

@@ -147,14 +147,14 @@ def skeleton_processes(stack: Stack, counts: Counts) -> dict[str, ProcessCompone
                                   str(counts.records_per_commit())],
              "skeleton-proxy": ["proxy", "--port", str(proxy_port), "--backend",
                                 f"http://127.0.0.1:{backend_port}"]}
-    ports = {"skeleton-backend": backend_port, "skeleton-proxy": proxy_port}
+    port_of = {"skeleton-backend": backend_port, "skeleton-proxy": proxy_port}
     admin = cfg.kafka_auth()  # the stack's admin: the skeleton is no service with a principal
     login = {"SKELETON_KAFKA_USERNAME": admin.username, "SKELETON_KAFKA_PASSWORD": admin.password}
     return {name: ProcessComponent(
         python_process(name, stack.python, ["bench.skeleton", *args], logs / f"{name}.log",
                        env=login, cwd=REPO_ROOT, stop_timeout=10),
-        http_ready(f"http://127.0.0.1:{ports[name]}/openapi.json"), "serving",
-        ports=[ports[name]], ready_timeout=60) for name, args in roles.items()}
+        http_ready(f"http://127.0.0.1:{port_of[name]}/openapi.json"), "serving",
+        ports=[port_of[name]], ready_timeout=60) for name, args in roles.items()}
 
 
 async def baseline(stack: Stack, counts: Counts, levels: list[int], step_s: float) -> list[dict]:
@@ -290,7 +290,7 @@ def run(stack: Stack, args: argparse.Namespace, restart: bool = True) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     args = parse(argv)
-    data_dir = cli.stack_dir("")
+    data_dir = cli.stack_dir("throughput")
     cfg: StackConfig = test_config(data_dir, base_port=claim_port_block())
     with Stack(cfg) as stack:
         stack.start_infrastructure()

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from devstack import lock
+from devstack import lock, ports
 from devstack.component import Component, ProcessComponent, http_ready, python_process
 from devstack.config import REPO_ROOT, StackConfig
 from devstack.kafka import KafkaBroker
@@ -92,6 +92,7 @@ class StackParts:
     def _acquire(self) -> None:
         if self._lock_fd is None:
             self._lock_fd = lock.acquire(self.cfg.data_dir)
+            ports.reserve_block(self.cfg.base_port)  # whoever chose the block (devstack.ports)
             self._save_state()
 
     def _release(self) -> None:

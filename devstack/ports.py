@@ -7,7 +7,9 @@ which every outgoing connection takes its local port: with a few hundred connect
 on, and that process fails with "address already in use" (seen in the benchmarks, whose
 block is 30000). Reserving the block (`net.ipv4.ip_local_reserved_ports`) takes it out of
 the automatic choice; explicit binds are unaffected. The setting is system-wide until the
-next boot and needs root; without it the block is used as before."""
+next boot and needs root; without it the block is used as before. Every stack reserves its
+block when it starts (devstack.parts), whoever chose it; claim_block is for choosing one
+that no other process on the machine uses."""
 
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ _held_locks: list[int] = []
 
 def claim_block(base_port: int) -> bool:
     """Takes the block for this process (an flock on /tmp/devstack-ports-<base>.lock, held
-    until the process ends) and reserves it as above; False when another process holds it."""
+    until the process ends); False when another process holds it."""
     fd = os.open(Path(tempfile.gettempdir()) / f"devstack-ports-{base_port}.lock",
                  os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -33,7 +35,6 @@ def claim_block(base_port: int) -> bool:
         os.close(fd)
         return False
     _held_locks.append(fd)
-    reserve_block(base_port)
     return True
 
 

@@ -59,7 +59,7 @@ def _claim_port_block() -> int:
     if override := os.environ.get("DEVSTACK_TEST_BASE_PORT"):
         return int(override)
     for base in PORT_BLOCKS:
-        if ports.claim_block(base):  # also out of the ephemeral range (devstack/ports.py)
+        if ports.claim_block(base):
             return base
     raise RuntimeError(f"every test port block {PORT_BLOCKS} is in use by another session")
 
