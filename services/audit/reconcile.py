@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.audit import store
 from services.audit.domain import AuditEntry
-from services.audit.tables import reconciliation
+from services.audit.tables import reconciliation, records
 from shared.events.contracts import MessageOpened
 
 log = logging.getLogger(__name__)
@@ -100,9 +100,17 @@ class Reconciler:
         return AccessPage.model_validate(response.json())
 
     async def _reconcile(self, rows: list[AccessRow]) -> int:
+        """Appends the rows whose event the log lacks. Which ones is asked first in one
+        query without the chain head's lock, which the consumer holds for its batches: in
+        the usual pass nothing is missing and the head is not touched. A row found missing
+        may be recorded by the consumer meanwhile; append_entry looks again under the lock."""
         recovered = 0
         async with self.engine.begin() as conn:
+            recorded = set((await conn.execute(select(records.c.event_id).where(
+                records.c.event_id.in_([row.event_id for row in rows])))).scalars())
             for row in rows:
+                if row.event_id in recorded:
+                    continue
                 entry = await store.append_entry(conn, str(row.event_id), self.chain,
                                                  functools.partial(_entry, row, self.chain))
                 if entry is not None:

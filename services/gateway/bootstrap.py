@@ -1,5 +1,5 @@
 """Composition root of the gateway: one httpx client for all upstreams and the OIDC client
-(built in the lifespan), the shared session store (PostgreSQL, migrated at start, or memory
+(built in the lifespan, sending through aiohttp: shared.http_transport), the shared session store (PostgreSQL, migrated at start, or memory
 in development), the web UI and its assets, security headers and body limits on every
 response, readiness = identity reachable."""
 
@@ -24,6 +24,7 @@ from services.gateway.settings import GatewaySettings
 from services.gateway.ui import i18n, routes
 from services.gateway.ui.pages import error_page
 from shared import db, logs, web
+from shared.http_transport import AiohttpTransport
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def create_app(settings: GatewaySettings | None = None, *,
         if engine is not None:
             await MIGRATIONS.upgrade(engine)
             app.state.sessions = _store(settings, session_rows.PgRows(engine))
-        async with httpx.AsyncClient(transport=transport, follow_redirects=False,
+        async with httpx.AsyncClient(transport=transport or AiohttpTransport(),
+                                     follow_redirects=False,
                                      timeout=settings.upstream_timeout_s) as client:
             app.state.http = client
             app.state.oidc = OidcClient(settings, client, transport)

@@ -19,6 +19,7 @@ from services.notifier.sender import Contacts, Mailer, Sender
 from services.notifier.settings import NotifierSettings
 from shared.auth import InternalCallers
 from shared.db import make_engine
+from shared.http_transport import AiohttpTransport
 from shared.outbox import Outbox
 from shared.runtime import EventRuntime
 from shared.web import create_app as create_web_app
@@ -57,7 +58,7 @@ def create_app(settings: NotifierSettings, *, mailer: Mailer | None = None,
         sending = mailer
         if sending is None:
             sending = smtp = SmtpMailer(settings)
-        async with httpx.AsyncClient(timeout=5.0) as client:
+        async with httpx.AsyncClient(timeout=5.0, transport=AiohttpTransport()) as client:
             sender = Sender(
                 engine=engine, outbox=outbox, templates=template_env(), settings=settings,
                 mailer=sending,

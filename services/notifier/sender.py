@@ -1,7 +1,9 @@
 """Sends pending notifications. SMTP cannot join a database transaction, so each mail is sent
 first and marked sent afterwards, together with its notifier.notification_sent event in the
-outbox. A crash between the two sends that mail again after its lease runs out: at least
-once is the accepted trade-off (the Message-ID stays the same, so mail clients can tell).
+outbox; the mails of one claim are marked together, in one transaction after the last of
+them (one commit instead of one per mail). A crash between sending and marking sends those
+mails again after their lease runs out: at least once is the accepted trade-off (the
+Message-ID stays the same, so mail clients can tell).
 Identity or SMTP failures are retried with backoff; addresses are never logged or stored.
 
 The sender sleeps until the earliest pending mail comes due, woken early by the NOTIFY that
@@ -14,6 +16,7 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from time import monotonic
 from typing import Protocol
 
 import jinja2
@@ -106,30 +109,45 @@ class Sender:
 
     async def send_due(self) -> int:
         self._wake.clear()  # what this round claims needs no wake-up of its own
+        claimed_at, sent = monotonic(), []  # the leases run from here
         async with self._engine.begin() as conn:
             # Mail added from now on brings its own wake-up; retries lower next_due (below).
             rows, self._next_due = await store.claim(
                 conn, limit=self._settings.sender_batch_size,
                 lease_s=self._settings.sender_lease_s)
         for row in rows:
-            await self._send_one(row)
+            if await self._send_one(row):
+                sent.append(row)
+            # A slow SMTP server must not let the lease of a mail sent but not yet marked
+            # run out (another sender would send it again): past half the lease, each mail
+            # is marked as soon as it is out.
+            if sent and monotonic() - claimed_at > self._settings.sender_lease_s / 2:
+                await self._mark_sent(sent)
+                sent = []
+        if sent:
+            await self._mark_sent(sent)
         return len(rows)
 
-    async def _send_one(self, row: Row) -> None:
+    async def _send_one(self, row: Row) -> bool:
+        """True when the mail went out (to be marked sent); any other outcome is recorded
+        here."""
         ids = {"event_id": str(row.cause_event_id), "conversation_id": row.conversation_id}
         try:
             address = await self._address(row)
             if address is not None:
                 await self._mailer.send(self._message(row, address))
         except _OptedOut:
-            return await self._finish_without_address(row, OPTED_OUT)
+            await self._finish_without_address(row, OPTED_OUT)
+            return False
         except Exception as exc:  # noqa: BLE001 - identity/SMTP failed: retry
-            return await self._failed_attempt(row, type(exc).__name__, ids)
+            await self._failed_attempt(row, type(exc).__name__, ids)
+            return False
         if address is None:
-            return await self._finish_without_address(row)
-        await self._mark_sent(row)
+            await self._finish_without_address(row)
+            return False
         OUTCOMES.labels("sent").inc()
         log.debug("notification sent", extra=ids)  # per event; counted in OUTCOMES
+        return True
 
     def _message(self, row: Row, address: str) -> EmailMessage | OutgoingMail:
         if row.link_token is not None:  # a verification link: this mail's own text
@@ -146,17 +164,18 @@ class Sender:
                 reason=row.reason)
         return self._composer.compose(cached, notification_id=row.notification_id, to=address)
 
-    async def _mark_sent(self, row: Row) -> None:
-        """The mail is out: record it, retrying while the database is away. Leaving it to
-        the lease would send the same mail again once the lease runs out (the fault suite
-        saw exactly that across a PostgreSQL restart); mark_sent is idempotent."""
+    async def _mark_sent(self, rows: list[Row]) -> None:
+        """The mails are out: record them, retrying while the database is away. Leaving them
+        to the lease would send the same mails again once the lease runs out (the fault
+        suite saw exactly that across a PostgreSQL restart); mark_sent is idempotent."""
         delay = 0.2
         while True:
             try:
                 async with self._engine.begin() as conn:
-                    if await store.mark_sent(conn, row.notification_id):
-                        await self._outbox.enqueue(conn, NOTIFIER, row.conversation_id,
-                                                   self._event(row))
+                    marked = await store.mark_sent(conn, [r.notification_id for r in rows])
+                    await self._outbox.enqueue_many(conn, [
+                        (NOTIFIER, row.conversation_id, self._event(row))
+                        for row in rows if row.notification_id in marked])
                 return
             except db.DATABASE_AWAY as exc:
                 log.warning("marking a sent notification failed; retrying",

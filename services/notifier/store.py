@@ -94,13 +94,15 @@ async def claim(conn: AsyncConnection, *, limit: int,
     return claimed, rows[0].next_due if rows else None
 
 
-async def mark_sent(conn: AsyncConnection, notification_id: UUID) -> bool:
+async def mark_sent(conn: AsyncConnection, notification_ids: list[UUID]) -> set[UUID]:
+    """The given rows still pending marked sent, in one statement; returns which were (a row
+    marked before, by a sender whose lease had run out, is not marked again)."""
     done = await conn.execute(
-        update(n).where(n.c.notification_id == notification_id, n.c.state == PENDING)
+        update(n).where(n.c.notification_id.in_(notification_ids), n.c.state == PENDING)
         .values(state=SENT, sent_at=_now(), attempts=n.c.attempts + 1, last_error=None,
                 link_token=None)
         .returning(n.c.notification_id))
-    return done.first() is not None
+    return set(done.scalars())
 
 
 async def mark_failed_attempt(conn: AsyncConnection, notification_id: UUID, *, state: str,

@@ -101,3 +101,20 @@ async def test_one_claim_leases_the_due_rows_and_says_when_the_next_comes_due(en
     assert [r.conversation_id for r in rows] == ["c-4"]
     assert next_due is not None and before < next_due < before + timedelta(seconds=6)
     assert rows[0].next_attempt_at == next_due
+
+
+async def test_marking_sent_takes_the_pending_rows_given_and_only_once(engine):
+    mails = [pending(f"c-{i}") for i in range(3)]
+    async with engine.begin() as conn:
+        for mail in mails:
+            await store.add_pending(conn, mail)
+    ids = [mail.notification_id for mail in mails]
+    async with engine.begin() as conn:
+        assert await store.mark_sent(conn, ids[:2]) == set(ids[:2])
+    async with engine.begin() as conn:  # a sender whose lease ran out marks them again
+        assert await store.mark_sent(conn, ids) == {ids[2]}
+    async with engine.connect() as conn:
+        states = dict((await conn.execute(select(
+            notifications.c.notification_id, notifications.c.attempts)
+            .where(notifications.c.state == "sent"))).all())
+    assert states == {i: 1 for i in ids}  # each counted one attempt, not two

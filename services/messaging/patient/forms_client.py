@@ -17,6 +17,7 @@ import httpx
 from services.forms.domain.i18n import pick_language
 from services.forms.domain.model import FormDefinition
 from services.forms.domain.validate import validate_response
+from shared.http_transport import AiohttpTransport
 
 
 class FormsUnavailable(Exception):
@@ -39,7 +40,8 @@ class FormsClient:
     def __init__(self, base_url: str, internal_credential: str, *,
                  cached_versions: int = 256,
                  transport: httpx.AsyncBaseTransport | None = None) -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=10.0, transport=transport,
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=10.0,
+                                       transport=transport or AiohttpTransport(),
                                        headers={"X-Internal-Api-Key": internal_credential})
         self._versions: OrderedDict[tuple[str, int], _Version] = OrderedDict()
         self._max_versions = cached_versions

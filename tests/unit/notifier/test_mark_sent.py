@@ -1,6 +1,9 @@
-"""A sent mail is recorded even when the database is away at that moment: the sender retries
-marking it instead of leaving it to the lease, which would send the same mail again (the
-fault suite saw that across a PostgreSQL restart)."""
+"""Marking sent mail (services.notifier.sender): the mails of one claim are marked together,
+in one transaction after the last of them, with one NotificationSent each; a mail that
+failed is left to its retry; past half the lease each mail is marked as soon as it is out;
+and a sent mail is recorded even when the database is away at that moment: the sender
+retries marking it instead of leaving it to the lease, which would send the same mail again
+(the fault suite saw that across a PostgreSQL restart)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import jinja2
+import pytest
 from sqlalchemy.exc import OperationalError
 
 from services.notifier import sender as sender_module
@@ -20,7 +24,7 @@ from services.notifier.settings import NotifierSettings
 class FlakyEngine:
     """begin() fails `failures` times with OperationalError, then works."""
 
-    def __init__(self, failures: int) -> None:
+    def __init__(self, failures: int = 0) -> None:
         self.failures, self.commits = failures, 0
 
     @asynccontextmanager
@@ -36,28 +40,112 @@ class Outbox:
     def __init__(self) -> None:
         self.enqueued: list[Any] = []
 
-    async def enqueue(self, conn, topic, key, event) -> None:
-        self.enqueued.append((topic, key))
+    async def enqueue_many(self, conn, items) -> None:
+        self.enqueued.append([(topic, key) for topic, key, _ in items])
 
 
-async def test_marking_sent_is_retried_until_the_database_is_back(monkeypatch) -> None:
-    marked: list[str] = []
+class Mailer:
+    """Refuses the mails to the addresses in `refuse`."""
 
-    async def mark_sent(conn, notification_id: str) -> bool:
-        marked.append(notification_id)
-        return True
+    def __init__(self, refuse: frozenset[str] = frozenset()) -> None:
+        self.refuse, self.sent = refuse, []
+
+    async def send(self, message) -> None:
+        if message in self.refuse:
+            raise ConnectionError("refused")
+        self.sent.append(message)
+
+
+class Contacts:
+    async def address(self, kind, ref) -> str:
+        return f"{ref}@example.se"
+
+
+@pytest.fixture
+def marked(monkeypatch) -> list[list]:
+    """Each mark_sent call's notification ids; every id is still pending."""
+    calls: list[list] = []
+
+    async def mark_sent(conn, notification_ids):
+        calls.append(list(notification_ids))
+        return set(notification_ids)
 
     async def no_sleep(_: float) -> None:
         return None
 
     monkeypatch.setattr(sender_module.store, "mark_sent", mark_sent)
     monkeypatch.setattr(sender_module.asyncio, "sleep", no_sleep)
-    engine, outbox = FlakyEngine(failures=3), Outbox()
-    sender = Sender(engine=cast(Any, engine), outbox=cast(Any, outbox), contacts=cast(Any, None),
-                    mailer=cast(Any, None), templates=jinja2.Environment(),
-                    settings=NotifierSettings(environment="test"))
+    return calls
+
+
+def make_sender(monkeypatch, engine, outbox, mailer=None, **settings) -> Sender:
+    sender = Sender(engine=cast(Any, engine), outbox=cast(Any, outbox),
+                    contacts=cast(Any, Contacts()), mailer=cast(Any, mailer),
+                    templates=jinja2.Environment(),
+                    settings=NotifierSettings(environment="test", **settings))
     monkeypatch.setattr(sender, "_event", lambda row: "event")
-    row = SimpleNamespace(notification_id=str(uuid.uuid4()), conversation_id="c-1")
-    await sender._mark_sent(cast(Any, row))
-    assert marked == [row.notification_id] and engine.commits == 1
-    assert outbox.enqueued == [("notifier.events", "c-1")]
+    monkeypatch.setattr(sender, "_message", lambda row, address: address)
+    return sender
+
+
+def row(ref: str):
+    return SimpleNamespace(notification_id=uuid.uuid4(), conversation_id=f"c-{ref}",
+                           recipient_kind="staff", recipient_ref=ref, reason="new_message",
+                           cause_event_id=uuid.uuid4(), attempts=0, link_token=None)
+
+
+def claiming(monkeypatch, rows) -> None:
+    async def claim(conn, *, limit, lease_s):
+        return rows, None
+    monkeypatch.setattr(sender_module.store, "claim", claim)
+
+
+async def test_a_claims_mails_are_marked_in_one_transaction(monkeypatch, marked) -> None:
+    rows = [row("a"), row("b"), row("c")]
+    failed: list = []
+
+    async def mark_failed_attempt(conn, notification_id, **_) -> None:
+        failed.append(notification_id)
+
+    monkeypatch.setattr(sender_module.store, "mark_failed_attempt", mark_failed_attempt)
+    claiming(monkeypatch, rows)
+    engine, outbox = FlakyEngine(), Outbox()
+    mailer = Mailer(refuse=frozenset({"b@example.se"}))
+    sender = make_sender(monkeypatch, engine, outbox, mailer)
+    assert await sender.send_due() == 3
+    assert mailer.sent == ["a@example.se", "c@example.se"]
+    assert marked == [[rows[0].notification_id, rows[2].notification_id]]
+    assert failed == [rows[1].notification_id]
+    assert outbox.enqueued == [[("notifier.events", "c-a"), ("notifier.events", "c-c")]]
+    assert engine.commits == 3  # the claim, the failed attempt, the marks
+
+
+async def test_past_half_the_lease_each_mail_is_marked_at_once(monkeypatch, marked) -> None:
+    rows = [row("a"), row("b"), row("c")]
+    claiming(monkeypatch, rows)
+    clock = iter([0.0, 10.0, 31.0, 40.0, 50.0])  # the claim, then after each mail
+    monkeypatch.setattr(sender_module, "monotonic", lambda: next(clock))
+    sender = make_sender(monkeypatch, FlakyEngine(), Outbox(), Mailer(), sender_lease_s=60)
+    await sender.send_due()
+    ids = [r.notification_id for r in rows]
+    assert marked == [ids[:2], ids[2:]]
+
+
+async def test_marking_sent_is_retried_until_the_database_is_back(monkeypatch, marked) -> None:
+    engine, outbox = FlakyEngine(failures=3), Outbox()
+    sender = make_sender(monkeypatch, engine, outbox)
+    sent = row("a")
+    await sender._mark_sent([cast(Any, sent)])
+    assert marked == [[sent.notification_id]] and engine.commits == 1
+    assert outbox.enqueued == [[("notifier.events", "c-a")]]
+
+
+async def test_a_mail_marked_before_gets_no_second_event(monkeypatch) -> None:
+    async def mark_sent(conn, notification_ids):
+        return {notification_ids[1]}  # the first was marked by an earlier sender
+
+    monkeypatch.setattr(sender_module.store, "mark_sent", mark_sent)
+    outbox = Outbox()
+    sender = make_sender(monkeypatch, FlakyEngine(), outbox)
+    await sender._mark_sent([cast(Any, row("a")), cast(Any, row("b"))])
+    assert outbox.enqueued == [[("notifier.events", "c-b")]]
