@@ -10,9 +10,10 @@ from shared import logs
 from shared.settings import ServiceSettings
 
 # How long an idle keep-alive connection stays open. It must outlast the callers' own idle
-# expiry (httpx: 5 s), so that a caller always drops an idle connection first: with both at
-# uvicorn's default of 5 s, a caller could reuse a connection the server was closing that
-# instant and get "server disconnected" (the gateway answered such a request 502).
+# expiry (shared.http_transport: 15 s; httpx's own: 5 s), so that a caller always drops an
+# idle connection first: with both at uvicorn's default of 5 s, a caller could reuse a
+# connection the server was closing that instant and get "server disconnected" (the
+# gateway answered such a request 502).
 KEEP_ALIVE_S = 75
 
 # uvicorn's options for every service (also what tests start servers with).

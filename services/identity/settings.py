@@ -18,6 +18,10 @@ class IdentitySettings(DatabaseSettings):
     model_config = SettingsConfigDict(env_prefix="IDENTITY_", extra="ignore")
 
     http_port: int = 8001
+    # The listing consumer reads the care-unit mailbox's events for one rare kind (a change
+    # of listing): the broker holds its fetches until 16 kB have come or its second's wait
+    # has passed, instead of one fetch for each of the five events of every conversation.
+    consume_fetch_min_bytes: int = Field(default=16 * 1024, ge=1, le=1024 * 1024)
     # Wraps the private signing keys at rest (base64url of 32 bytes).
     key_encryption_key: SecretStr = SecretStr(PLACEHOLDER)
     # Internal callers (shared.auth.InternalCallers): the notifier asks for contact

@@ -18,6 +18,10 @@ class NotifierSettings(DatabaseSettings):
     # A mail that goes out up to this much later costs no one anything; batches several
     # times larger under load save a transaction, a relay round and a send claim each.
     consume_gather_s: float = Field(default=0.1, ge=0, le=2.0)
+    # The broker holds the notifier's fetches until 16 kB have come or its second's wait has
+    # passed: of the eight events a conversation's round puts on the topics it reads, two
+    # make a mail, and each was a fetch of its own (up to 1 s later for a mail, at light load).
+    consume_fetch_min_bytes: int = Field(default=16 * 1024, ge=1, le=1024 * 1024)
     outbox_linger_s: float = Field(default=0.1, ge=0, le=2.0)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025

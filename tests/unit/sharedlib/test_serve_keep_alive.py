@@ -12,6 +12,7 @@ import httpx
 import uvicorn
 from fastapi import FastAPI
 
+from shared import http_transport
 from shared.serve import UVICORN_OPTIONS
 
 HTTPX_KEEPALIVE_EXPIRY_S = httpx.Limits().keepalive_expiry or 0.0
@@ -48,3 +49,10 @@ async def test_an_idle_connection_outlives_the_callers_expiry() -> None:
     finally:
         server.should_exit = True
         await serving
+
+
+def test_the_servers_keep_alive_outlasts_every_callers() -> None:
+    # The connection test above waits out httpx's own expiry; the services' callers send
+    # through aiohttp (shared.http_transport), which lets go of an idle connection later.
+    assert UVICORN_OPTIONS["timeout_keep_alive"] > max(HTTPX_KEEPALIVE_EXPIRY_S,
+                                                       http_transport.KEEP_ALIVE_S) + 5
