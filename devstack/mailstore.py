@@ -1,5 +1,10 @@
 """The mail sink's store: every accepted mail in memory and on disk (an .eml file with a .json
-envelope beside each, reloaded at start), and the aiosmtpd handler that feeds it."""
+envelope beside each, reloaded at start), and the aiosmtpd handler that feeds it.
+
+A mail is taken in as an SMTP server would: its envelope and raw bytes stored, its subject
+read from the headers. Its text and HTML parts are parsed the first time someone reads it
+(then kept): parsing with the standard library's modern policy took about 3 ms of CPU per
+mail, more than the rest of taking it in, and most mail of a benchmark run is never read."""
 
 from __future__ import annotations
 
@@ -9,12 +14,20 @@ import threading
 import uuid
 from datetime import UTC, datetime
 from email import policy
+from email.header import decode_header, make_header
 from email.message import EmailMessage
-from email.parser import BytesParser
+from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
 from typing import Any
 
 log = logging.getLogger("devstack.mailsink")
+
+
+def _subject(raw: bytes) -> str:
+    """The decoded Subject, from the headers alone."""
+    headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)
+    value = headers.get("Subject")
+    return str(make_header(decode_header(value))) if value else ""
 
 
 def _text_parts(raw: bytes) -> tuple[str, str, str | None]:
@@ -63,7 +76,7 @@ class MailStore:
             self._raw[meta["id"]] = raw
 
     def add(self, mail_from: str, rcpt_tos: list[str], raw: bytes) -> dict[str, Any]:
-        subject, body, html_body = _text_parts(raw)
+        subject = _subject(raw)
         received = datetime.now(UTC)
         msg_id = uuid.uuid4().hex
         meta = {
@@ -71,8 +84,6 @@ class MailStore:
             "mail_from": mail_from,
             "rcpt_tos": list(rcpt_tos),
             "subject": subject,
-            "body": body,
-            "html": html_body,
             "received_at": received.isoformat(),
             "size": len(raw),
         }
@@ -86,19 +97,24 @@ class MailStore:
         log.info("mail %s from %s to %s: %s", msg_id, mail_from, ", ".join(rcpt_tos), subject)
         return meta
 
+    def _read(self, meta: dict[str, Any]) -> dict[str, Any]:
+        """The mail with its text and HTML parts, parsed on its first reading (the lock is
+        held)."""
+        if "body" not in meta:
+            _, meta["body"], meta["html"] = _text_parts(self._raw[meta["id"]])
+        return meta
+
     def list(self, to: str | None = None) -> list[dict[str, Any]]:
+        want = to.lower() if to else None
         with self._lock:
-            items = list(self._messages)
-        if to:
-            want = to.lower()
-            items = [m for m in items if any(r.lower() == want for r in m["rcpt_tos"])]
-        return items
+            return [self._read(m) for m in self._messages
+                    if want is None or any(r.lower() == want for r in m["rcpt_tos"])]
 
     def get(self, msg_id: str) -> tuple[dict[str, Any], bytes] | None:
         with self._lock:
             for m in self._messages:
                 if m["id"] == msg_id:
-                    return m, self._raw[msg_id]
+                    return self._read(m), self._raw[msg_id]
         return None
 
     def clear(self) -> int:

@@ -39,6 +39,7 @@ class Invalid(DomainError):
 SENT, RECEIVED, IN_PROGRESS, ANSWERED, CLOSED = (
     "sent", "received", "in_progress", "answered", "closed")
 UNDELIVERABLE = "undeliverable"
+PATIENT_STATUSES = (SENT, RECEIVED, IN_PROGRESS, ANSWERED, CLOSED, UNDELIVERABLE)
 _PATIENT_ORDER = {SENT: 0, RECEIVED: 1, IN_PROGRESS: 2}
 
 

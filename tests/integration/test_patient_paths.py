@@ -3,7 +3,10 @@ schema migrated into a private schema of the scratch database): the unit's offer
 one statement (snapshot, active forms, retired ones left out), the conversation and its first
 message written by one statement with the outbox event beside them, a refused submission
 writes nothing; an arriving answer is stored with the conversation's new state in one
-statement, and the same answer arriving again changes nothing."""
+statement, and the same answer arriving again changes nothing; the unit's progress (received,
+assigned, closed, undeliverable) and its read receipts are one statement each, never step
+back, and an event about a conversation unknown here is rejected (dead-lettered) with nothing
+written."""
 
 from __future__ import annotations
 
@@ -26,7 +29,15 @@ from shared.crypto import sealing
 from shared.crypto.keyring import Keyring, KeyWrapper
 from shared.errors import CommandError
 from shared.events import Source, new_event
-from shared.events.contracts import ReplySent
+from shared.events.contracts import (
+    ConversationClosed,
+    MessageAssigned,
+    MessageOpened,
+    MessageReceived,
+    MessageUnroutable,
+    ReplySent,
+)
+from shared.inbox import RejectEvent
 from shared.outbox import Outbox
 
 pytestmark = pytest.mark.integration
@@ -160,3 +171,65 @@ async def test_an_answer_arrives_once(box) -> None:
     delivered = [r for r in await rows(box, tables.outbox_table, key=conversation_id)
                  if r.event_type.startswith("messaging.reply_delivered")]
     assert len(delivered) == 1
+
+
+async def test_progress_and_receipts_are_one_statement_each_and_never_step_back(box) -> None:
+    patient = Principal(subject=str(uuid.uuid4()), kind="patient", loa=3)
+    conversation_id, message_id = await commands.submit_message(
+        box, NO_FORMS, patient, care_unit_id=FORMLESS, service_type="advice",
+        content=Content(text="Hej!"))
+    handlers = build_handlers(box)
+    source = Source(service="careunit-mailbox", region="stockholm")
+    ids = {"conversation_id": conversation_id, "message_id": message_id,
+           "care_unit_id": FORMLESS}
+    statements: list[str] = []
+    event.listen(box.engine.sync_engine, "before_cursor_execute",
+                 lambda *args: statements.append(args[2]))
+
+    async def arrive(data) -> list[str]:
+        statements.clear()
+        async with box.engine.begin() as conn:
+            await handlers[type(data)](conn, new_event(data, source=source,
+                                                       subject=conversation_id), data)
+        return [s for s in statements if s.split()[0] in ("SELECT", "UPDATE", "WITH")]
+
+    async def status() -> tuple[str, int | None]:
+        [conv] = await rows(box, tables.conversations, conversation_id=conversation_id)
+        return conv.status, conv.promised_answer_days
+
+    received = MessageReceived(**ids, service_type="advice", promised_answer_days=5)
+    assert len(await arrive(received)) == 1
+    assert await status() == ("received", 5)
+    opened = MessageOpened(**ids, staff_id="admin", staff_role="message_administrator",
+                           seen_message_ids=[message_id])
+    assert len(await arrive(opened)) == 1
+    [mine] = await rows(box, tables.messages, message_id=message_id)
+    assert mine.opened_at is not None
+    assert len(await arrive(opened)) == 1  # shown again: the first receipt stays
+    [again] = await rows(box, tables.messages, message_id=message_id)
+    assert again.opened_at == mine.opened_at
+    assert len(await arrive(MessageAssigned(**ids, clinician_id="doc"))) == 1
+    assert await status() == ("in_progress", 5)
+    # Late: received again (with a new promise) and unroutable; neither steps back.
+    assert len(await arrive(received.model_copy(update={"promised_answer_days": 3}))) == 1
+    assert await status() == ("in_progress", 3)
+    late = MessageUnroutable(**ids, reason="no such unit")
+    assert len(await arrive(late)) == 2  # nothing to change: is the conversation known?
+    assert await status() == ("in_progress", 3)
+    assert len(await arrive(ConversationClosed(**ids, closed_at=datetime.now(UTC)))) == 1
+    assert await status() == ("closed", 3)
+
+
+@pytest.mark.parametrize("kind", ["received", "assigned", "opened"])
+async def test_an_event_about_an_unknown_conversation_is_rejected(box, kind) -> None:
+    ids = {"conversation_id": str(uuid.uuid4()), "message_id": str(uuid.uuid4()),
+           "care_unit_id": FORMLESS}
+    data = {"received": MessageReceived(**ids, service_type="advice"),
+            "assigned": MessageAssigned(**ids, clinician_id="doc"),
+            "opened": MessageOpened(**ids, staff_id="doc", staff_role="clinician")}[kind]
+    with pytest.raises(RejectEvent, match="unknown conversation"):
+        async with box.engine.begin() as conn:
+            await build_handlers(box)[type(data)](conn, new_event(
+                data, source=Source(service="careunit-mailbox", region="stockholm"),
+                subject=ids["conversation_id"]), data)
+    assert await rows(box, tables.conversations, conversation_id=ids["conversation_id"]) == []

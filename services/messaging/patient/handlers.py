@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import case, exists, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.attachments import store as attachment_store
 from services.messaging.body import Content, patient_recipient, sealed_columns
 from services.messaging.context import MailboxContext
-from services.messaging.domain import Conversation
+from services.messaging.domain import PATIENT_STATUSES, Conversation
 from services.messaging.keys import remember_peer_key
 from services.messaging.patient import appointments
 from services.messaging.patient.tables import (
@@ -93,12 +93,22 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
 
     async def move(conn: AsyncConnection, conversation_id: str,
                    step: Callable[[Conversation], Conversation], **extra) -> None:
-        conv = await conversation(conn, conversation_id)
-        after = step(Conversation(conv.status))
-        if after.status != conv.status or extra:
-            await conn.execute(update(conversations).where(
-                conversations.c.conversation_id == conversation_id).values(
-                status=after.status, updated_at=datetime.now(UTC), **extra))
+        """The conversation's status moved as `step` says, in one statement: the domain's
+        answer for every status, as a CASE the update applies to the row it locks. Only
+        when nothing was updated (an event that changes nothing, or a conversation unknown
+        here) is the row looked up, to reject the unknown."""
+        moves = {before: after for before in PATIENT_STATUSES
+                 if (after := step(Conversation(before)).status) != before}
+        status = case(*((conversations.c.status == before, after)
+                        for before, after in moves.items()),
+                      else_=conversations.c.status) if moves else conversations.c.status
+        changed = (await conn.execute(update(conversations).where(
+            conversations.c.conversation_id == conversation_id,
+            true() if extra else conversations.c.status.in_(list(moves)))
+            .values(status=status, updated_at=datetime.now(UTC), **extra)
+            .returning(conversations.c.conversation_id))).first()
+        if changed is None:
+            await conversation(conn, conversation_id)
 
     async def unroutable(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
         assert isinstance(data, MessageUnroutable)
@@ -121,13 +131,19 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
     async def opened(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
         """The unit's read receipts: when staff first opened each of the patient's messages."""
         assert isinstance(data, MessageOpened)
-        await conversation(conn, data.conversation_id)
         seen = data.seen_message_ids or [data.message_id]
-        await conn.execute(update(messages).where(
+        # The receipts and whether the conversation is known here, in one statement.
+        receipts = (update(messages).where(
             messages.c.conversation_id == data.conversation_id,
             messages.c.message_id.in_(seen), messages.c.direction == "to_unit",
             messages.c.opened_at.is_(None))
-            .values(opened_at=envelope.occurred_at or datetime.now(UTC)))
+            .values(opened_at=envelope.occurred_at or datetime.now(UTC))
+            .returning(messages.c.message_id).cte("receipts"))
+        known = (await conn.execute(select(
+            exists().where(conversations.c.conversation_id == data.conversation_id),
+            select(func.count()).select_from(receipts).scalar_subquery()))).one()[0]
+        if not known:
+            raise RejectEvent(f"unknown conversation {data.conversation_id}")
 
     async def reply_sent(conn: AsyncConnection, envelope: Envelope, data: EventData) -> None:
         assert isinstance(data, ReplySent)
