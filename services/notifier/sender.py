@@ -1,8 +1,8 @@
 """Sends pending notifications. SMTP cannot join a database transaction, so each mail is sent
 first and marked sent afterwards, together with its notifier.notification_sent event in the
 outbox; the mails of one claim are marked together, in one transaction after the last of
-them (one commit instead of one per mail). A crash between sending and marking sends those
-mails again after their lease runs out: at least once is the accepted trade-off (the
+them (one commit instead of one per mail), or after MARK_WITHIN_S if the claim takes longer.
+A crash between sending and marking sends those mails again after their lease runs out: at least once is the accepted trade-off (the
 Message-ID stays the same, so mail clients can tell).
 Identity or SMTP failures are retried with backoff; addresses are never logged or stored.
 
@@ -49,6 +49,9 @@ from shared.outbox import Outbox, listen
 log = logging.getLogger(__name__)
 
 OUTCOMES = Counter("notifications_total", "Notification attempts by outcome", ["outcome"])
+# A claim's sent mails are marked together after its last, or as soon as the oldest of them
+# has waited this long (looked at after each mail).
+MARK_WITHIN_S = 1.0
 
 
 class Contacts(Protocol):
@@ -109,19 +112,23 @@ class Sender:
 
     async def send_due(self) -> int:
         self._wake.clear()  # what this round claims needs no wake-up of its own
-        claimed_at, sent = monotonic(), []  # the leases run from here
         async with self._engine.begin() as conn:
             # Mail added from now on brings its own wake-up; retries lower next_due (below).
             rows, self._next_due = await store.claim(
                 conn, limit=self._settings.sender_batch_size,
                 lease_s=self._settings.sender_lease_s)
+        # Sent mails wait for the claim's last to be marked together, but never longer than
+        # MARK_WITHIN_S (or half the lease): a slow SMTP server must not let a sent mail's
+        # lease run out, and a sender that dies leaves only its last second's mails to be
+        # sent again.
+        within = min(MARK_WITHIN_S, self._settings.sender_lease_s / 2)
+        sent: list[Row] = []
+        first_sent_at = 0.0
         for row in rows:
             if await self._send_one(row):
+                first_sent_at = first_sent_at if sent else monotonic()
                 sent.append(row)
-            # A slow SMTP server must not let the lease of a mail sent but not yet marked
-            # run out (another sender would send it again): past half the lease, each mail
-            # is marked as soon as it is out.
-            if sent and monotonic() - claimed_at > self._settings.sender_lease_s / 2:
+            if sent and monotonic() - first_sent_at > within:
                 await self._mark_sent(sent)
                 sent = []
         if sent:
