@@ -1,9 +1,10 @@
 """CPU per internal HTTP call on the caller's side (issue 13): httpx with its own transport
 (httpcore and h11), httpx sending through aiohttp (shared.http_transport, what the services
-use) and aiohttp on its own, each making the same GET with a gateway's headers to a uvicorn
-server in another process (a 1 kB JSON answer), 8 calls at a time, round by round in turn;
-the figures are the medians of the rounds. Only this process's CPU is counted, so the
-server's share (the same for all three) is left out.
+use), that transport's own `exchange` (what the gateway's proxy uses) and aiohttp on its
+own, each making the same GET with a gateway's headers to a uvicorn server in another
+process (a 1 kB JSON answer), 8 calls at a time, round by round in turn; the figures are the
+medians of the rounds. Only this process's CPU is counted, so the server's share (the same
+for all) is left out.
 
     python -m bench.httpclient [--rounds 5] [--calls 2000] [--out DIR]"""
 
@@ -63,6 +64,14 @@ async def _round(url: str, calls: int) -> dict[str, float]:
         async def httpx_aiohttp(u: str) -> bytes:
             return (await through.get(u, headers=HEADERS)).content
         figures["httpx_over_aiohttp"] = await _cpu_us_per_call(httpx_aiohttp, url, calls)
+    pool = AiohttpTransport()
+    try:
+        async def exchange(u: str) -> bytes:
+            return (await pool.exchange("GET", u, list(HEADERS.items()), b"",
+                                        connect_s=5, read_s=5)).content
+        figures["exchange"] = await _cpu_us_per_call(exchange, url, calls)
+    finally:
+        await pool.aclose()
     async with aiohttp.ClientSession() as session:
         async def aiohttp_own(u: str) -> bytes:
             async with session.get(u, headers=HEADERS) as answer:

@@ -46,7 +46,8 @@ def _print_urls(stack: Stack, services: bool) -> None:
     ]
     for name, srv in stack.pg.items():
         lines.append(
-            f"  {'PostgreSQL ' + srv.server.name:<22} 127.0.0.1:{srv.port}  "
+            f"  {'PostgreSQL ' + srv.server.name:<22} 127.0.0.1:{srv.port} "
+            f"(socket in {cfg.pg_socket_dir})  "
             f"databases/users: {', '.join(srv.server.databases)} (password: {cfg.db_password})"
         )
     lines += [f"  {'logs':<22} {stack.logs_dir}/", ""]

@@ -4,8 +4,9 @@ per `PgServer` in the config, managed with Debian's binaries via initdb/pg_ctl.
 PostgreSQL refuses to run as root, so as root every server command runs as the `postgres`
 user (created by Debian's `postgresql` package) through `runuser -u postgres --`; as any
 other user it runs as that user. Administration (roles, databases) goes through the unix
-socket as the `postgres` superuser (trust, local only); TCP connections on 127.0.0.1 need a
-password (scram-sha-256)."""
+socket as the `postgres` superuser (trust, local only); every other role needs its password
+(scram-sha-256), on the socket (where the services connect: StackConfig.database_url) as on
+127.0.0.1."""
 
 from __future__ import annotations
 
@@ -23,6 +24,15 @@ from devstack.procs import StackError, port_in_use, tail
 from devstack.proctree import kill_tree, pid_alive, tree_rss_bytes
 
 _INCLUDE_LINE = "include_if_exists = 'devstack.conf'"
+# Written on every start, so a cluster made before keeps up.
+_HBA = """# Written by devstack/postgres.py on every start.
+# TYPE  DATABASE     USER      ADDRESS         METHOD
+local   all          postgres                  trust
+local   all          all                       scram-sha-256
+host    all          all       127.0.0.1/32    scram-sha-256
+host    all          all       ::1/128         scram-sha-256
+local   replication  postgres                  trust
+"""
 
 
 class PostgresServer:
@@ -35,7 +45,7 @@ class PostgresServer:
         self.port = cfg.pg_port(server.name)
         self.root = cfg.data_dir / "pg"
         self.datadir = self.root / server.name
-        self.socket_dir = self.root / "run"
+        self.socket_dir = cfg.pg_socket_dir
         self.log_path = cfg.data_dir / "logs" / f"{self.name}.log"
         self._bindir = bindir
 
@@ -120,6 +130,9 @@ class PostgresServer:
         path = self.datadir / "devstack.conf"
         path.write_text("\n".join(lines) + "\n")
         chown(path)
+        hba = self.datadir / "pg_hba.conf"  # (initdb's trusts every role on the socket)
+        hba.write_text(_HBA)
+        chown(hba)
 
     def postmaster_pid(self) -> int | None:
         try:
@@ -157,6 +170,8 @@ class PostgresServer:
                     f"{self.name}: pg_ctl start failed:\n{proc.stdout}\n{proc.stderr}\n"
                     f"--- last lines of {self.log_path} ---\n{tail(self.log_path)}"
                 )
+        else:  # already up: it reads the settings and pg_hba just written
+            self._run("pg_ctl", "reload", "-D", str(self.datadir))
         self.ensure_databases()
         return time.monotonic() - t
 

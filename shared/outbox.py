@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Sequence
 
 import psycopg
+from psycopg.conninfo import make_conninfo
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -102,7 +103,11 @@ def _row(topic: str, key: str, event: Envelope) -> dict:
 
 
 def _libpq_dsn(engine: AsyncEngine) -> str:
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    """The engine's connection as libpq's key=value string: what SQLAlchemy would pass to
+    psycopg, quoted by psycopg (a URL rendered back would spell a space in a socket
+    directory's path as "+", which libpq does not read back)."""
+    _, params = engine.dialect.create_connect_args(engine.url)
+    return make_conninfo(**{k: v for k, v in params.items() if k != "context"})
 
 
 async def listen_channel(engine: AsyncEngine, channel: str, *,

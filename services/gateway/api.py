@@ -25,7 +25,9 @@ async def forward(service: str, path: str, request: Request) -> Response:
     bearer = None
     if "authorization" not in request.headers:  # API clients bring their own token
         bearer = await session_token(request, AUDIENCES[service])
-    return await proxy.forward(request.app.state.http, request, service, url, bearer)
+    return await proxy.forward(request.app.state.upstream,
+                               request.app.state.settings.upstream_timeout_s, request, service,
+                               url, bearer)
 
 
 async def session_token(request: Request, audience: str) -> str | None:

@@ -24,7 +24,7 @@ from services.gateway.settings import GatewaySettings
 from services.gateway.ui import i18n, routes
 from services.gateway.ui.pages import error_page
 from shared import db, logs, web
-from shared.http_transport import AiohttpTransport
+from shared.http_transport import AiohttpTransport, ExchangeOver
 
 log = logging.getLogger(__name__)
 
@@ -56,8 +56,14 @@ def create_app(settings: GatewaySettings | None = None, *,
         if engine is not None:
             await MIGRATIONS.upgrade(engine)
             app.state.sessions = _store(settings, session_rows.PgRows(engine))
-        async with httpx.AsyncClient(transport=transport or AiohttpTransport(),
-                                     follow_redirects=False,
+        # One pool: the proxy sends straight through it, everything else through httpx's
+        # client on top of it.
+        sending: httpx.AsyncBaseTransport
+        if transport is None:
+            sending = app.state.upstream = AiohttpTransport()
+        else:
+            sending, app.state.upstream = transport, ExchangeOver(transport)
+        async with httpx.AsyncClient(transport=sending, follow_redirects=False,
                                      timeout=settings.upstream_timeout_s) as client:
             app.state.http = client
             app.state.oidc = OidcClient(settings, client, transport)

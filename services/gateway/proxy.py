@@ -1,5 +1,6 @@
 """Reverse proxy to the services: which upstream URL a public path maps to, and the
-forwarding itself (one shared httpx client; bodies are small JSON, so no streaming).
+forwarding itself (straight through the shared aiohttp pool, shared.http_transport's
+`Exchange`; bodies are small JSON, so no streaming).
 
 Internal endpoints (/internal/...) exist for service-to-service calls inside the
 deployment, and each service's operational endpoints (metrics, health, API docs) are for the
@@ -21,6 +22,7 @@ import httpx
 from fastapi import HTTPException, Request, Response
 
 from shared import logs
+from shared.http_transport import Exchange
 
 # Request headers passed on; cookies and anything else stay at the gateway.
 FORWARD_REQUEST = ("authorization", "content-type", "accept")
@@ -56,26 +58,26 @@ def forwarded_for(request: Request) -> str:
     return ", ".join(h.strip() for h in hops if h.strip())
 
 
-async def forward(client: httpx.AsyncClient, request: Request, service: str, url: str,
-                  bearer: str | None = None) -> Response:
+async def forward(upstream: Exchange, timeout_s: float, request: Request, service: str,
+                  url: str, bearer: str | None = None) -> Response:
     """`bearer`: the session's access token, when the caller sent no Authorization."""
-    headers = {name: value for name in FORWARD_REQUEST
-               if (value := request.headers.get(name)) is not None}
+    headers = [(name, value) for name in FORWARD_REQUEST
+               if (value := request.headers.get(name)) is not None]
     if bearer is not None:
-        headers["authorization"] = f"Bearer {bearer}"
+        headers.append(("authorization", f"Bearer {bearer}"))
     # The same correlation id on both hops: the caller's if it was acceptable, else the one
     # the request observer made (shared.web.Observe).
-    headers["x-correlation-id"] = logs.correlation_id.get() or ""
-    headers["x-forwarded-for"] = forwarded_for(request)
+    headers.append(("x-correlation-id", logs.correlation_id.get() or ""))
+    headers.append(("x-forwarded-for", forwarded_for(request)))
     if request.url.query:
         url = f"{url}?{request.url.query}"
     try:
-        upstream = await client.request(request.method, url, headers=headers,
-                                        content=await request.body())
+        answer = await upstream.exchange(request.method, url, headers, await request.body(),
+                                         connect_s=timeout_s, read_s=timeout_s)
     except httpx.TimeoutException as exc:
         raise HTTPException(504, f"{service} did not answer in time") from exc
     except httpx.TransportError as exc:
         raise HTTPException(502, f"{service} is unavailable ({type(exc).__name__})") from exc
-    return Response(content=upstream.content, status_code=upstream.status_code,
-                    headers={name: upstream.headers[name] for name in FORWARD_RESPONSE
-                             if name in upstream.headers})
+    return Response(content=answer.content, status_code=answer.status,
+                    headers={name: value for name in FORWARD_RESPONSE
+                             if (value := answer.header(name)) is not None})

@@ -1,6 +1,15 @@
-"""Run the routing worker: `python -m services.routing` (settings from ROUTING_* env)."""
+"""Run the routing worker: `python -m services.routing` (settings from ROUTING_* env).
+
+The worker's event loops are uvloop's (mode's documented switch, made before anything else
+creates a loop), as under uvicorn in the other services: with asyncio's own loop, its
+selector and the wake-ups between the worker's consumer thread and its agents were most of
+the worker's CPU under load (docs/capacity.md, perf9)."""
 
 from __future__ import annotations
+
+import mode.loop
+
+mode.loop.use("uvloop")
 
 import asyncio
 

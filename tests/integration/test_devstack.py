@@ -61,8 +61,10 @@ def test_postgres_servers_are_separate(infra):
                 "postgresql+psycopg://", "postgresql://"
             )
             with psycopg.connect(url, connect_timeout=10) as conn:
+                # Over the socket (no inet_server_port): the server's own setting.
                 user, port, started = conn.execute(
-                    "SELECT current_user, inet_server_port(), pg_postmaster_start_time()"
+                    "SELECT current_user, current_setting('port')::int,"
+                    " pg_postmaster_start_time()"
                 ).fetchone()
                 assert user == db
                 assert port == cfg.pg_port(server.name)
@@ -76,16 +78,18 @@ def test_postgres_servers_are_separate(infra):
     assert all(len(times) == 1 for times in seen.values())
     assert len({next(iter(t)) for t in seen.values()}) == len(cfg.pg_servers)
 
-    # TCP logins need the password (scram-sha-256)
-    with pytest.raises(psycopg.OperationalError):
-        psycopg.connect(
-            host="127.0.0.1",
-            port=cfg.pg_port("patient"),
-            user="patient_mailbox",
-            password="wrong",
-            dbname="patient_mailbox",
-            connect_timeout=10,
-        )
+    # Logins need the password (scram-sha-256), on TCP and on the socket the services use;
+    # only the stack's own superuser is trusted there.
+    for host in ("127.0.0.1", str(cfg.pg_socket_dir)):
+        with pytest.raises(psycopg.OperationalError):
+            psycopg.connect(
+                host=host,
+                port=cfg.pg_port("patient"),
+                user="patient_mailbox",
+                password="wrong",
+                dbname="patient_mailbox",
+                connect_timeout=10,
+            )
 
 
 async def test_mail_reaches_sink(infra, mailsink):

@@ -2,7 +2,7 @@
 what a caller sends arrives whole and what the server answers comes back whole (repeated
 headers, status, compressed bodies decoded by httpx as before), connections are kept and
 reused, no cookie is kept between calls, and each failure is the httpx error the callers
-already catch."""
+already catch; the same through `exchange`, the gateway proxy's call past httpx's client."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from shared.http_transport import AiohttpTransport
+from shared.http_transport import AiohttpTransport, ExchangeOver
 
 pytestmark = pytest.mark.integration
 
@@ -130,3 +130,36 @@ async def test_closing_the_client_closes_the_pool(upstream) -> None:
         session = transport._session
         assert session is not None and not session.closed
     assert session.closed and transport._session is None
+
+
+async def test_an_exchange_passes_whole_and_comes_back_decoded(upstream) -> None:
+    transport = AiohttpTransport()
+    try:
+        answer = await transport.exchange(
+            "POST", f"{upstream.base}/echo?unit=SE1", [("authorization", "Bearer t")],
+            b'{"a": 1}', connect_s=5, read_s=5)
+        assert (answer.status, answer.content) == (201, b'{"ok": true}')
+        assert answer.header("x-repeated") == "one"
+        assert answer.header("content-type").startswith("application/json")
+        assert answer.header("x-missing") is None
+        sent = upstream.seen[0]
+        assert (sent["path_qs"], sent["body"]) == ("/echo?unit=SE1", b'{"a": 1}')
+        assert sent["headers"]["authorization"] == "Bearer t"
+        zipped = await transport.exchange("GET", f"{upstream.base}/gzip", [], b"",
+                                          connect_s=5, read_s=5)
+        assert zipped.content == b"plain text " * 100
+        with pytest.raises(httpx.TimeoutException):
+            await transport.exchange("GET", f"{upstream.base}/slow", [], b"",
+                                     connect_s=5, read_s=0.3)
+    finally:
+        await transport.aclose()
+
+
+async def test_an_exchange_over_an_httpx_transport_answers_the_same(upstream) -> None:
+    # What the gateway's tests put behind the proxy: here the real transport, so both ways
+    # must agree.
+    async with httpx.AsyncClient(transport=AiohttpTransport()) as client:
+        over = ExchangeOver(client._transport)
+        answer = await over.exchange("GET", f"{upstream.base}/gzip", [], b"",
+                                     connect_s=5, read_s=5)
+        assert (answer.status, answer.content) == (200, b"plain text " * 100)

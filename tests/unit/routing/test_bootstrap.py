@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from services.routing.bootstrap import create_app
 from services.routing.settings import RoutingSettings
 
@@ -13,3 +17,11 @@ def test_a_crashed_worker_leaves_its_group_within_the_configured_session(tmp_pat
     assert create_app(settings).conf.broker_session_timeout == 15.0
     slower = RoutingSettings(environment="test", data_dir=tmp_path, kafka_session_timeout_s=30)
     assert create_app(slower).conf.broker_session_timeout == 30.0
+
+
+def test_the_worker_runs_on_uvloop() -> None:
+    # In a process of its own: the choice is process-wide (the tests' loops stay asyncio's).
+    check = ("import asyncio, uvloop, services.routing.__main__; "
+             "assert isinstance(asyncio.get_event_loop_policy(), uvloop.EventLoopPolicy)")
+    subprocess.run([sys.executable, "-c", check], check=True, timeout=60,
+                   cwd=Path(__file__).resolve().parents[3])
