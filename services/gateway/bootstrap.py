@@ -1,6 +1,7 @@
 """Composition root of the gateway: one httpx client for all upstreams and the OIDC client
-(built in the lifespan, sending through aiohttp: shared.http_transport), the shared session store (PostgreSQL, migrated at start, or memory
-in development), the web UI and its assets, security headers and body limits on every
+(built in the lifespan, sending through aiohttp's pool: shared.http_transport, which the
+proxy uses directly), the shared session store (PostgreSQL, migrated at start, or memory in
+development), the web UI and its assets, security headers and body limits on every
 response, readiness = identity reachable."""
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 first and marked sent afterwards, together with its notifier.notification_sent event in the
 outbox; the mails of one claim are marked together, in one transaction after the last of
 them (one commit instead of one per mail), or after MARK_WITHIN_S if the claim takes longer.
-A crash between sending and marking sends those mails again after their lease runs out: at least once is the accepted trade-off (the
-Message-ID stays the same, so mail clients can tell).
+A crash between sending and marking sends those mails again after their lease runs out: at
+least once is the accepted trade-off (the Message-ID stays the same, so mail clients can
+tell).
 Identity or SMTP failures are retried with backoff; addresses are never logged or stored.
 
 The sender sleeps until the earliest pending mail comes due, woken early by the NOTIFY that
