@@ -20,6 +20,11 @@ from pathlib import Path
 from tests.deploy.deployconfig import REPO, compose
 
 READY_TIMEOUT_S = 600  # a cold start on a busy 2-core machine: Kafka alone can take minutes
+# `up -d` only creates and starts the containers (seconds; readiness is waited for apart).
+# Once, in a full CI run, podman-compose 1.6 (podman 4.3) started the one-shot kafka-acls and
+# then never went on to the services, without an error, until its 600 s ran out; the same
+# test passed alone right after. A second `up` starts whatever is not running.
+UP_TIMEOUT_S, UP_ATTEMPTS = 240, 2
 
 
 def podman_compose() -> str | None:
@@ -109,12 +114,22 @@ class ComposeStack:
         assert build.returncode == 0, f"image build failed:\n{build.stderr[-4000:]}"
         self.build_seconds = time.monotonic() - started
         started = time.monotonic()
-        up = self.compose("up", "-d")
+        up = self._up()
         assert up.returncode == 0, f"podman-compose up failed:\n{up.stderr[-4000:]}"
         try:
             self.wait_ready()
         finally:
             self.up_seconds = time.monotonic() - started
+
+    def _up(self) -> subprocess.CompletedProcess:
+        for attempt in range(1, UP_ATTEMPTS + 1):
+            try:
+                return self.compose("up", "-d", timeout=UP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                if attempt == UP_ATTEMPTS:
+                    raise
+                print(f"podman-compose up hung for {UP_TIMEOUT_S} s; again", file=sys.stderr)
+        raise AssertionError("unreachable")
 
     def wait_ready(self) -> None:
         """Every service answers /readyz. Asked from inside the gateway's container, one
