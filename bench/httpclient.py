@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -114,8 +113,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     samples = _measure(args.rounds, args.calls)
-    medians = {name: round(statistics.median(s[name] for s in samples), 1)
-               for name in samples[0]}
+    medians = alternate.median(samples, 1)
     alternate.save(args.out, "httpclient.json", {
         "rounds": args.rounds, "calls": args.calls, "at_once": AT_ONCE,
         "unit": "microseconds of the caller's CPU per call (median of rounds)",

@@ -13,10 +13,8 @@ TCP; this measures how much of that a local socket would spare (docs/capacity.md
 from __future__ import annotations
 
 import asyncio
-import statistics
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import psycopg
 
@@ -58,22 +56,17 @@ def main() -> None:
     args = parser.parse_args()
     cfg = test_config(cli.stack_dir("pgsocket"), base_port=BASE_PORT)
     server = PostgresServer(cfg, cfg.pg_servers[0])
-    server.init()
-    server.write_config()
-    server.start()
+    server.start()  # creates the cluster and writes its settings first
     try:
-        database = server.server.databases[0]
-        url = urlparse(cfg.database_url(server.server.name, database))
-        login = {"user": unquote(url.username or ""), "password": unquote(url.password or ""),
-                 "dbname": database}
+        database = server.server.databases[0]  # its owner role has its name
+        login = {"user": database, "password": cfg.db_password, "dbname": database}
         samples = asyncio.run(_rounds(
             {**login, "host": "127.0.0.1", "port": server.port},
             {**login, "host": str(server.socket_dir), "port": server.port},
             args.rounds, args.transactions))
     finally:
         server.stop()
-    medians = {way: {k: round(statistics.median(s[way][k] for s in samples), 1)
-                     for k in ("client_us", "server_us")} for way in ("tcp", "unix_socket")}
+    medians = alternate.median(samples, 1)
     alternate.save(args.out, "pgsocket.json", {
         "rounds": args.rounds, "transactions": args.transactions,
         "unit": "microseconds of CPU per transaction of three round trips (median of rounds)",

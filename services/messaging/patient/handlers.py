@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import case, exists, func, select, true, update
+from sqlalchemy import ColumnElement, case, exists, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -77,6 +78,19 @@ NOT_INTERESTED = (PatientRegistered, StaffRegistered, StaffMembershipChanged, St
                   AccessDenied, StaffLoggedIn, StaffLoginFailed, AttachmentOpened)
 
 
+@functools.cache
+def _moves(step: Callable[[Conversation], Conversation]) -> tuple[tuple[str, ...], ColumnElement]:
+    """The statuses `step` changes, and the status after it as a CASE over the row's own:
+    the domain's answer for every status, worked out once per step (a handful of them)."""
+    moves = {before: after for before in PATIENT_STATUSES
+             if (after := step(Conversation(before)).status) != before}
+    if not moves:
+        return (), conversations.c.status
+    return tuple(moves), case(*((conversations.c.status == before, after)
+                               for before, after in moves.items()),
+                             else_=conversations.c.status)
+
+
 def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
     async def unit_registered(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
         assert isinstance(data, CareUnitRegistered)
@@ -97,14 +111,10 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         answer for every status, as a CASE the update applies to the row it locks. Only
         when nothing was updated (an event that changes nothing, or a conversation unknown
         here) is the row looked up, to reject the unknown."""
-        moves = {before: after for before in PATIENT_STATUSES
-                 if (after := step(Conversation(before)).status) != before}
-        status = case(*((conversations.c.status == before, after)
-                        for before, after in moves.items()),
-                      else_=conversations.c.status) if moves else conversations.c.status
+        moving, status = _moves(step)
         changed = (await conn.execute(update(conversations).where(
             conversations.c.conversation_id == conversation_id,
-            true() if extra else conversations.c.status.in_(list(moves)))
+            true() if extra else conversations.c.status.in_(moving))
             .values(status=status, updated_at=datetime.now(UTC), **extra)
             .returning(conversations.c.conversation_id))).first()
         if changed is None:
