@@ -23,7 +23,8 @@ READY_TIMEOUT_S = 600  # a cold start on a busy 2-core machine: Kafka alone can 
 # `up -d` only creates and starts the containers (seconds; readiness is waited for apart).
 # Once, in a full CI run, podman-compose 1.6 (podman 4.3) started the one-shot kafka-acls and
 # then never went on to the services, without an error, until its 600 s ran out; the same
-# test passed alone right after. A second `up` starts whatever is not running.
+# test passed alone right after; in another, `podman start` of the gateway's container
+# failed at once, without a log. A second `up` starts whatever is not running.
 UP_TIMEOUT_S, UP_ATTEMPTS = 240, 2
 
 
@@ -124,11 +125,15 @@ class ComposeStack:
     def _up(self) -> subprocess.CompletedProcess:
         for attempt in range(1, UP_ATTEMPTS + 1):
             try:
-                return self.compose("up", "-d", timeout=UP_TIMEOUT_S)
+                up = self.compose("up", "-d", timeout=UP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 if attempt == UP_ATTEMPTS:
                     raise
                 print(f"podman-compose up hung for {UP_TIMEOUT_S} s; again", file=sys.stderr)
+                continue
+            if up.returncode == 0 or attempt == UP_ATTEMPTS:
+                return up
+            print(f"podman-compose up failed; again:\n{up.stderr[-2000:]}", file=sys.stderr)
         raise AssertionError("unreachable")
 
     def wait_ready(self) -> None:
