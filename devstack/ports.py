@@ -9,32 +9,68 @@ block is 30000). Reserving the block (`net.ipv4.ip_local_reserved_ports`) takes 
 the automatic choice; explicit binds are unaffected. The setting is system-wide until the
 next boot and needs root; without it the block is used as before. Every stack reserves its
 block when it starts (devstack.parts), whoever chose it; claim_block is for choosing one
-that no other process on the machine uses."""
+that no other process on the machine uses. A process that publishes only a few ports of its
+own (the compose test) takes them from the spare ranges between the blocks instead
+(claim_spare_ports)."""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import socket
 import tempfile
 from pathlib import Path
 
 RESERVED_PORTS = Path("/proc/sys/net/ipv4/ip_local_reserved_ports")
 EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 LOWEST, HIGHEST = 1000, 9999  # what a block may use above its base (with regions' offsets)
+# base + 0 … 999 of every block is never used by a stack; these gaps lie below the ephemeral
+# range, so no outgoing connection is ever given one of their ports.
+SPARE_RANGES = ((10100, 10999), (20100, 20999), (30100, 30999))
 _held_locks: list[int] = []
 
 
-def claim_block(base_port: int) -> bool:
-    """Takes the block for this process (an flock on /tmp/devstack-ports-<base>.lock, held
-    until the process ends); False when another process holds it."""
-    fd = os.open(Path(tempfile.gettempdir()) / f"devstack-ports-{base_port}.lock",
-                 os.O_RDWR | os.O_CREAT, 0o644)
+def _lock(name: str) -> bool:
+    fd = os.open(Path(tempfile.gettempdir()) / name, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
         return False
     _held_locks.append(fd)
+    return True
+
+
+def claim_block(base_port: int) -> bool:
+    """Takes the block for this process (an flock on /tmp/devstack-ports-<base>.lock, held
+    until the process ends); False when another process holds it."""
+    return _lock(f"devstack-ports-{base_port}.lock")
+
+
+def claim_spare_ports(count: int) -> list[int]:
+    """`count` ports from the spare ranges, each free to listen on now and held for this
+    process (an flock per port, so two test sessions never pick the same one). A port chosen
+    by binding port 0 lands in the ephemeral range instead, where an outgoing connection can
+    take it between the choice and the listen ("address already in use")."""
+    ephemeral_low = int(EPHEMERAL_RANGE.read_text().split()[0])
+    chosen: list[int] = []
+    for low, high in SPARE_RANGES:
+        for port in range(low, min(high, ephemeral_low - 1) + 1):
+            if len(chosen) == count:
+                return chosen
+            if _listenable(port) and _lock(f"devstack-port-{port}.lock"):
+                chosen.append(port)
+    if len(chosen) == count:
+        return chosen
+    raise RuntimeError(f"only {len(chosen)} of {count} spare ports are free in {SPARE_RANGES}")
+
+
+def _listenable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
     return True
 
 

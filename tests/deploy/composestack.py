@@ -10,13 +10,13 @@ import ipaddress
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from devstack import ports
 from tests.deploy.deployconfig import REPO, compose
 
 READY_TIMEOUT_S = 600  # a cold start on a busy 2-core machine: Kafka alone can take minutes
@@ -44,12 +44,6 @@ def podman_works() -> str | None:
     probe = subprocess.run(["podman", "info"], capture_output=True, text=True, check=False,
                            timeout=60)
     return None if probe.returncode == 0 else f"podman info fails: {probe.stderr[-500:]}"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _free_subnet() -> str:
@@ -194,7 +188,9 @@ class ComposeStack:
 
 def new_stack() -> ComposeStack:
     project = f"mvktest{os.getpid()}"
-    env = {**os.environ, "MVK_GATEWAY_PORT": str(_free_port()),
-           "MVK_IDENTITY_PORT": str(_free_port()), "MVK_MAILSINK_PORT": str(_free_port()),
-           "MVK_SUBNET": _free_subnet()}
+    # Outside the ephemeral range: a port from bind(0) was once taken by an outgoing
+    # connection before podman listened on it.
+    gateway, identity, mailsink = ports.claim_spare_ports(3)
+    env = {**os.environ, "MVK_GATEWAY_PORT": str(gateway), "MVK_IDENTITY_PORT": str(identity),
+           "MVK_MAILSINK_PORT": str(mailsink), "MVK_SUBNET": _free_subnet()}
     return ComposeStack(project, env)

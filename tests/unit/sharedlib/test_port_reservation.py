@@ -44,3 +44,28 @@ def test_a_merged_range_covers_the_block():
 def test_without_the_setting_it_says_so(proc, monkeypatch, tmp_path):
     monkeypatch.setattr(ports, "RESERVED_PORTS", tmp_path / "absent" / "reserved")
     assert not ports.reserve_block(30000)
+
+
+def test_spare_ports_lie_below_the_ephemeral_range_and_are_never_handed_out_twice(proc):
+    first = ports.claim_spare_ports(3)
+    second = ports.claim_spare_ports(3)
+    assert len(set(first + second)) == 6
+    assert all(port < 32768 for port in first + second)
+    assert all(any(low <= port <= high for low, high in ports.SPARE_RANGES)
+               for port in first + second)
+
+
+def test_a_spare_port_someone_listens_on_is_skipped(proc, monkeypatch):
+    import socket
+    monkeypatch.setattr(ports, "SPARE_RANGES", ((20500, 20510),))
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 20500))
+        holder.listen()
+        assert 20500 not in ports.claim_spare_ports(2)
+
+
+def test_spare_ports_inside_the_ephemeral_range_are_not_used(proc, monkeypatch):
+    proc.parent.joinpath("range").write_text("20000\t60999\n")
+    monkeypatch.setattr(ports, "SPARE_RANGES", ((10990, 10999), (20100, 20999)))
+    with pytest.raises(RuntimeError, match="spare ports"):
+        ports.claim_spare_ports(11)
