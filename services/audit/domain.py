@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -76,7 +76,9 @@ def _timestamp(value: datetime) -> str:
 
 
 def canonical(entry: AuditEntry) -> bytes:
-    fields = asdict(entry)
+    # A shallow copy: json.dumps only reads the summary, and dataclasses.asdict's deep copy
+    # of it was 8 % of the audit service's CPU under load. The summary holds no dataclasses.
+    fields = dict(entry.__dict__)
     fields["occurred_at"] = _timestamp(entry.occurred_at)
     fields["recorded_at"] = _timestamp(entry.recorded_at)
     if not entry.recovered:  # absent unless set: records made before the flag hash as before

@@ -176,3 +176,19 @@ def test_after_a_key_rotation_the_old_keys_records_verify_with_its_public_key():
     for link in links:
         verifier.feed(*link)
     assert verifier.result(2, links[-1][2]).ok
+
+
+def test_the_canonical_form_of_a_record_is_pinned():
+    """Stored chains are verified by recomputing this form: it must never change."""
+    from services.audit.domain import AuditEntry
+    at = datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    entry = AuditEntry(7, "e7", "MessageOpened", 1, "c1", "s1", "staff", "careunit-mailbox",
+                       "stockholm", "k1", at, at, {"ids": ["m1", {"å": None}], "n": 2})
+    assert canonical(entry) == (
+        '{"actor_id":"s1","actor_role":"staff","correlation_id":"k1","event_id":"e7",'
+        '"event_type":"MessageOpened","event_version":1,'
+        '"occurred_at":"2026-01-02T03:04:05.000006+00:00",'
+        '"recorded_at":"2026-01-02T03:04:05.000006+00:00","seq":7,'
+        '"source_region":"stockholm","source_service":"careunit-mailbox","subject":"c1",'
+        '"summary":{"ids":["m1",{"å":null}],"n":2}}').encode()
+    assert entry.summary == {"ids": ["m1", {"å": None}], "n": 2}  # read, never changed
