@@ -56,12 +56,10 @@ def claim_spare_ports(count: int) -> list[int]:
     chosen: list[int] = []
     for low, high in SPARE_RANGES:
         for port in range(low, min(high, ephemeral_low - 1) + 1):
-            if len(chosen) == count:
-                return chosen
             if _listenable(port) and _lock(f"devstack-port-{port}.lock"):
                 chosen.append(port)
-    if len(chosen) == count:
-        return chosen
+                if len(chosen) == count:
+                    return chosen
     raise RuntimeError(f"only {len(chosen)} of {count} spare ports are free in {SPARE_RANGES}")
 
 
