@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from bench import cli
-from devstack.config import test_config
 from devstack.supervisor import Stack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,7 +63,7 @@ def postgres_run(base_port: int, worker: Path, args: list[str], rounds: int,
     """`alternate` with a PostgreSQL server of its own (no Kafka), whose URL and postmaster
     pid go to the worker before `args`."""
     data_dir = cli.stack_dir("pg")
-    cfg = test_config(data_dir, base_port=base_port)
+    cfg = cli.stack_config(data_dir, base_port)
     with Stack(cfg) as stack:
         stack.start_service("pg-platform")
         pid = stack.pg["pg-platform"].postmaster_pid()

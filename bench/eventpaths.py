@@ -23,7 +23,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import cli, procstat
-from devstack.config import test_config
 from devstack.supervisor import Stack
 from shared import db
 from shared.events import Source, decode_data, new_event
@@ -112,7 +111,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     data_dir = cli.stack_dir("eventpaths")
-    cfg = test_config(data_dir, base_port=30700)
+    cfg = cli.stack_config(data_dir, 30700)
     with Stack(cfg) as stack:
         stack.start_infrastructure()
         pid = stack.pg["pg-platform"].postmaster_pid()

@@ -36,7 +36,6 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench import alternate, cli, procstat
-from devstack.config import test_config
 from devstack.supervisor import Stack
 from shared import db
 from shared.events import Source, new_event
@@ -234,7 +233,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     data_dir = cli.stack_dir("fetchbatch")
-    with Stack(test_config(data_dir, base_port=BASE_PORT)) as stack:
+    with Stack(cli.stack_config(data_dir, BASE_PORT)) as stack:
         stack.start_service("pg-platform")
         stack.start_service("kafka")
         samples = asyncio.run(measure(stack, args))

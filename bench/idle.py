@@ -17,7 +17,6 @@ from pathlib import Path
 from bench import cli, measure, procstat
 from bench.throughput import service_roots
 from devstack import ports
-from devstack.config import test_config
 from devstack.supervisor import Stack
 
 BASE_PORT = 30500
@@ -50,7 +49,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path)
     args = parser.parse_args(argv)
     data_dir = cli.stack_dir("idle")
-    with Stack(test_config(data_dir, base_port=claim_port_block())) as stack:
+    with Stack(cli.stack_config(data_dir, claim_port_block())) as stack:
         stack.start_infrastructure()
         stack.start_services()
         time.sleep(args.settle_s)

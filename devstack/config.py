@@ -42,6 +42,10 @@ class StackConfig:
     # Extra postgresql.conf lines for every server, e.g. a benchmark's
     # "shared_preload_libraries = 'pg_stat_statements'" (bench/statements.py).
     pg_settings: tuple[str, ...] = ()
+    # A stack that runs for long (scripts/start, the benchmarks): its broker's JVM compiles
+    # hot code fully, as in production. The tests' short-lived stacks leave that out, since
+    # the JVM then starts faster (devstack/kafka.py).
+    long_running: bool = False
     pg_servers: tuple[PgServer, ...] = field(
         default_factory=lambda: (
             PgServer("patient", 5433, ("patient_mailbox",)),
@@ -128,7 +132,7 @@ class StackConfig:
 
 
 def dev_config() -> StackConfig:
-    return StackConfig(data_dir=REPO_ROOT / ".devstack")
+    return StackConfig(data_dir=REPO_ROOT / ".devstack", long_running=True)
 
 
 def test_config(data_dir: Path, base_port: int = 20000) -> StackConfig:

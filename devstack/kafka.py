@@ -26,15 +26,23 @@ from devstack.procs import StackError, port_in_use, run_blocking
 __all__ = ["KAFKA_VERSION", "LIB_DIR", "KafkaBroker", "ensure_jars", "jars_ready", "main",
            "metadata_ok"]
 
-# DEVSTACK_KAFKA_JAVA_OPTS (space-separated) replaces these, e.g. to measure peak throughput
-# with the full JIT: DEVSTACK_KAFKA_JAVA_OPTS="-Xmx1g".
-JAVA_OPTS = os.environ.get("DEVSTACK_KAFKA_JAVA_OPTS", "").split() or [
+# The broker's JVM options. A long-running stack's broker keeps the JVM's full tiered JIT,
+# as the production image does: under sustained load C2-compiled code takes about a quarter
+# less of the broker's CPU than C1's (bench/results/perf11). A test stack stops at C1, which
+# starts the broker sooner (2.1 s vs 2.5-3.2 s here) and tests restart brokers often.
+# DEVSTACK_KAFKA_JAVA_OPTS (space-separated) replaces all of them, e.g. "-Xmx1g".
+JAVA_OPTS = [
     "-Xms128m",
     "-Xmx512m",  # the machine has 2 cores and runs everything else too
     "-XX:+UseSerialGC",  # a dev broker: least GC threads and footprint
-    "-XX:TieredStopAtLevel=1",  # C1 only: less CPU while starting (2.1s vs 2.5-3.2s here)
     "-Djava.awt.headless=true",
 ]
+QUICK_START_OPTS = ["-XX:TieredStopAtLevel=1"]  # C1 only
+
+
+def java_opts(cfg: StackConfig) -> list[str]:
+    override = os.environ.get("DEVSTACK_KAFKA_JAVA_OPTS", "").split()
+    return override or JAVA_OPTS + ([] if cfg.long_running else QUICK_START_OPTS)
 
 
 def _java() -> str:
@@ -167,7 +175,7 @@ class KafkaBroker:
             stamp.write_text("formatted with the admin's SCRAM credential\n")
         self.process.argv = [
             java,
-            *JAVA_OPTS,
+            *java_opts(self.cfg),
             log_opt,
             # Kafka's own scripts pass these too; quiet JVM, IPv4 loopback only.
             "-Djava.net.preferIPv4Stack=true",

@@ -16,8 +16,9 @@ pytestmark = pytest.mark.e2e
 
 
 def test_benchmark_runs_and_reports(stack, tmp_path):
-    args = throughput.parse(["--levels", "2", "--step-s", "2", "--calibrate-s", "2", "--no-listing",
-                             "--settle-s", "1", "--idle-s", "2", "--out", str(tmp_path)])
+    args = throughput.parse(["--levels", "2", "--step-s", "2", "--warm-up-s", "3",
+                             "--calibrate-s", "2", "--no-listing", "--settle-s", "1",
+                             "--idle-s", "2", "--out", str(tmp_path)])
     throughput.run(stack, args, restart=False)
     report = json.loads((tmp_path / "report.json").read_text())
     step, skeleton = report["steps"][0], report["skeleton_steps"][0]
