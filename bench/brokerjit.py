@@ -34,7 +34,8 @@ def _ticks(stat_path: Path) -> int:
 
 def jvm_cpu_ms(pid: int) -> tuple[float, float]:
     """(all threads, all but the JIT's compiler threads) since the JVM started. Compiler
-    threads come and go, so the JIT's share is the difference of the two."""
+    threads come and go, so the JIT's share is the difference of the two: approximate, as
+    another thread that ends takes its time out of the second sum (a few ms/s at most)."""
     others = 0
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:

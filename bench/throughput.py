@@ -218,7 +218,7 @@ async def system(stack: Stack, args, counts_out: dict, restart: bool) -> dict:
                                  limits=httpx.Limits(max_connections=200)) as http:
         people = await workflow.log_in_everyone(http)
         # Warm-up, not measured: caches and pools fill, and the broker's JIT compiles its
-        # hot paths. Under load its compiler threads take about 100 ms of CPU a second at
+        # hot paths. Under load its compiler threads take 90-190 ms of CPU a second at
         # first and settle near 5 within two minutes: without the warm-up that work would
         # fall on the first steps (bench/results/perf11).
         await workflow.run_step(people, max(args.levels), args.warm_up_s)

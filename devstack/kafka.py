@@ -27,9 +27,10 @@ __all__ = ["KAFKA_VERSION", "LIB_DIR", "KafkaBroker", "ensure_jars", "jars_ready
            "metadata_ok"]
 
 # The broker's JVM options. A long-running stack's broker keeps the JVM's full tiered JIT,
-# as the production image does: under sustained load C2-compiled code takes about a quarter
-# less of the broker's CPU than C1's (bench/results/perf11). A test stack stops at C1, which
-# starts the broker sooner (2.1 s vs 2.5-3.2 s here) and tests restart brokers often.
+# as the production image does: once compiled (about two minutes under load) the broker
+# does the same work for two thirds of C1's CPU (python -m bench.brokerjit, perf11 in
+# docs/capacity.md). A test stack stops at C1, which starts the broker sooner (2.1 s vs
+# 2.5-3.2 s here) and spares short runs the compiler's work; tests restart brokers often.
 # DEVSTACK_KAFKA_JAVA_OPTS (space-separated) replaces all of them, e.g. "-Xmx1g".
 JAVA_OPTS = [
     "-Xms128m",
