@@ -9,12 +9,12 @@ without fsync, access tokens valid for the whole run; the broker with the JVM's 
 in production), warms it up for --warm-up-s at the highest level, then:
   1. calibrates: counts what one real workflow costs in HTTP requests, PostgreSQL commits
      and Kafka records (bench/measure.py);
-  2. stops the services and runs the skeleton baseline with those counts (bench/skeleton.py)
-     at each concurrency level;
-  3. starts the services again and runs the real workflow (bench/workflow.py) at each level,
-     stopping when errors reach 0.1 % or the workflow p99 passes --max-p99-s;
-  4. optionally: py-spy flame graphs of the busiest services under load, and a step with a
-     second replica of the named services (same consumer groups, more partitions' owners).
+  2. runs the real workflow (bench/workflow.py) at each concurrency level, stopping when
+     errors reach 0.1 % or the workflow p99 passes --max-p99-s;
+  3. optionally: py-spy flame graphs of the busiest services under load, and a step with a
+     second replica of the named services (same consumer groups, more partitions' owners);
+  4. stops the services and runs the skeleton baseline with the calibrated counts
+     (bench/skeleton.py) at each level, on the same broker and PostgreSQL.
 Writes report.json and PNG plots to --out."""
 
 from __future__ import annotations
