@@ -56,6 +56,7 @@ def create_app(settings: RoutingSettings) -> faust.App:
         producer_acks=-1,  # all in-sync replicas
         consumer_auto_offset_reset="earliest",  # a new group must see every registration
         broker_session_timeout=settings.kafka_session_timeout_s,  # see RoutingSettings
+        producer_request_timeout=settings.kafka_request_timeout_s,  # see RoutingSettings
     )
     # Global: every worker holds every unit whichever submission partitions it owns. One
     # changelog partition and a small recovery buffer avoid faust's known recovery loop with

@@ -30,3 +30,10 @@ class RoutingSettings(ServiceSettings):
     # routed meanwhile (60 s per routing kill in the fault suite). Heartbeats go every 3 s
     # from faust's consumer thread, so a busy event loop does not miss them.
     kafka_session_timeout_s: float = Field(default=15.0, ge=6, le=90)
+    # How long one send may wait for the topic's metadata and the broker's ack before it
+    # fails and the publisher (agents.Publisher) logs it and sends again. faust's default is
+    # 20 minutes, during which an agent whose send hangs stops without a word: after one
+    # cold start the directory's and the offers' agents each took one record and were still
+    # waiting 105 s later, so no unit's registration after it was read and every submission
+    # waited for its unit. The other services' producers use 15 s (shared.kafka).
+    kafka_request_timeout_s: float = Field(default=15.0, ge=5, le=300)

@@ -25,3 +25,14 @@ def test_the_worker_runs_on_uvloop() -> None:
              "assert isinstance(asyncio.get_event_loop_policy(), uvloop.EventLoopPolicy)")
     subprocess.run([sys.executable, "-c", check], check=True, timeout=60,
                    cwd=Path(__file__).resolve().parents[3])
+
+
+def test_a_send_that_hangs_fails_within_the_configured_timeout(tmp_path) -> None:
+    # faust's default (20 minutes) let a send that waited for metadata or an ack stop an
+    # agent silently; within 15 s it fails and the publisher logs it and sends again.
+    settings = RoutingSettings(environment="test", data_dir=tmp_path)
+    app = create_app(settings)
+    assert app.conf.producer_request_timeout == 15.0
+    assert app.producer.request_timeout == 15.0  # what the aiokafka producer is given
+    longer = RoutingSettings(environment="test", data_dir=tmp_path, kafka_request_timeout_s=60)
+    assert create_app(longer).producer.request_timeout == 60.0
