@@ -14,36 +14,24 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import os
 import statistics
 from pathlib import Path
 
-from bench import cli, throughput
+from bench import cli, procstat, throughput
 from bench.skeleton_load import Counts
 from devstack.supervisor import Stack
 
 # One workflow as the throughput benchmark's calibration counted it (perf10, perf11).
 WORKFLOW = Counts(requests=8, internal_calls=1, commits=24, round_trips=42, consumer_commits=7)
-TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
-
-
-def _ticks(stat_path: Path) -> int:
-    fields = stat_path.read_text().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
 
 
 def jvm_cpu_ms(pid: int) -> tuple[float, float]:
-    """(all threads, all but the JIT's compiler threads) since the JVM started. Compiler
+    """(the whole JVM, all but the JIT's compiler threads) since it started. Compiler
     threads come and go, so the JIT's share is the difference of the two: approximate, as
     another thread that ends takes its time out of the second sum (a few ms/s at most)."""
-    others = 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            if "Compiler" not in (task / "comm").read_text():
-                others += _ticks(task / "stat")
-        except OSError:  # the thread ended meanwhile
-            continue
-    return _ticks(Path(f"/proc/{pid}/stat")) * TICK_MS, others * TICK_MS
+    others = sum(ms for name, ms in procstat.thread_cpu_ms(pid).items()
+                 if "Compiler" not in name)
+    return procstat.cpu_ms({"jvm": pid})["jvm"], others
 
 
 async def _compiler_ms_per_s(pid: int, every_s: float, samples: list[float]) -> None:
