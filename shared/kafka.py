@@ -45,6 +45,9 @@ _RECOVERY = {"metadata_max_age_ms": 30_000, "retry_backoff_ms": 100}
 # gave 4-5 s tails at 8 clients, 1 s bounds them for ~17 ms/s of idle CPU (docs/capacity.md).
 FETCH_MAX_WAIT_MS = 1000
 CONSUMER_REQUEST_TIMEOUT_MS = 40_000
+# How long a send may wait for its topic's metadata and the broker's ack before it fails and
+# its caller (a relay, routing's publisher) retries: long enough for a broker restart.
+PRODUCER_REQUEST_TIMEOUT_MS = 15_000
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,8 @@ NO_AUTH = KafkaAuth()
 def make_producer(bootstrap: str, client_id: str, auth: KafkaAuth = NO_AUTH) -> AIOKafkaProducer:
     return AIOKafkaProducer(
         bootstrap_servers=bootstrap, client_id=client_id, acks="all",
-        enable_idempotence=True, linger_ms=2, request_timeout_ms=15000, **_RECOVERY,
+        enable_idempotence=True, linger_ms=2,
+        request_timeout_ms=PRODUCER_REQUEST_TIMEOUT_MS, **_RECOVERY,
         **auth.client_options())
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from shared.kafka import PRODUCER_REQUEST_TIMEOUT_MS
 from shared.settings import ServiceSettings
 
 
@@ -35,5 +36,6 @@ class RoutingSettings(ServiceSettings):
     # 20 minutes, during which an agent whose send hangs stops without a word: after one
     # cold start the directory's and the offers' agents each took one record and were still
     # waiting 105 s later, so no unit's registration after it was read and every submission
-    # waited for its unit. The other services' producers use 15 s (shared.kafka).
-    kafka_request_timeout_s: float = Field(default=15.0, ge=5, le=300)
+    # waited for its unit. The same as the other services' producers (shared.kafka).
+    kafka_request_timeout_s: float = Field(default=PRODUCER_REQUEST_TIMEOUT_MS / 1000,
+                                           ge=5, le=300)
