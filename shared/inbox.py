@@ -34,7 +34,6 @@ from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import Column, DateTime, Index, MetaData, String, Table, Uuid, func
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared import logs
@@ -42,7 +41,7 @@ from shared.db import DATABASE_AWAY
 from shared.dead_letters import dead_letter_value, validation_summary
 from shared.events import Envelope, EventData, decode_data
 from shared.events.topics import dead_letter, group_id, on_broker
-from shared.inbox_batch import BatchHandler, Handler, apply_in_one_transaction
+from shared.inbox_batch import BatchHandler, Handler, apply_in_one_transaction, claim_statement
 from shared.kafka import FETCH_MAX_WAIT_MS, NO_AUTH, KafkaAuth, make_consumer
 
 __all__ = ["BatchHandler", "EventConsumer", "Handler", "RejectEvent", "dead_letter_value",
@@ -317,9 +316,8 @@ class EventConsumer:
 
     async def _apply(self, envelope: Envelope, data: EventData, handler: Handler) -> str:
         async with self._engine.begin() as conn:
-            first_time = (await conn.execute(
-                insert(self._inbox).values(consumer=self.name, event_id=envelope.event_id)
-                .on_conflict_do_nothing().returning(self._inbox.c.event_id))).first()
+            first_time = (await conn.execute(claim_statement(self._inbox), {
+                "consumer": self.name, "event_id": envelope.event_id})).first()
             if first_time is None:
                 return "duplicate"
             await handler(conn, envelope, data)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from functools import partial
 from uuid import UUID
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.audit import store
@@ -27,6 +27,11 @@ from shared.events import Envelope
 # SQLAlchemy then sends the rows as one INSERT .. VALUES (..), (..) from a statement compiled
 # once ("insertmanyvalues"), where insert().values([...]) is compiled anew for every batch
 # (tens of milliseconds for 50 records) and a plain executemany is one INSERT per row.
+# The other statements of a batch are built once too, their values as parameters.
+_RECORDED = select(records.c.event_id).where(
+    records.c.event_id.in_(bindparam("ids", expanding=True)))
+_MOVE_HEAD = update(chain_head).where(chain_head.c.id == 1).values(
+    seq=bindparam("new_seq"), hash=bindparam("new_hash"))
 
 
 async def append_batch(conn: AsyncConnection, envelopes: Sequence[Envelope],
@@ -34,8 +39,8 @@ async def append_batch(conn: AsyncConnection, envelopes: Sequence[Envelope],
     """The records appended, in order; an event already recorded (or earlier in the batch)
     is skipped, as store.append would. The head stays locked until commit."""
     head = await store.head_for_append(conn)
-    recorded = set((await conn.execute(select(records.c.event_id).where(
-        records.c.event_id.in_([e.event_id for e in envelopes])))).scalars())
+    recorded = set((await conn.execute(_RECORDED, {
+        "ids": [e.event_id for e in envelopes]})).scalars())
     entries: list[AuditEntry] = []
     rows: list[dict] = []
     seq, digest = head.seq, head.hash
@@ -54,8 +59,7 @@ async def append_batch(conn: AsyncConnection, envelopes: Sequence[Envelope],
     await conn.execute(records.insert().returning(records.c.seq), rows)
     # One move of the head over the whole batch: its guard (migration 0005) lets it move
     # forward only onto a stored record.
-    await conn.execute(update(chain_head).where(chain_head.c.id == 1)
-                       .values(seq=seq, hash=digest))
+    await conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest})
     store.remember_head(conn, store.Head(seq, digest))
     checkpoints: store.Then = {
         row["seq"]: partial(store.checkpoint, conn, chain, row["seq"], row["hash"])

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.audit import balp, review
@@ -29,6 +29,21 @@ from shared.outbox import Item, Outbox
 
 STREAM_NAMESPACE = uuid.UUID("6f1b8a52-7f0e-4b8e-9a51-2f0b6a0c4d11")
 NO_UNIT = "-"  # the stream's key for records that concern no care unit
+
+
+def _distributed_before_statement():
+    """Whether a read's message was assigned to its reader, and whether it was assigned or
+    pooled at all, before the read (built once; its values as parameters)."""
+    same_message = facts_table.c.message_id == bindparam("message")
+    before = facts_table.c.seq < bindparam("seq")
+    return select(
+        exists().where(and_(same_message, facts_table.c.event_type == ASSIGNED,
+                            facts_table.c.staff_id == bindparam("reader"), before)),
+        exists().where(and_(same_message, facts_table.c.event_type.in_([ASSIGNED, POOLED]),
+                            before)))
+
+
+_DISTRIBUTED_BEFORE = _distributed_before_statement()
 
 
 @dataclass(frozen=True)
@@ -86,13 +101,8 @@ class Recording:
 
     async def _select_for_review(self, conn: AsyncConnection, entry: AuditEntry,
                                  facts: Facts) -> None:
-        reader, message = facts.staff_id, facts.message_id
-        same_message = facts_table.c.message_id == message
-        assigned, distributed = (await conn.execute(select(exists().where(and_(
-            same_message, facts_table.c.event_type == ASSIGNED,
-            facts_table.c.staff_id == reader, facts_table.c.seq < entry.seq)), exists().where(
-            and_(same_message, facts_table.c.event_type.in_([ASSIGNED, POOLED]),
-                 facts_table.c.seq < entry.seq))))).one()
+        assigned, distributed = (await conn.execute(_DISTRIBUTED_BEFORE, {
+            "message": facts.message_id, "reader": facts.staff_id, "seq": entry.seq})).one()
         found = review.reasons(self.policy, event_id=entry.event_id,
                                occurred_at=entry.occurred_at,
                                basis=entry.summary.get("access_basis"),

@@ -4,9 +4,20 @@ the events (AppointmentProposed, AppointmentCancelled, AppointmentAnswered)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, select, update
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -39,9 +50,16 @@ def public(row) -> dict:
     return {k: getattr(row, k) for k in PUBLIC}
 
 
+@functools.cache
+def _of_conversation(table: Table):
+    """Built once per mailbox's table (read with every conversation a patient opens)."""
+    return (select(table).where(table.c.conversation_id == bindparam("conv_id"))
+            .order_by(table.c.created_at))
+
+
 async def of_conversation(conn: AsyncConnection, table: Table, conversation_id: str) -> list:
-    return [public(r) for r in (await conn.execute(select(table).where(
-        table.c.conversation_id == conversation_id).order_by(table.c.created_at))).all()]
+    return [public(r) for r in (await conn.execute(
+        _of_conversation(table), {"conv_id": conversation_id})).all()]
 
 
 async def store_proposal(conn: AsyncConnection, table: Table, data: AppointmentProposed,

@@ -48,11 +48,14 @@ async def add_pending(conn: AsyncConnection, notification: NewNotification, *,
     await conn.execute(_ADD_PENDING, {**vars(notification), "state": PENDING, **later})
 
 
+_CANCEL_PENDING = update(n).where(
+    n.c.conversation_id == bindparam("conv_id"), n.c.reason == bindparam("why"),
+    n.c.state == PENDING).values(state=CANCELLED)
+
+
 async def cancel_pending(conn: AsyncConnection, conversation_id: str, reason: str) -> None:
     """Pending notifications that no longer apply (a reminder for an answer now read)."""
-    await conn.execute(update(n).where(n.c.conversation_id == conversation_id,
-                                       n.c.reason == reason, n.c.state == PENDING)
-                       .values(state=CANCELLED))
+    await conn.execute(_CANCEL_PENDING, {"conv_id": conversation_id, "why": reason})
 
 
 def _claim_statement():
@@ -94,14 +97,17 @@ async def claim(conn: AsyncConnection, *, limit: int,
     return claimed, rows[0].next_due if rows else None
 
 
+_MARK_SENT = (update(n).where(n.c.notification_id.in_(bindparam("ids", expanding=True)),
+                             n.c.state == PENDING)
+              .values(state=SENT, sent_at=bindparam("at"), attempts=n.c.attempts + 1,
+                      last_error=None, link_token=None)
+              .returning(n.c.notification_id))
+
+
 async def mark_sent(conn: AsyncConnection, notification_ids: list[UUID]) -> set[UUID]:
     """The given rows still pending marked sent, in one statement; returns which were (a row
     marked before, by a sender whose lease had run out, is not marked again)."""
-    done = await conn.execute(
-        update(n).where(n.c.notification_id.in_(notification_ids), n.c.state == PENDING)
-        .values(state=SENT, sent_at=_now(), attempts=n.c.attempts + 1, last_error=None,
-                link_token=None)
-        .returning(n.c.notification_id))
+    done = await conn.execute(_MARK_SENT, {"ids": list(notification_ids), "at": _now()})
     return set(done.scalars())
 
 

@@ -23,14 +23,17 @@ from shared.events import Envelope
 
 router = APIRouter(prefix="/internal/v1")
 MAX_PAGE = 1000
+_INSERT = access_log.insert()
 
 
 async def record(conn: AsyncConnection, event: Envelope, unit_id: str, conversation_id: str,
                  message_id: str, staff_id: str, staff_role: str) -> None:
-    await conn.execute(access_log.insert().values(
-        event_id=event.event_id, correlation_id=event.correlation_id,
-        occurred_at=event.occurred_at, care_unit_id=unit_id, conversation_id=conversation_id,
-        message_id=message_id, staff_id=staff_id, staff_role=staff_role))
+    # The table's own insert, built once (its values as parameters: see cases.py).
+    await conn.execute(_INSERT, {
+        "event_id": event.event_id, "correlation_id": event.correlation_id,
+        "occurred_at": event.occurred_at, "care_unit_id": unit_id,
+        "conversation_id": conversation_id, "message_id": message_id, "staff_id": staff_id,
+        "staff_role": staff_role})
 
 
 class AccessRow(BaseModel):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,12 +32,20 @@ async def _clinician_roles(conn: AsyncConnection, unit_id: str, staff_id: str):
     ).scalar_one_or_none()
 
 
+# Built once (see cases.py): a member's roles and absence, the unit of a message.
+_ROLES_AND_AWAY = select(staff_members.c.roles, staff_away.c.away).outerjoin(
+    staff_away, and_(staff_away.c.staff_id == staff_members.c.staff_id,
+                     staff_away.c.care_unit_id == staff_members.c.care_unit_id)).where(
+    staff_members.c.staff_id == bindparam("staff_id"),
+    staff_members.c.care_unit_id == bindparam("unit_id"))
+_UNIT_OF = select(unit_messages.c.care_unit_id).where(
+    unit_messages.c.message_id == bindparam("case_id"))
+
+
 async def _roles_and_away(conn: AsyncConnection, unit_id: str, staff_id: str):
     """(roles or None, away) of a member of the unit's staff, in one statement."""
-    row = (await conn.execute(select(staff_members.c.roles, staff_away.c.away).outerjoin(
-        staff_away, and_(staff_away.c.staff_id == staff_members.c.staff_id,
-                         staff_away.c.care_unit_id == staff_members.c.care_unit_id)).where(
-        staff_members.c.staff_id == staff_id, staff_members.c.care_unit_id == unit_id))).first()
+    row = (await conn.execute(_ROLES_AND_AWAY, {"staff_id": staff_id, "unit_id": unit_id})
+           ).first()
     return (None, False) if row is None else (row.roles, bool(row.away))
 
 
@@ -46,8 +54,7 @@ async def assign(box: MailboxContext, staff: Principal, message_id: str, *,
     """An administrator assigns to anyone; a clinician may take a message from one of their
     groups' pools for themselves."""
     async with box.engine.begin() as conn:
-        unit = (await conn.execute(select(unit_messages.c.care_unit_id).where(
-            unit_messages.c.message_id == message_id))).scalar_one_or_none()
+        unit = (await conn.execute(_UNIT_OF, {"case_id": message_id})).scalar_one_or_none()
         if unit is None or not access.may_list(staff, unit):
             raise CommandError(404, "no such message")
         if clinician_id is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import weakref
 
-from sqlalchemy import func, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -121,10 +121,14 @@ async def is_away(conn: AsyncConnection, unit_id: str, staff_id: str) -> bool:
     ).scalar_one_or_none())
 
 
+# Taken with every assignment: built once (see cases.py).
+_LOCK_CLINICIAN = select(func.pg_advisory_xact_lock(
+    func.hashtextextended(bindparam("lock", type_=String), 0)))
+
+
 async def lock_clinician(conn: AsyncConnection, unit_id: str, staff_id: str) -> None:
     """Serializes what concerns one clinician's availability (assigning to them, marking
     them away, reopening their case) until commit. Without it an assignment could commit
     just after "away" has swept their messages, leaving a message with someone away. Taken
     before any message row lock, in every path, so the two locks never deadlock."""
-    await conn.execute(select(func.pg_advisory_xact_lock(
-        func.hashtextextended(f"clinician:{unit_id}:{staff_id}", 0))))
+    await conn.execute(_LOCK_CLINICIAN, {"lock": f"clinician:{unit_id}:{staff_id}"})

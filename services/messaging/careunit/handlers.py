@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -84,6 +84,14 @@ NOT_INTERESTED = (CareUnitRegistered, PatientRegistered, PatientActivated,
                   # for the audit log only
                   StaffLoggedIn, StaffLoginFailed)
 
+# The arrival's insert and the patient's read receipts, built once with their values as
+# parameters (see cases.py).
+_ARRIVED = (insert(unit_messages).on_conflict_do_nothing()
+            .returning(unit_messages.c.message_id))
+_READ_RECEIPTS = (update(replies).where(
+    replies.c.reply_id.in_(bindparam("replies", expanding=True)), replies.c.opened_at.is_(None))
+    .values(opened_at=bindparam("at")))
+
 
 def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
     known_groups = groups.KnownGroups()
@@ -97,14 +105,13 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
             box, conn, data.sealed_body, item_id=data.message_id,
             conversation_id=data.conversation_id, unit_id=data.care_unit_id)
         pool = pool_for(data.service_type, content)
-        stored = (await conn.execute(insert(unit_messages).values(
+        stored = (await conn.execute(_ARRIVED, dict(
             message_id=data.message_id, conversation_id=data.conversation_id,
             care_unit_id=data.care_unit_id, patient_id=data.patient_id,
             service_type=data.service_type, status="unassigned",
             group_id=pool, submitted_at=data.submitted_at, patient_region=data.patient_region,
             received_at=now, due_at=due_at(now, days), last_activity_at=now,
-            **sealed_columns(data.sealed_body))
-            .on_conflict_do_nothing().returning(unit_messages.c.message_id))).first()
+            **sealed_columns(data.sealed_body)))).first()
         if stored is None:
             return  # the same message routed twice (e.g. routing re-processed its input)
         await files.take_in(box, conn, content, item_id=data.message_id,
@@ -165,9 +172,9 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         """Read receipts: staff see when the patient opened each answer."""
         assert isinstance(data, MessageRead)
         if data.reply_ids:
-            await conn.execute(update(replies).where(
-                replies.c.reply_id.in_(data.reply_ids), replies.c.opened_at.is_(None))
-                .values(opened_at=envelope.occurred_at or datetime.now(UTC)))
+            await conn.execute(_READ_RECEIPTS, {
+                "replies": list(data.reply_ids),
+                "at": envelope.occurred_at or datetime.now(UTC)})
 
     async def staff_memberships(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
         """Registered or changed: the event carries the complete list, so replace."""

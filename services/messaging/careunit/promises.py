@@ -3,7 +3,7 @@ default below, which follows what Swedish regions commonly promise on 1177."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,10 +19,15 @@ DEFAULT_DAYS = {
 }
 
 
+# Read with every arriving message: built once (see cases.py).
+_OWN_PROMISE = select(answer_promises.c.days).where(
+    answer_promises.c.care_unit_id == bindparam("unit_id"),
+    answer_promises.c.service_type == bindparam("service_type"))
+
+
 async def promised_days(conn: AsyncConnection, unit_id: str, service_type: str) -> int | None:
-    own = (await conn.execute(select(answer_promises.c.days).where(
-        answer_promises.c.care_unit_id == unit_id,
-        answer_promises.c.service_type == service_type))).scalar_one_or_none()
+    own = (await conn.execute(_OWN_PROMISE, {"unit_id": unit_id, "service_type": service_type})
+           ).scalar_one_or_none()
     return own if own is not None else DEFAULT_DAYS.get(service_type)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import literal_column, null, select, union_all, update
+from sqlalchemy import bindparam, literal_column, null, select, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.body import Content, sealed_from_row, unit_recipient
@@ -26,26 +26,34 @@ from shared.events.contracts import MessageOpened
 Basis = Literal["assigned", "group_pool", "administrator"]
 
 
-def _later_items(message_id: str):
+# Built once (see cases.py): the case's later items, and the case row itself.
+def _later_items_statement():
     """The patient's follow-ups and the unit's replies of a case, in one statement."""
-    f, r = follow_ups.c, replies.c
+    f, r, case = follow_ups.c, replies.c, bindparam("case_id")
     return union_all(
         select(literal_column("'to_unit'").label("direction"), f.follow_up_id.label("item_id"),
                f.sent_at, f.opened_at, f.sealed_key_id, f.sealed_ciphertext,
                null().label("clinician_id"), null().label("action"))
-        .where(f.message_id == message_id),
+        .where(f.message_id == case),
         select(literal_column("'to_patient'"), r.reply_id, r.sent_at, r.opened_at,
                r.sealed_key_id, r.sealed_ciphertext, r.clinician_id, r.action)
-        .where(r.message_id == message_id))
+        .where(r.message_id == case))
+
+
+_LATER_ITEMS = _later_items_statement()
+# The case row with its pool's group name (for the metadata returned with the content),
+# locked until commit like cases.locked.
+_LOCKED_CASE = (queries.meta_query().add_columns(
+    unit_messages.c.sealed_key_id, unit_messages.c.sealed_ciphertext, unit_messages.c.opened_at)
+    .where(unit_messages.c.message_id == bindparam("case_id")).with_for_update(of=unit_messages))
+
+
+async def _later_items(conn: AsyncConnection, message_id: str):
+    return (await conn.execute(_LATER_ITEMS, {"case_id": message_id})).all()
 
 
 async def _locked_case(conn: AsyncConnection, message_id: str):
-    """The case row with its pool's group name (for the metadata returned with the
-    content), locked until commit like cases.locked."""
-    return (await conn.execute(queries.meta_query().add_columns(
-        unit_messages.c.sealed_key_id, unit_messages.c.sealed_ciphertext,
-        unit_messages.c.opened_at).where(unit_messages.c.message_id == message_id)
-        .with_for_update(of=unit_messages))).first()
+    return (await conn.execute(_LOCKED_CASE, {"case_id": message_id})).first()
 
 
 async def _thread(box: MailboxContext, conn: AsyncConnection, row, later) -> list[dict]:
@@ -71,8 +79,7 @@ async def _thread(box: MailboxContext, conn: AsyncConnection, row, later) -> lis
 
 async def thread_of(box: MailboxContext, conn: AsyncConnection, row) -> list[dict]:
     """The whole thread of a case row in clear, in order (for an attachment's name)."""
-    return await _thread(box, conn, row,
-                         (await conn.execute(_later_items(row.message_id))).all())
+    return await _thread(box, conn, row, await _later_items(conn, row.message_id))
 
 
 async def _mark_seen(conn: AsyncConnection, row, later, now: datetime) -> list[str]:
@@ -107,7 +114,7 @@ async def open_thread(box: MailboxContext, staff: Principal, message_id: str) ->
         role = row and access.reader_role(staff, unit, case_of(row),
                                           await groups.groups_for(conn, staff, unit, row))
         if role is not None:
-            later = (await conn.execute(_later_items(message_id))).all()
+            later = await _later_items(conn, message_id)
             thread = await _thread(box, conn, row, later)
             seen = await _mark_seen(conn, row, later, datetime.now(UTC))
             event = await emit(box, conn, staff, row.conversation_id, MessageOpened(

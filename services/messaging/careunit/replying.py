@@ -24,6 +24,8 @@ from shared.errors import CommandError
 from shared.events.contracts import ReplySent
 from shared.ids import uuid7
 
+_INSERT_REPLY = replies.insert()
+
 
 async def reply(box: MailboxContext, staff: Principal, message_id: str, content: Content,
                 action: Action = "answer", attachment_ids: list[str] | None = None) -> str:
@@ -53,9 +55,9 @@ async def reply(box: MailboxContext, staff: Principal, message_id: str, content:
         own_copy = seal_content(content, public_key=own_key[1], key_id=own_key[0],
                                 item_id=reply_id, conversation_id=row.conversation_id,
                                 recipient=unit_recipient(unit))
-        await conn.execute(replies.insert().values(
-            reply_id=reply_id, message_id=message_id, clinician_id=staff.subject, sent_at=now,
-            action=action, **sealed_columns(own_copy)))
+        await conn.execute(_INSERT_REPLY, {  # built once, as cases.py's statements
+            "reply_id": reply_id, "message_id": message_id, "clinician_id": staff.subject,
+            "sent_at": now, "action": action, **sealed_columns(own_copy)})
         stamps: dict = {"answered_at": now}
         if case.status == CLOSED:
             stamps["closed_at"] = now

@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, case, exists, func, select, true, update
+from sqlalchemy import ColumnElement, bindparam, case, exists, func, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -91,6 +91,38 @@ def _moves(step: Callable[[Conversation], Conversation]) -> tuple[tuple[str, ...
                              else_=conversations.c.status)
 
 
+@functools.cache
+def _move_statement(step: Callable[[Conversation], Conversation], extra: tuple[str, ...]):
+    """The update `move` runs for `step` (and the `extra` columns it sets), built once: the
+    conversation, the time and the extra values are parameters (`new_<column>`)."""
+    moving, status = _moves(step)
+    return (update(conversations).where(
+        conversations.c.conversation_id == bindparam("conv_id"),
+        true() if extra else conversations.c.status.in_(moving))
+        .values(status=status, updated_at=bindparam("now"),
+                **{column: bindparam(f"new_{column}") for column in extra})
+        .returning(conversations.c.conversation_id))
+
+
+def _receipts_statement():
+    """The unit's read receipts and whether the conversation is known here, in one
+    statement (built once; the conversation, the messages seen and the time as parameters)."""
+    receipts = (update(messages).where(
+        messages.c.conversation_id == bindparam("conv_id"),
+        messages.c.message_id.in_(bindparam("seen", expanding=True)),
+        messages.c.direction == "to_unit", messages.c.opened_at.is_(None))
+        .values(opened_at=bindparam("at"))
+        .returning(messages.c.message_id).cte("receipts"))
+    return select(
+        exists().where(conversations.c.conversation_id == bindparam("conv_id")),
+        select(func.count()).select_from(receipts).scalar_subquery())
+
+
+_RECEIPTS = _receipts_statement()
+_LOCKED_CONVERSATION = select(conversations).where(
+    conversations.c.conversation_id == bindparam("conv_id")).with_for_update()
+
+
 def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
     async def unit_registered(conn: AsyncConnection, _: Envelope, data: EventData) -> None:
         assert isinstance(data, CareUnitRegistered)
@@ -99,8 +131,7 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
                            .on_conflict_do_update(index_elements=["unit_id"], set_=values))
 
     async def conversation(conn: AsyncConnection, conversation_id: str):
-        conv = (await conn.execute(select(conversations).where(
-            conversations.c.conversation_id == conversation_id).with_for_update())).first()
+        conv = (await conn.execute(_LOCKED_CONVERSATION, {"conv_id": conversation_id})).first()
         if conv is None:
             raise RejectEvent(f"unknown conversation {conversation_id}")
         return conv
@@ -111,12 +142,9 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         answer for every status, as a CASE the update applies to the row it locks. Only
         when nothing was updated (an event that changes nothing, or a conversation unknown
         here) is the row looked up, to reject the unknown."""
-        moving, status = _moves(step)
-        changed = (await conn.execute(update(conversations).where(
-            conversations.c.conversation_id == conversation_id,
-            true() if extra else conversations.c.status.in_(moving))
-            .values(status=status, updated_at=datetime.now(UTC), **extra)
-            .returning(conversations.c.conversation_id))).first()
+        changed = (await conn.execute(_move_statement(step, tuple(sorted(extra))), {
+            "conv_id": conversation_id, "now": datetime.now(UTC),
+            **{f"new_{column}": value for column, value in extra.items()}})).first()
         if changed is None:
             await conversation(conn, conversation_id)
 
@@ -142,16 +170,9 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         """The unit's read receipts: when staff first opened each of the patient's messages."""
         assert isinstance(data, MessageOpened)
         seen = data.seen_message_ids or [data.message_id]
-        # The receipts and whether the conversation is known here, in one statement.
-        receipts = (update(messages).where(
-            messages.c.conversation_id == data.conversation_id,
-            messages.c.message_id.in_(seen), messages.c.direction == "to_unit",
-            messages.c.opened_at.is_(None))
-            .values(opened_at=envelope.occurred_at or datetime.now(UTC))
-            .returning(messages.c.message_id).cte("receipts"))
-        known = (await conn.execute(select(
-            exists().where(conversations.c.conversation_id == data.conversation_id),
-            select(func.count()).select_from(receipts).scalar_subquery()))).one()[0]
+        known = (await conn.execute(_RECEIPTS, {
+            "conv_id": data.conversation_id, "seen": list(seen),
+            "at": envelope.occurred_at or datetime.now(UTC)})).one()[0]
         if not known:
             raise RejectEvent(f"unknown conversation {data.conversation_id}")
 

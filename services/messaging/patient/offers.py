@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.patient.tables import care_units, unit_forms, unit_offers
@@ -47,16 +47,20 @@ class UnitOffers:
     offers: dict[str, Offer]
 
 
+# Read with every submission: built once, the unit a parameter (as the care unit's cases.py).
+_OFFERS = select(
+    care_units.c.services, care_units.c.region, unit_offers.c.services.label("snapshot"),
+    unit_forms.c.service_type, unit_forms.c.form_id, unit_forms.c.version).outerjoin(
+    unit_offers, unit_offers.c.unit_id == care_units.c.unit_id).outerjoin(
+    unit_forms, (unit_forms.c.unit_id == care_units.c.unit_id)
+    & unit_forms.c.retired.is_(False)).where(care_units.c.unit_id == bindparam("unit_id"))
+
+
 async def unit_offers_at(conn: AsyncConnection, unit_id: str) -> UnitOffers | None:
     """The unit's region and offered e-services by type, or None if the unit is unknown. One
     statement: the unit with its snapshot, once per active form (one form per service at
     most) or once with no form."""
-    rows = (await conn.execute(select(
-        care_units.c.services, care_units.c.region, unit_offers.c.services.label("snapshot"),
-        unit_forms.c.service_type, unit_forms.c.form_id, unit_forms.c.version).outerjoin(
-        unit_offers, unit_offers.c.unit_id == care_units.c.unit_id).outerjoin(
-        unit_forms, (unit_forms.c.unit_id == care_units.c.unit_id)
-        & unit_forms.c.retired.is_(False)).where(care_units.c.unit_id == unit_id))).all()
+    rows = (await conn.execute(_OFFERS, {"unit_id": unit_id})).all()
     if not rows:
         return None
     unit = rows[0]

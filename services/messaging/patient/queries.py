@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging import appointment_rows, paging
@@ -57,11 +57,19 @@ async def list_conversations(box: MailboxContext, patient: Principal, *, limit: 
     return {"items": [dict(r._mapping) for r in rows], "next": cursor}
 
 
+# A conversation's read, built once with its ids as parameters (as the care unit's cases.py:
+# building and keying these per call cost more CPU than PostgreSQL took to answer them).
+_LOCKED_CONVERSATION = (_summaries(unread=False).where(
+    conversations.c.conversation_id == bindparam("conv_id"),
+    conversations.c.patient_id == bindparam("patient"))
+    .with_for_update(of=conversations))
+_MESSAGES = (select(messages).where(messages.c.conversation_id == bindparam("conv_id"))
+             .order_by(messages.c.created_at, messages.c.message_id))
+
+
 async def _open_all(box: MailboxContext, conn: AsyncConnection, patient: Principal,
                     conversation_id: str) -> tuple[Sequence[Any], list[dict]]:
-    rows = (await conn.execute(select(messages).where(
-        messages.c.conversation_id == conversation_id)
-        .order_by(messages.c.created_at, messages.c.message_id))).all()
+    rows = (await conn.execute(_MESSAGES, {"conv_id": conversation_id})).all()
     opened = []
     for row in rows:
         content = Content.model_validate_json(await box.keyring.open(
@@ -76,10 +84,8 @@ async def _open_all(box: MailboxContext, conn: AsyncConnection, patient: Princip
 async def read_conversation(box: MailboxContext, patient: Principal,
                             conversation_id: str) -> dict:
     async with box.engine.begin() as conn:
-        conv = (await conn.execute(_summaries(unread=False).where(
-            conversations.c.conversation_id == conversation_id,
-            conversations.c.patient_id == patient.subject)
-            .with_for_update(of=conversations))).first()
+        conv = (await conn.execute(_LOCKED_CONVERSATION, {
+            "conv_id": conversation_id, "patient": patient.subject})).first()
         if conv is None:  # someone else's id looks exactly like a missing one
             raise CommandError(404, "no such conversation")
         rows, opened = await _open_all(box, conn, patient, conversation_id)
