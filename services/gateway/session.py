@@ -31,6 +31,10 @@ from services.gateway.session_rows import Rows
 SESSION_COOKIE = "mvk_session"
 LOGIN_COOKIE = "mvk_login"
 PENDING_TTL_S = 600
+# A page view records its use only when the last recorded one is older than this: without it
+# every request through a browser session was a write (a transaction) besides its read. The
+# idle limit then counts from a use at most this much before the last request.
+RECORD_USE_AFTER_S = 60
 Status = Literal["none", "active", "idle", "expired"]
 
 
@@ -142,8 +146,11 @@ class SessionStore:
         if plain is None:
             return None, "none"
         session = Session.from_json(plain)
-        session.last_seen = now
-        await self._rows.touch_session(key, now)
+        # The use the idle limit counts from, as recorded: what the page's warning shows.
+        session.last_seen = last_seen
+        if now - last_seen >= RECORD_USE_AFTER_S:
+            session.last_seen = now
+            await self._rows.touch_session(key, now)
         return session, "active"
 
     async def get(self, cookie: str | None) -> Session | None:

@@ -60,6 +60,38 @@ async def test_idle_timeout_is_told_apart_and_use_extends_it(clock) -> None:
     assert await store.load(cookie) == (None, "none")  # said once, then simply gone
 
 
+class CountingRows(MemoryRows):
+    def __init__(self) -> None:
+        super().__init__()
+        self.touches = 0
+
+    async def touch_session(self, key: str, seen: float) -> None:
+        self.touches += 1
+        await super().touch_session(key, seen)
+
+
+async def test_use_is_written_at_most_once_a_minute_and_still_keeps_it_alive(clock) -> None:
+    rows = CountingRows()
+    store = SessionStore(rows, "secret", idle_s=900, max_s=8 * 3600)
+    cookie = await store.create(a_session())
+    created = clock.now
+    for _ in range(5):  # five page views in 50 s: no write
+        clock.now += 10
+        session, status = await store.load(cookie)
+        assert status == "active"
+        assert session is not None and session.last_seen == created  # what the page shows
+    assert rows.touches == 0
+    clock.now += 10  # a minute after the last recorded use: recorded
+    assert (await store.load(cookie))[1] == "active"
+    assert rows.touches == 1
+    for _ in range(60):  # a page every 30 s for half an hour: alive, a write a minute
+        clock.now += 30
+        assert (await store.load(cookie))[1] == "active"
+    assert rows.touches == 31
+    clock.now += 901
+    assert await store.load(cookie) == (None, "idle")
+
+
 async def test_absolute_limit_ends_even_a_busy_session(clock) -> None:
     store = SessionStore(MemoryRows(), "secret", idle_s=900, max_s=3600)
     cookie = await store.create(a_session())
