@@ -119,6 +119,25 @@ def _receipts_statement():
 
 
 _RECEIPTS = _receipts_statement()
+
+
+def _store_answer_statement():
+    """The answer's row and the conversation's new state in one statement: the update
+    happens only if the insert did (not for an answer stored before). Built once."""
+    new_message = insert(messages).values(
+        message_id=bindparam("reply_id"), conversation_id=bindparam("conv_id"),
+        direction="to_patient", author_id=bindparam("clinician"),
+        created_at=bindparam("sent_at"), sealed_key_id=bindparam("key_id"),
+        sealed_ciphertext=bindparam("ciphertext"),
+    ).on_conflict_do_nothing().returning(messages.c.message_id).cte("new_message")
+    return (update(conversations).where(
+        conversations.c.conversation_id == bindparam("conv_id"),
+        exists(select(new_message.c.message_id)))
+        .values(status=bindparam("status_after"), unread_reply=True, updated_at=bindparam("now"))
+        .returning(conversations.c.conversation_id))
+
+
+_STORE_ANSWER = _store_answer_statement()
 _LOCKED_CONVERSATION = select(conversations).where(
     conversations.c.conversation_id == bindparam("conv_id")).with_for_update()
 
@@ -182,18 +201,12 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
         if conv.patient_id != data.patient_id or conv.care_unit_id != data.care_unit_id:
             raise RejectEvent(f"reply {data.reply_id} does not match a conversation here")
         after = Conversation(conv.status).unit_replied(data.action)
-        # The answer's row and the conversation's new state in one statement: the update
-        # happens only if the insert did (not for an answer stored before).
-        new_message = insert(messages).values(
-            message_id=data.reply_id, conversation_id=data.conversation_id,
-            direction="to_patient", author_id=data.clinician_id, created_at=data.sent_at,
-            **sealed_columns(data.sealed_body)).on_conflict_do_nothing().returning(
-            messages.c.message_id).cte("new_message")
-        stored = (await conn.execute(update(conversations).where(
-            conversations.c.conversation_id == data.conversation_id,
-            exists(select(new_message.c.message_id))).values(
-            status=after.status, unread_reply=True, updated_at=datetime.now(UTC))
-            .returning(conversations.c.conversation_id))).first()
+        sealed = sealed_columns(data.sealed_body)
+        stored = (await conn.execute(_STORE_ANSWER, {
+            "reply_id": data.reply_id, "conv_id": data.conversation_id,
+            "clinician": data.clinician_id, "sent_at": data.sent_at,
+            "key_id": sealed["sealed_key_id"], "ciphertext": sealed["sealed_ciphertext"],
+            "status_after": after.status, "now": datetime.now(UTC)})).first()
         if stored is None:
             return
         await _take_in_attachments(conn, data)
