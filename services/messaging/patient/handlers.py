@@ -78,10 +78,9 @@ NOT_INTERESTED = (PatientRegistered, StaffRegistered, StaffMembershipChanged, St
                   AccessDenied, StaffLoggedIn, StaffLoginFailed, AttachmentOpened)
 
 
-@functools.cache
 def _moves(step: Callable[[Conversation], Conversation]) -> tuple[tuple[str, ...], ColumnElement]:
     """The statuses `step` changes, and the status after it as a CASE over the row's own:
-    the domain's answer for every status, worked out once per step (a handful of them)."""
+    the domain's answer for every status (worked out once per step: _move_statement)."""
     moves = {before: after for before in PATIENT_STATUSES
              if (after := step(Conversation(before)).status) != before}
     if not moves:
@@ -138,7 +137,7 @@ def _store_answer_statement():
 
 
 _STORE_ANSWER = _store_answer_statement()
-_LOCKED_CONVERSATION = select(conversations).where(
+_CONVERSATION_ROW_LOCKED = select(conversations).where(
     conversations.c.conversation_id == bindparam("conv_id")).with_for_update()
 
 
@@ -150,7 +149,7 @@ def build_handlers(box: MailboxContext) -> dict[type[EventData], Handler]:
                            .on_conflict_do_update(index_elements=["unit_id"], set_=values))
 
     async def conversation(conn: AsyncConnection, conversation_id: str):
-        conv = (await conn.execute(_LOCKED_CONVERSATION, {"conv_id": conversation_id})).first()
+        conv = (await conn.execute(_CONVERSATION_ROW_LOCKED, {"conv_id": conversation_id})).first()
         if conv is None:
             raise RejectEvent(f"unknown conversation {conversation_id}")
         return conv

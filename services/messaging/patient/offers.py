@@ -47,7 +47,7 @@ class UnitOffers:
     offers: dict[str, Offer]
 
 
-# Read with every submission: built once, the unit a parameter (as the care unit's cases.py).
+# Read with every submission: built once, the unit a parameter (docs/capacity.md, perf12).
 _OFFERS = select(
     care_units.c.services, care_units.c.region, unit_offers.c.services.label("snapshot"),
     unit_forms.c.service_type, unit_forms.c.form_id, unit_forms.c.version).outerjoin(

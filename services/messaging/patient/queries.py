@@ -57,8 +57,8 @@ async def list_conversations(box: MailboxContext, patient: Principal, *, limit: 
     return {"items": [dict(r._mapping) for r in rows], "next": cursor}
 
 
-# A conversation's read, built once with its ids as parameters (as the care unit's cases.py:
-# building and keying these per call cost more CPU than PostgreSQL took to answer them).
+# A conversation's read, built once with its ids as parameters: building and keying these
+# per call cost more CPU than PostgreSQL took to answer them (docs/capacity.md, perf12).
 _LOCKED_CONVERSATION = (_summaries(unread=False).where(
     conversations.c.conversation_id == bindparam("conv_id"),
     conversations.c.patient_id == bindparam("patient"))
