@@ -33,7 +33,9 @@ class Access:
 
 # The audit log records every other topic; it re-reads its own checkpoints to verify them.
 _AUDITED = tuple(x for x in t.ALL if x != t.AUDIT)
-_ROUTED = (t.IDENTITY, t.FORMS, t.PATIENT_MAILBOX, t.CAREUNIT_MAILBOX)
+# Routing's faust agents; the care-unit topic has a consumer of its own, outside faust
+# (services.routing.handback), whose group and dead-letter topic are `routing-handback`.
+_ROUTED = (t.IDENTITY, t.FORMS, t.PATIENT_MAILBOX)
 
 SERVICES: dict[str, Access] = {
     "identity": Access((t.IDENTITY,), {"identity-listing": (t.CAREUNIT_MAILBOX,)}),
@@ -42,7 +44,8 @@ SERVICES: dict[str, Access] = {
         "patient-mailbox": (t.IDENTITY, t.FORMS, t.ROUTING, t.CAREUNIT_MAILBOX)}),
     "careunit-mailbox": Access((t.CAREUNIT_MAILBOX,), {
         "careunit-mailbox": (t.IDENTITY, t.ROUTING, t.PATIENT_MAILBOX)}),
-    "routing": Access((t.ROUTING,), {"routing": _ROUTED}),
+    "routing": Access((t.ROUTING,), {"routing": _ROUTED,
+                                     "routing-handback": (t.CAREUNIT_MAILBOX,)}),
     "notifier": Access((t.NOTIFIER,), {
         "notifier": (t.CAREUNIT_MAILBOX, t.PATIENT_MAILBOX, t.IDENTITY)}),
     "audit": Access((t.AUDIT,), {"audit": _AUDITED, "audit-staff-access": (t.IDENTITY,)},
@@ -89,9 +92,10 @@ def acls(service: str, region: str, username: str) -> list[Acl]:
 def _routing_extra(region: str, who: str) -> list[Acl]:
     # faust's own topics (table changelogs `<app id>-<table>-changelog`, its assignor's
     # `<app id>-__assignor-__leader`) are named after its app id, which is its group id
-    # (services.routing.bootstrap.app_id). Of the region's other topics faust reads only
-    # those its agents consume (SERVICES["routing"]); the broker's authorizer log showed no
-    # other read through the e2e workflow, the two-region hand-over and the fault suite.
+    # (services.routing.bootstrap.app_id). Of the region's other topics routing reads only
+    # those its agents and its hand-back consume (SERVICES["routing"]); the broker's
+    # authorizer log showed no other read through the e2e workflow, the two-region
+    # hand-over and the fault suite.
     faust = f"{t.group_id(region, ROUTING)}-"
     return ([Acl("topic", faust, "prefixed", who, op)
              for op in ("read", "write", "create", "describe", "describe_configs")]

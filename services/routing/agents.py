@@ -56,10 +56,10 @@ class Publisher:
 
 
 def register_agents(app: faust.App, router: Router, publisher: Publisher, region: str) -> None:
+    """The care-unit mailbox's topic is not among them: services.routing.handback reads it."""
     identity_events = _raw_topic(app, topics.on_broker(region, topics.IDENTITY))
     forms_events = _raw_topic(app, topics.on_broker(region, topics.FORMS))
     submissions = _raw_topic(app, topics.on_broker(region, topics.PATIENT_MAILBOX))
-    unit_events = _raw_topic(app, topics.on_broker(region, topics.CAREUNIT_MAILBOX))
     directory = _raw_topic(app, topics.INTERREGION_UNITS)
     inbound = _raw_topic(app, topics.interregion_inbound(region))
 
@@ -79,12 +79,6 @@ def register_agents(app: faust.App, router: Router, publisher: Publisher, region
     async def route_submissions(stream: faust.StreamT) -> None:
         async for event in stream.events():
             for record in await router.on_submission(_in_record(event)):
-                await publisher.publish(record)
-
-    @app.agent(unit_events, name="hand-back")
-    async def hand_back(stream: faust.StreamT) -> None:
-        async for event in stream.events():
-            for record in await router.on_careunit(_in_record(event)):
                 await publisher.publish(record)
 
     @app.agent(directory, name="interregion-directory")

@@ -7,14 +7,16 @@ import asyncio
 from typing import Any, cast
 
 import faust
+from aiokafka import AIOKafkaConsumer
 
 from services.routing.agents import Publisher, register_agents
-from services.routing.handlers import CONSUMER, Router
+from services.routing.handback import FETCH_MIN_BYTES, HandBack
+from services.routing.handlers import CONSUMER, HANDBACK_CONSUMER, Router
 from services.routing.settings import RoutingSettings
 from services.routing.web import register_views
 from shared.events import Source
-from shared.events.topics import group_id
-from shared.kafka import KafkaAuth
+from shared.events.topics import CAREUNIT_MAILBOX, group_id, on_broker
+from shared.kafka import KafkaAuth, make_consumer
 
 DIRECTORY_TABLE = "unit_directory"
 CONVERSATIONS_TABLE = "handed_over_conversations"  # conversation id -> the other side's region
@@ -44,11 +46,20 @@ def broker_credentials(auth: KafkaAuth) -> faust.SASLCredentials | None:
                                  ssl_context=options.get("ssl_context"))
 
 
+def hand_back_consumer(settings: RoutingSettings, auth: KafkaAuth) -> AIOKafkaConsumer:
+    """The care-unit topic's reader, outside faust (services.routing.handback): a group of
+    its own, and fetches the broker holds until 16 KB or a second have gathered."""
+    return make_consumer(
+        settings.kafka_bootstrap_servers, group_id(settings.region, HANDBACK_CONSUMER),
+        [on_broker(settings.region, CAREUNIT_MAILBOX)], auth, fetch_min_bytes=FETCH_MIN_BYTES)
+
+
 def create_app(settings: RoutingSettings) -> faust.App:
+    auth = KafkaAuth.from_settings(settings)
     app = faust.App(
         app_id(settings.region),  # also the consumer group id
         broker=f"kafka://{settings.kafka_bootstrap_servers}",
-        broker_credentials=broker_credentials(KafkaAuth.from_settings(settings)),
+        broker_credentials=broker_credentials(auth),
         store="memory://",  # rebuilt from the changelog at start; the directory is small
         datadir=str(settings.data_dir),
         web_port=settings.http_port, web_bind=settings.http_host, web_host=settings.http_host,
@@ -74,11 +85,19 @@ def create_app(settings: RoutingSettings) -> faust.App:
                     empty_directory_wait_s=settings.empty_directory_wait_s,
                     unknown_unit_wait_s=settings.unknown_unit_wait_s)
     publisher = Publisher(app)
-    dlq = publisher.topic(router.dead_letter_topic)
+    dead_letters = [publisher.topic(router.dead_letter_topic_of(consumer))
+                    for consumer in (CONSUMER, HANDBACK_CONSUMER)]
+    hand_back = HandBack(lambda: hand_back_consumer(settings, auth), router.on_careunit,
+                         publisher.publish)
 
     @app.task
-    async def declare_dead_letter_topic() -> None:
-        await dlq.maybe_declare()
+    async def declare_dead_letter_topics() -> None:
+        for topic in dead_letters:
+            await topic.maybe_declare()
+
+    @app.task
+    async def hand_back_careunit_events() -> None:
+        await hand_back.run()
 
     @app.task
     async def track_changelog_metadata() -> None:

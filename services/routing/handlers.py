@@ -65,6 +65,7 @@ from shared.kafka import encode
 log = logging.getLogger(__name__)
 
 CONSUMER = "routing"
+HANDBACK_CONSUMER = "routing-handback"  # the care-unit topic's reader (services.routing.handback)
 # Per agent's topic: the contracts routing does not act on (checked by wiring.bind at start).
 NOT_INTERESTED = {
     IDENTITY: (PatientRegistered, StaffRegistered, StaffMembershipChanged, StaffRevoked,
@@ -120,7 +121,7 @@ class Router:
                  poll_s: float = 0.2, max_poll_s: float = 2.0) -> None:
         self.directory, self.source = directory, source
         self.routing_topic = on_broker(source.region, ROUTING)
-        self.dead_letter_topic = on_broker(source.region, dead_letter(CONSUMER))
+        self.dead_letter_topic = self.dead_letter_topic_of(CONSUMER)
         self._empty_wait, self._unknown_wait, self._poll = (
             empty_directory_wait_s, unknown_unit_wait_s, poll_s)
         self._max_poll = max(max_poll_s, poll_s)
@@ -154,7 +155,9 @@ class Router:
         return await self._guarded(record, self._wiring[PATIENT_MAILBOX])
 
     async def on_careunit(self, record: InRecord) -> list[OutRecord]:
-        return await self._guarded(record, self._wiring[CAREUNIT_MAILBOX])
+        """Read by a consumer of its own (services.routing.handback), with its own group and
+        dead-letter topic."""
+        return await self._guarded(record, self._wiring[CAREUNIT_MAILBOX], HANDBACK_CONSUMER)
 
     async def on_directory(self, record: InRecord) -> list[OutRecord]:
         return await self._guarded(record, self._wiring[DIRECTORY_AGENT])
@@ -165,7 +168,8 @@ class Router:
     async def _announce(self, envelope: Envelope) -> list[OutRecord]:
         return self.handover.announce(envelope)
 
-    async def _guarded(self, record: InRecord, binding: wiring.Binding) -> list[OutRecord]:
+    async def _guarded(self, record: InRecord, binding: wiring.Binding,
+                       consumer: str = CONSUMER) -> list[OutRecord]:
         try:
             envelope = Envelope.model_validate_json(record.value or b"")
             logs.correlation_id.set(str(envelope.correlation_id))
@@ -188,7 +192,7 @@ class Router:
             log.exception("routing handler failed", extra={"topic": record.topic,
                                                            "offset": record.offset})
             reason = f"handler failed: {type(exc).__name__}"
-        return [self._dead_letter(record, reason)]
+        return [self._dead_letter(record, reason, consumer)]
 
     async def _apply_registration(self, envelope: Envelope) -> list[OutRecord]:
         unit = decode_data(envelope)
@@ -253,12 +257,15 @@ class Router:
             if waiting:
                 WAITING.dec()
 
-    def _dead_letter(self, record: InRecord, reason: str) -> OutRecord:
+    def dead_letter_topic_of(self, consumer: str) -> str:
+        return on_broker(self.source.region, dead_letter(consumer))
+
+    def _dead_letter(self, record: InRecord, reason: str, consumer: str) -> OutRecord:
         DEAD_LETTERED.labels(record.topic).inc()
         log.error("event dead-lettered", extra={
-            "consumer": CONSUMER, "topic": record.topic, "partition": record.partition,
+            "consumer": consumer, "topic": record.topic, "partition": record.partition,
             "offset": record.offset, "reason": reason})
         value = dead_letter_value(
-            consumer=CONSUMER, reason=reason, topic=record.topic, partition=record.partition,
+            consumer=consumer, reason=reason, topic=record.topic, partition=record.partition,
             offset=record.offset, key=record.key, value=record.value)
-        return OutRecord(self.dead_letter_topic, record.key, value)
+        return OutRecord(self.dead_letter_topic_of(consumer), record.key, value)

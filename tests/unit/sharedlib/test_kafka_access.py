@@ -18,7 +18,11 @@ from services.messaging.careunit.settings import CareUnitMailboxSettings
 from services.messaging.patient.settings import PatientMailboxSettings
 from services.notifier.settings import NotifierSettings
 from services.routing.agents import register_agents
+from services.routing.bootstrap import hand_back_consumer
+from services.routing.handlers import HANDBACK_CONSUMER
+from services.routing.settings import RoutingSettings
 from shared.events import topics as t
+from shared.kafka import NO_AUTH
 from shared.kafka_access import SERVICES, acls, development_password, is_development_password
 from shared.runtime import EventRuntime
 from shared.settings import ServiceSettings
@@ -91,6 +95,13 @@ def test_routing_reads_what_its_agents_subscribe_to() -> None:
     assert regional == set(SERVICES["routing"].consumers["routing"])
 
 
+async def test_routing_hand_back_reads_the_care_unit_topic_in_its_own_group() -> None:
+    consumer = hand_back_consumer(RoutingSettings(environment="test", region="r"), NO_AUTH)
+    assert consumer._group_id == t.group_id("r", HANDBACK_CONSUMER)
+    assert {x.removeprefix("r.") for x in consumer.subscription()} == set(
+        SERVICES["routing"].consumers[HANDBACK_CONSUMER])
+
+
 def granted(service: str, operation: str, kind: str = "topic") -> set[str]:
     return {a.name for a in acls(service, "r", f"r.{service}")
             if a.operation == operation and a.resource == kind and a.pattern == "literal"}
@@ -130,7 +141,7 @@ def test_no_service_reads_a_whole_prefix_but_its_own_internal_topics() -> None:
     assert prefixed == {("routing", "r.routing-")}
 
 
-def test_routing_reads_exactly_its_agents_topics() -> None:
+def test_routing_reads_exactly_its_consumers_topics() -> None:
     assert granted("routing", "read") == {
-        f"r.{x}" for x in SERVICES["routing"].consumers["routing"]} | {
+        f"r.{x}" for topics in SERVICES["routing"].consumers.values() for x in topics} | {
         t.INTERREGION_UNITS, t.interregion_inbound("r")}

@@ -1,0 +1,72 @@
+"""The care-unit mailbox's events, read apart from the faust worker's agents.
+
+Routing acts on few of them: a unit's mailbox key to announce, and the events of the
+conversations another region handed over (to hand them back). They are about five records
+per conversation, and faust's one consumer fetches as soon as a single record is there (it
+fixes its consumer's fetch settings), so each of them was a fetch and a wake-up of the
+worker's two event loops: half of routing's CPU per workflow (docs/capacity.md, perf13).
+This consumer has the broker hold its fetch until 16 KB or a second have gathered, as the
+notifier's and identity's do; a hand-back or an announcement waits up to that second.
+
+At least once, like the agents: the offsets of a fetch are committed only after everything
+it gave was published. A record published again after a crash keeps its event id, which the
+receiving region's inbox drops as a duplicate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiokafka import AIOKafkaConsumer
+
+from services.routing.handlers import InRecord, OutRecord
+
+log = logging.getLogger(__name__)
+
+FETCH_MIN_BYTES = 16 * 1024
+MAX_RECORDS = 500  # per fetch handed to the router: bounds the work before a commit
+RESTART_AFTER_S = (1.0, 30.0)  # the first and the longest wait before a consumer restarts
+
+
+class HandBack:
+    """Reads the care-unit topic in a group of its own; each record goes through `handle`
+    (the router: never raises, a bad record comes back as a dead-letter record) and every
+    record it returns through `publish` (waits for the broker's ack)."""
+
+    def __init__(self, consumer_factory: Callable[[], AIOKafkaConsumer],
+                 handle: Callable[[InRecord], Awaitable[list[OutRecord]]],
+                 publish: Callable[[OutRecord], Awaitable[None]]) -> None:
+        self._new_consumer, self._handle, self._publish = consumer_factory, handle, publish
+
+    async def run(self) -> None:
+        """Until cancelled; a consumer that fails is stopped and a new one started, so a
+        broker that is away for a while does not end the hand-backs for good."""
+        wait = RESTART_AFTER_S[0]
+        while True:
+            try:
+                await self._consume()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - logged, and consumed again from the commit
+                log.warning("hand-back consumer failed, restarting", extra={
+                    "error": type(exc).__name__, "retry_in_s": wait})
+                await asyncio.sleep(wait)
+                wait = min(wait * 2, RESTART_AFTER_S[1])
+
+    async def _consume(self) -> None:
+        consumer = self._new_consumer()
+        await consumer.start()
+        try:
+            while True:
+                fetched = await consumer.getmany(timeout_ms=1000, max_records=MAX_RECORDS)
+                for records in fetched.values():
+                    for r in records:
+                        for out in await self._handle(
+                                InRecord(r.topic, r.partition, r.offset, r.key, r.value)):
+                            await self._publish(out)
+                if fetched:
+                    await consumer.commit({tp: records[-1].offset + 1
+                                           for tp, records in fetched.items()})
+        finally:
+            await consumer.stop()
