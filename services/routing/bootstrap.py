@@ -88,7 +88,9 @@ def create_app(settings: RoutingSettings) -> faust.App:
     dead_letters = [publisher.topic(router.dead_letter_topic_of(consumer))
                     for consumer in (CONSUMER, HANDBACK_CONSUMER)]
     hand_back = HandBack(lambda: hand_back_consumer(settings, auth), router.on_careunit,
-                         publisher.publish)
+                         publisher.publish,
+                         # recovery exists on faust's TableManager but not on its type stub
+                         lambda: cast(Any, app.tables).recovery.completed.wait())
 
     @app.task
     async def declare_dead_letter_topics() -> None:

@@ -36,12 +36,19 @@ class HandBack:
 
     def __init__(self, consumer_factory: Callable[[], AIOKafkaConsumer],
                  handle: Callable[[InRecord], Awaitable[list[OutRecord]]],
-                 publish: Callable[[OutRecord], Awaitable[None]]) -> None:
+                 publish: Callable[[OutRecord], Awaitable[None]],
+                 tables_loaded: Callable[[], Awaitable[object]]) -> None:
         self._new_consumer, self._handle, self._publish = consumer_factory, handle, publish
+        self._tables_loaded = tables_loaded
 
     async def run(self) -> None:
         """Until cancelled; a consumer that fails is stopped and a new one started, so a
-        broker that is away for a while does not end the hand-backs for good."""
+        broker that is away for a while does not end the hand-backs for good. Nothing is
+        read before the worker's tables are loaded from their changelogs: an event of a
+        conversation handed over from another region, judged against a half-loaded table,
+        would be taken for one of this region's own and not handed back (faust's agents
+        wait for the same)."""
+        await self._tables_loaded()
         wait = RESTART_AFTER_S[0]
         while True:
             try:

@@ -42,6 +42,10 @@ class FakeConsumer:
         self.log.append(("commit", offsets))
 
 
+async def loaded() -> None:  # the worker's tables are loaded at once
+    return None
+
+
 def rec(tp: TopicPartition, offset: int) -> Record:
     return Record(tp.topic, tp.partition, offset, b"conv", b"value-%d" % offset)
 
@@ -70,7 +74,7 @@ async def test_records_are_handled_published_then_committed() -> None:
         log.append(("publish", out.value))
 
     consumer = FakeConsumer([fetch], log)
-    await run_until(HandBack(lambda: consumer, handle, publish),
+    await run_until(HandBack(lambda: consumer, handle, publish, loaded),
                     lambda: any(e[0] == "commit" for e in log if isinstance(e, tuple)))
     assert log[:6] == ["start", ("handle", 0, 5), ("handle", 0, 6), ("publish", b"value-6"),
                        ("handle", 1, 2), ("commit", {TP0: 7, TP1: 3})]
@@ -94,8 +98,34 @@ async def test_a_failed_publish_commits_nothing_and_the_fetch_is_read_again(
 
     consumers = iter([FakeConsumer([{TP0: [rec(TP0, 1)]}], log),
                       FakeConsumer([{TP0: [rec(TP0, 1)]}], log)])  # the same, uncommitted
-    await run_until(HandBack(lambda: next(consumers), handle, publish),
+    await run_until(HandBack(lambda: next(consumers), handle, publish, loaded),
                     lambda: bool(published) and log[-1] != "start"
                     and isinstance(log[-1], tuple))
     assert log == ["start", "stop", "start", ("commit", {TP0: 2}), "stop"]
     assert published == [b"value-1"]
+
+
+async def test_nothing_is_read_before_the_worker_s_tables_are_loaded() -> None:
+    log: list = []
+    tables = asyncio.Event()
+
+    async def handle(record: InRecord) -> list[OutRecord]:
+        log.append(("handle", record.offset))
+        return []
+
+    async def publish(out: OutRecord) -> None:
+        raise AssertionError("nothing to publish")
+
+    consumer = FakeConsumer([{TP0: [rec(TP0, 0)]}], log)
+    task = asyncio.create_task(HandBack(lambda: consumer, handle, publish, tables.wait).run())
+    await asyncio.sleep(0.05)
+    assert log == []  # no consumer started: its group would hand it partitions meanwhile
+    tables.set()
+    for _ in range(100):
+        await asyncio.sleep(0.01)
+        if len(log) >= 3:
+            break
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert log[:3] == ["start", ("handle", 0), ("commit", {TP0: 1})]
