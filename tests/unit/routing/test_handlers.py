@@ -76,6 +76,14 @@ async def test_undecodable_record_goes_to_dead_letter_with_shared_shape():
     assert base64.b64decode(letter["value_b64"]) == b"not json"
 
 
+async def test_a_bad_care_unit_record_goes_to_the_hand_back_consumer_s_dead_letters():
+    # The care-unit topic has a consumer of its own (services.routing.handback): an operator
+    # sees which of routing's consumers refused the record.
+    [out] = await router().on_careunit(record(b"not json", "careunit-mailbox.events"))
+    assert out.topic == "stockholm.dlq.routing-handback" and out.key == b"conv-1"
+    assert json.loads(out.value)["consumer"] == "routing-handback"
+
+
 async def test_contract_breach_goes_to_dead_letter_without_echoing_values():
     bad = submission().model_copy(update={"data": {"conversation_id": "c", "patient_id": "x"}})
     [out] = await router().on_submission(record(raw(bad)))
