@@ -52,7 +52,7 @@ def rec(tp: TopicPartition, offset: int) -> Record:
 
 async def run_until(hand_back: HandBack, done) -> None:
     task = asyncio.create_task(hand_back.run())
-    for _ in range(200):
+    for _ in range(500):  # breaks as soon as done: only a stuck run waits it out
         await asyncio.sleep(0.01)
         if done():
             break
@@ -121,7 +121,7 @@ async def test_nothing_is_read_before_the_worker_s_tables_are_loaded() -> None:
     await asyncio.sleep(0.05)
     assert log == []  # no consumer started: its group would hand it partitions meanwhile
     tables.set()
-    for _ in range(100):
+    for _ in range(500):
         await asyncio.sleep(0.01)
         if len(log) >= 3:
             break
