@@ -10,13 +10,14 @@ import faust
 from aiokafka import AIOKafkaConsumer
 
 from services.routing.agents import Publisher, register_agents
-from services.routing.handback import FETCH_MIN_BYTES, HandBack
+from services.routing.handback import HandBack
 from services.routing.handlers import CONSUMER, HANDBACK_CONSUMER, Router
 from services.routing.settings import RoutingSettings
 from services.routing.web import register_views
 from shared.events import Source
 from shared.events.topics import CAREUNIT_MAILBOX, group_id, on_broker
 from shared.kafka import KafkaAuth, make_consumer
+from shared.supervise import Supervised
 
 DIRECTORY_TABLE = "unit_directory"
 CONVERSATIONS_TABLE = "handed_over_conversations"  # conversation id -> the other side's region
@@ -48,10 +49,12 @@ def broker_credentials(auth: KafkaAuth) -> faust.SASLCredentials | None:
 
 def hand_back_consumer(settings: RoutingSettings, auth: KafkaAuth) -> AIOKafkaConsumer:
     """The care-unit topic's reader, outside faust (services.routing.handback): a group of
-    its own, and fetches the broker holds until 16 KB or a second have gathered."""
+    its own, and fetches the broker holds until `consume_fetch_min_bytes` or a second have
+    gathered."""
     return make_consumer(
         settings.kafka_bootstrap_servers, group_id(settings.region, HANDBACK_CONSUMER),
-        [on_broker(settings.region, CAREUNIT_MAILBOX)], auth, fetch_min_bytes=FETCH_MIN_BYTES)
+        [on_broker(settings.region, CAREUNIT_MAILBOX)], auth,
+        fetch_min_bytes=settings.consume_fetch_min_bytes)
 
 
 def create_app(settings: RoutingSettings) -> faust.App:
@@ -99,7 +102,9 @@ def create_app(settings: RoutingSettings) -> faust.App:
 
     @app.task
     async def hand_back_careunit_events() -> None:
-        await hand_back.run()
+        # Restarted when it fails, counted, and the worker's /healthz fails while it keeps
+        # failing (shared.supervise, as the other services' consumers).
+        await Supervised("hand-back", hand_back.consume, service=CONSUMER).run()
 
     @app.task
     async def track_changelog_metadata() -> None:

@@ -5,8 +5,10 @@ conversations another region handed over (to hand them back). They are about fiv
 per conversation, and faust's one consumer fetches as soon as a single record is there (it
 fixes its consumer's fetch settings), so each of them was a fetch and a wake-up of the
 worker's two event loops: half of routing's CPU per workflow (docs/capacity.md, perf13).
-This consumer has the broker hold its fetch until 16 KB or a second have gathered, as the
-notifier's and identity's do; a hand-back or an announcement waits up to that second.
+This consumer has the broker hold its fetch until `consume_fetch_min_bytes` (16 KB) or a
+second have gathered, as the notifier's and identity's do; a hand-back or an announcement
+waits up to that second. It runs under shared.supervise, as the other services' consumers:
+one that fails is logged, counted and started again from the last commit.
 
 At least once, like the agents: the offsets of a fetch are committed only after everything
 it gave was published. A record published again after a crash keeps its event id, which the
@@ -14,19 +16,13 @@ receiving region's inbox drops as a duplicate."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 
 from aiokafka import AIOKafkaConsumer
 
 from services.routing.handlers import InRecord, OutRecord
 
-log = logging.getLogger(__name__)
-
-FETCH_MIN_BYTES = 16 * 1024
 MAX_RECORDS = 500  # per fetch handed to the router: bounds the work before a commit
-RESTART_AFTER_S = (1.0, 30.0)  # the first and the longest wait before a consumer restarts
 
 
 class HandBack:
@@ -41,27 +37,13 @@ class HandBack:
         self._new_consumer, self._handle, self._publish = consumer_factory, handle, publish
         self._tables_loaded = tables_loaded
 
-    async def run(self) -> None:
-        """Until cancelled; a consumer that fails is stopped and a new one started, so a
-        broker that is away for a while does not end the hand-backs for good. Nothing is
-        read before the worker's tables are loaded from their changelogs: an event of a
-        conversation handed over from another region, judged against a half-loaded table,
-        would be taken for one of this region's own and not handed back (faust's agents
-        wait for the same)."""
+    async def consume(self) -> None:
+        """One consumer's life, until cancelled or until it fails (shared.supervise starts
+        the next). Nothing is read before the worker's tables are loaded from their
+        changelogs: an event of a conversation handed over from another region, judged
+        against a half-loaded table, would be taken for one of this region's own and not
+        handed back (faust's agents wait for the same)."""
         await self._tables_loaded()
-        wait = RESTART_AFTER_S[0]
-        while True:
-            try:
-                await self._consume()
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001 - logged, and consumed again from the commit
-                log.warning("hand-back consumer failed, restarting", extra={
-                    "error": type(exc).__name__, "retry_in_s": wait})
-                await asyncio.sleep(wait)
-                wait = min(wait * 2, RESTART_AFTER_S[1])
-
-    async def _consume(self) -> None:
         consumer = self._new_consumer()
         await consumer.start()
         try:

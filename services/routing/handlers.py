@@ -121,7 +121,6 @@ class Router:
                  poll_s: float = 0.2, max_poll_s: float = 2.0) -> None:
         self.directory, self.source = directory, source
         self.routing_topic = on_broker(source.region, ROUTING)
-        self.dead_letter_topic = self.dead_letter_topic_of(CONSUMER)
         self._empty_wait, self._unknown_wait, self._poll = (
             empty_directory_wait_s, unknown_unit_wait_s, poll_s)
         self._max_poll = max(max_poll_s, poll_s)

@@ -37,5 +37,9 @@ class RoutingSettings(ServiceSettings):
     # cold start the directory's and the offers' agents each took one record and were still
     # waiting 105 s later, so no unit's registration after it was read and every submission
     # waited for its unit. The same as the other services' producers (shared.kafka).
+    # The hand-back consumer's fetches (services.routing.handback; faust fixes its agents'
+    # own): the broker holds them until this much has come or a second has passed, as the
+    # notifier's and identity's. Five records per conversation, almost all not routing's.
+    consume_fetch_min_bytes: int = Field(default=16 * 1024, ge=1, le=1024 * 1024)
     kafka_request_timeout_s: float = Field(default=PRODUCER_REQUEST_TIMEOUT_MS / 1000,
                                            ge=5, le=300)

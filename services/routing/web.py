@@ -8,6 +8,8 @@ import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from shared.supervise import background_tasks_healthy
+
 
 def is_ready(app: faust.App, directory: faust.types.TableT) -> bool:
     """Ready once the consumer holds partitions and the directory has been recovered from its
@@ -20,10 +22,19 @@ def is_ready(app: faust.App, directory: faust.types.TableT) -> bool:
             and directory.changelog_topic is not None)
 
 
+async def liveness() -> tuple[dict, int]:
+    """/healthz's answer: failing while a background task (the hand-back consumer) keeps
+    failing, so the orchestrator restarts the worker, as for the other services (shared.web)."""
+    if not await background_tasks_healthy():
+        return {"status": "failing", "check": "background_tasks_healthy"}, 503
+    return {"status": "ok"}, 200
+
+
 def register_views(app: faust.App, directory: faust.types.TableT) -> None:
     @app.page("/healthz")
     async def healthz(view: View, request: Request) -> Response:
-        return view.json({"status": "ok"})
+        body, status = await liveness()
+        return view.json(body, status=status)
 
     @app.page("/readyz")
     async def readyz(view: View, request: Request) -> Response:

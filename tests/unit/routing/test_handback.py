@@ -1,6 +1,7 @@
 """The care-unit topic's own consumer (services.routing.handback): every record goes through
 the router, what it returns is published, and a fetch's offsets are committed only after
-all of it was published; a failing consumer is replaced and reads again from the commit."""
+all of it was published; a failing consumer is replaced (shared.supervise, as the worker
+runs it) and reads again from the commit."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aiokafka import TopicPartition
 from services.routing import handback
 from services.routing.handback import HandBack
 from services.routing.handlers import InRecord, OutRecord
+from shared.supervise import Supervised
 
 Record = namedtuple("Record", "topic partition offset key value")
 TP0, TP1 = TopicPartition("r.careunit-mailbox.events", 0), TopicPartition(
@@ -51,7 +53,10 @@ def rec(tp: TopicPartition, offset: int) -> Record:
 
 
 async def run_until(hand_back: HandBack, done) -> None:
-    task = asyncio.create_task(hand_back.run())
+    """As the worker runs it: supervised (restarted quickly here)."""
+    supervised = Supervised("hand-back", hand_back.consume, service="routing",
+                            first_backoff_s=0.01)
+    task = asyncio.create_task(supervised.run())
     for _ in range(500):  # breaks as soon as done: only a stuck run waits it out
         await asyncio.sleep(0.01)
         if done():
@@ -81,9 +86,7 @@ async def test_records_are_handled_published_then_committed() -> None:
     assert log[-1] == "stop"  # cancelled: the consumer leaves its group
 
 
-async def test_a_failed_publish_commits_nothing_and_the_fetch_is_read_again(
-        monkeypatch) -> None:
-    monkeypatch.setattr(handback, "RESTART_AFTER_S", (0.01, 0.01))
+async def test_a_failed_publish_commits_nothing_and_the_fetch_is_read_again() -> None:
     log: list = []
     published: list[bytes] = []
     failures = [ConnectionError("broker away")]
@@ -117,7 +120,7 @@ async def test_nothing_is_read_before_the_worker_s_tables_are_loaded() -> None:
         raise AssertionError("nothing to publish")
 
     consumer = FakeConsumer([{TP0: [rec(TP0, 0)]}], log)
-    task = asyncio.create_task(HandBack(lambda: consumer, handle, publish, tables.wait).run())
+    task = asyncio.create_task(HandBack(lambda: consumer, handle, publish, tables.wait).consume())
     await asyncio.sleep(0.05)
     assert log == []  # no consumer started: its group would hand it partitions meanwhile
     tables.set()
